@@ -1,0 +1,126 @@
+//! The command line of `outputs.md`. Flags override the configuration file.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "permanency-report",
+    version,
+    about = "Timely-permanency, relative-notice and teaming measures per area office, from the nightly extracts",
+    after_help = "Exit status: 0 reports written and delivered; 1 usage or configuration error (nothing written);\n\
+                  2 input error (reports withheld, data-quality report written); 3 delivery failed."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Log format on stderr: readable text, or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute every measure and write the night's outputs into <out>/<as_of>/.
+    #[command(after_help = "Examples:\n  permanency-report run\n  permanency-report run --as-of 2026-10-31 --input-dir /data/extracts --out /data/reports --no-email")]
+    Run(RunArgs),
+
+    /// Read the extracts and print a data-quality summary; exit 2 when too many rows are rejected.
+    #[command(after_help = "Example:\n  permanency-report validate --input-dir /data/extracts")]
+    Validate(InputArgs),
+
+    /// Write realistic synthetic extracts in the canonical schema (deterministic for a seed).
+    #[command(after_help = "Example:\n  permanency-report generate --children 2000 --seed 7 --out sample-data")]
+    Generate(GenerateArgs),
+
+    /// Show, for one episode, each measure's verdict and the dates that decided it.
+    #[command(after_help = "Example:\n  permanency-report explain --removal-id R0000123 --as-of 2026-10-31")]
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Configuration file.
+    #[arg(long, default_value = "config/permanency.toml")]
+    pub config: PathBuf,
+
+    /// Directory holding the extracts (overrides `input.dir`).
+    #[arg(long)]
+    pub input_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The date the report describes (default: yesterday).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+
+    /// Output directory; the run writes into <out>/<as_of>/ (overrides `output.dir`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// File of holidays, ISO dates one a line; replaces the configured list.
+    #[arg(long)]
+    pub holidays: Option<PathBuf>,
+
+    /// Write the reports but send no email.
+    #[arg(long)]
+    pub no_email: bool,
+
+    /// Compute everything and print what would be written; write and send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Number of children.
+    #[arg(long)]
+    pub children: u64,
+
+    /// Random seed; the same seed gives the same files.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Directory to write removals.csv, notifications.csv and meetings.csv into.
+    #[arg(long)]
+    pub out: PathBuf,
+
+    /// The last date in the data (default 2026-10-31, so the sample is stable).
+    #[arg(long, value_parser = parse_date)]
+    pub until: Option<NaiveDate>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The episode to explain.
+    #[arg(long)]
+    pub removal_id: String,
+
+    /// The date the report describes (default: yesterday).
+    #[arg(long, value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+
+    /// File of holidays, ISO dates one a line; replaces the configured list.
+    #[arg(long)]
+    pub holidays: Option<PathBuf>,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    crate::config::parse_iso_date(text).ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+}

@@ -1,0 +1,119 @@
+//! `explain --removal-id ID`: why one episode is (or is not) counted in each measure.
+
+use std::fmt::Write;
+
+use crate::calendar::Period;
+use crate::cli::ExplainArgs;
+use crate::commands::{as_of_or_yesterday, load_config};
+use crate::failure::Failure;
+use crate::ingest;
+use crate::measures::{EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for};
+
+pub fn explain(arguments: &ExplainArgs, today: chrono::NaiveDate) -> Result<(), Failure> {
+    let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
+    let as_of = as_of_or_yesterday(arguments.as_of, today);
+    let data = ingest::read_extracts(&config).map_err(|error| Failure::Input(error.into()))?;
+    let Ok(position) = data
+        .episodes
+        .binary_search_by(|episode| episode.removal_id.as_str().cmp(arguments.removal_id.as_str()))
+    else {
+        return Err(Failure::Configuration(anyhow::anyhow!(
+            "removal_id {:?} is not among the accepted episodes of {} (if it was rejected, `run` lists it in rejects/removals.csv)",
+            arguments.removal_id,
+            config.removals.path.display()
+        )));
+    };
+    print!("{}", explanation(&data, &config, position, as_of));
+    Ok(())
+}
+
+/// The text `explain` prints: the episode's facts as known on `as_of`, then one paragraph per
+/// measure.
+pub fn explanation(
+    data: &ingest::IngestedData,
+    config: &crate::config::Config,
+    position: usize,
+    as_of: chrono::NaiveDate,
+) -> String {
+    let episode = &data.episodes[position];
+    let known = EpisodeAsOf::new(episode, as_of);
+    let mut text = String::new();
+    let _ = writeln!(text, "removal_id {}  child_id {}  office {}", episode.removal_id, episode.child_id, episode.office);
+    let _ = writeln!(text, "as of {as_of}; reporting period {} to {}", Period::reporting_period(as_of).start, as_of);
+    let _ = writeln!(text, "  removal {}  placement {}  emergency {}", episode.removal_date, episode.placement_date, if episode.emergency { "Y" } else { "N" });
+    let _ = writeln!(
+        text,
+        "  birth {}  goal {}  race/ethnicity {}",
+        episode.birth_date.map_or("unknown".to_string(), |date| date.to_string()),
+        episode.permanency_goal.map_or("none", |goal| goal.canonical_code()),
+        episode.race_ethnicity
+    );
+    match (episode.discharge, known.discharge()) {
+        (Some(discharge), Some(_)) => {
+            let _ = writeln!(text, "  discharged {} ({})", discharge.date, discharge.reason.canonical_code());
+        }
+        (Some(discharge), None) => {
+            let _ = writeln!(text, "  discharged {} — after as_of, so still in care on {as_of}", discharge.date);
+        }
+        _ => {
+            let _ = writeln!(text, "  not discharged");
+        }
+    }
+    let notices: Vec<String> = known.notice_dates().map(|date| date.to_string()).collect();
+    let _ = writeln!(text, "  relative notices known on as_of: {}", if notices.is_empty() { "none".into() } else { notices.join(", ") });
+    let meetings: Vec<String> = episode
+        .meetings
+        .iter()
+        .filter(|meeting| meeting.date <= as_of)
+        .map(|meeting| format!("{} {} ({})", meeting.date, meeting.meeting_type.canonical_code(), meeting.status.canonical_code()))
+        .collect();
+    let _ = writeln!(text, "  meetings known on as_of: {}", if meetings.is_empty() { "none".into() } else { meetings.join(", ") });
+
+    for measure in REGISTRY {
+        let period = measure.cohort_period(Period::reporting_period(as_of), PeriodKind::Headline, &config.timeframes);
+        let context = EvaluationContext {
+            as_of,
+            period,
+            timeframes: &config.timeframes,
+            holidays: &config.holidays,
+            episodes: &data.episodes,
+            index: &data.index,
+        };
+        let verdict = verdict_for(measure, &known, &context);
+        let _ = writeln!(text, "\n{} — {}", measure.id(), measure.title());
+        let _ = writeln!(text, "  period {} to {}", period.start, period.end);
+        match verdict {
+            Verdict::Excluded(exclusion) => {
+                let _ = writeln!(text, "  excluded ({}): {}", exclusion.rule, exclusion.explanation);
+            }
+            Verdict::Counted { in_numerator, evidence } => {
+                let _ = writeln!(
+                    text,
+                    "  in the denominator; {}",
+                    if in_numerator { "in the numerator (on time)" } else { "not in the numerator (late or missing)" }
+                );
+                if let Some(deadline) = evidence.deadline {
+                    let _ = writeln!(text, "  deadline {deadline}");
+                }
+                match evidence.event {
+                    Some((what, date)) => {
+                        let _ = writeln!(text, "  {what} {date}");
+                    }
+                    None => {
+                        let _ = writeln!(text, "  no qualifying event recorded");
+                    }
+                }
+            }
+        }
+        if let Some(entry) = case_entry_for(measure, &known, &context) {
+            let _ = writeln!(
+                text,
+                "  case list: {} (deadline {}, days overdue {})",
+                entry.status.as_str(),
+                entry.deadline,
+                entry.days_overdue(as_of)
+            );
+        }
+    }
+    text
+}

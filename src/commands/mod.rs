@@ -1,0 +1,38 @@
+//! One file per subcommand: orchestration only (load, call the pure parts, write, report).
+
+pub mod explain;
+pub mod generate;
+pub mod run;
+pub mod validate;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+
+use crate::cli::InputArgs;
+use crate::config::Config;
+use crate::failure::Failure;
+
+/// Loads and validates the configuration, then applies the flags that override it.
+pub fn load_config(input: &InputArgs, holidays: Option<&Path>) -> Result<Config, Failure> {
+    let mut config = Config::load(&input.config, &crate::measures::measure_ids())
+        .map_err(|error| Failure::Configuration(error.into()))?;
+    if let Some(directory) = &input.input_dir {
+        config.input_dir = directory.clone();
+        for extract in [&mut config.removals, &mut config.notifications, &mut config.meetings] {
+            let file_name = extract.path.file_name().map(ToOwned::to_owned).unwrap_or_default();
+            extract.path = directory.join(file_name);
+        }
+    }
+    if let Some(path) = holidays {
+        config
+            .replace_holidays_from_file(path)
+            .map_err(|error| Failure::Configuration(error.into()))?;
+    }
+    Ok(config)
+}
+
+/// `--as-of`, or yesterday.
+pub fn as_of_or_yesterday(as_of: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
+    as_of.unwrap_or_else(|| crate::calendar::add_days(today, -1))
+}

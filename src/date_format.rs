@@ -1,0 +1,224 @@
+//! Strict date parsing in the formats the configuration allows. A value that does not match a
+//! configured pattern exactly, names an impossible day, or reads differently under two
+//! configured patterns is a bad value: dates are never guessed.
+
+use std::fmt;
+
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Token {
+    /// Exactly four digits.
+    Year,
+    /// Exactly two digits (`MM`) or one or two (`M`).
+    Month { padded: bool },
+    /// Exactly two digits (`DD`) or one or two (`D`).
+    Day { padded: bool },
+    Separator(char),
+}
+
+/// One accepted date layout such as `YYYY-MM-DD` or `MM/DD/YYYY`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DatePattern {
+    text: String,
+    tokens: Vec<Token>,
+}
+
+impl fmt::Display for DatePattern {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.text)
+    }
+}
+
+impl DatePattern {
+    /// Parses a pattern made of `YYYY`, `MM`, `M`, `DD`, `D` and the separators `-`, `/`, `.`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut tokens = Vec::new();
+        let mut rest = text;
+        while !rest.is_empty() {
+            let (token, length) = if rest.starts_with("YYYY") {
+                (Token::Year, 4)
+            } else if rest.starts_with("MM") {
+                (Token::Month { padded: true }, 2)
+            } else if rest.starts_with('M') {
+                (Token::Month { padded: false }, 1)
+            } else if rest.starts_with("DD") {
+                (Token::Day { padded: true }, 2)
+            } else if rest.starts_with('D') {
+                (Token::Day { padded: false }, 1)
+            } else if let Some(separator @ ('-' | '/' | '.')) = rest.chars().next() {
+                (Token::Separator(separator), 1)
+            } else {
+                return Err(format!(
+                    "date format {text:?} is not made of YYYY, MM, M, DD, D and the separators - / ."
+                ));
+            };
+            tokens.push(token);
+            rest = &rest[length..];
+        }
+        let count = |wanted: fn(&Token) -> bool| tokens.iter().filter(|token| wanted(token)).count();
+        if count(|t| matches!(t, Token::Year)) != 1
+            || count(|t| matches!(t, Token::Month { .. })) != 1
+            || count(|t| matches!(t, Token::Day { .. })) != 1
+        {
+            return Err(format!(
+                "date format {text:?} must contain the year (YYYY), month (MM or M) and day (DD or D) once each"
+            ));
+        }
+        Ok(Self {
+            text: text.to_string(),
+            tokens,
+        })
+    }
+
+    /// The date `value` names in this pattern, or `None` when it does not fit exactly.
+    pub fn parse_date(&self, value: &str) -> Option<NaiveDate> {
+        let bytes = value.as_bytes();
+        let mut position = 0;
+        let (mut year, mut month, mut day) = (0i32, 0u32, 0u32);
+        for token in &self.tokens {
+            match *token {
+                Token::Separator(separator) => {
+                    if bytes.get(position) != Some(&(separator as u8)) {
+                        return None;
+                    }
+                    position += 1;
+                }
+                Token::Year => {
+                    year = read_digits(bytes, &mut position, 4, 4)? as i32;
+                }
+                Token::Month { padded } => {
+                    month = read_digits(bytes, &mut position, if padded { 2 } else { 1 }, 2)?;
+                }
+                Token::Day { padded } => {
+                    day = read_digits(bytes, &mut position, if padded { 2 } else { 1 }, 2)?;
+                }
+            }
+        }
+        if position != bytes.len() {
+            return None;
+        }
+        NaiveDate::from_ymd_opt(year, month, day)
+    }
+}
+
+fn read_digits(bytes: &[u8], position: &mut usize, fewest: usize, most: usize) -> Option<u32> {
+    let digits = bytes[*position..]
+        .iter()
+        .take(most)
+        .take_while(|byte| byte.is_ascii_digit())
+        .count();
+    if digits < fewest {
+        return None;
+    }
+    let mut number = 0u32;
+    for byte in &bytes[*position..*position + digits] {
+        number = number * 10 + u32::from(byte - b'0');
+    }
+    *position += digits;
+    Some(number)
+}
+
+/// The configured list of accepted patterns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DateFormats {
+    patterns: Vec<DatePattern>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateParseError {
+    NoPatternFits,
+    Ambiguous(NaiveDate, NaiveDate),
+}
+
+impl DateFormats {
+    pub fn new(patterns: Vec<DatePattern>) -> Self {
+        Self { patterns }
+    }
+
+    /// Tries every pattern; a value that reads as two different dates is rejected.
+    pub fn parse(&self, value: &str) -> Result<NaiveDate, DateParseError> {
+        let mut found: Option<NaiveDate> = None;
+        for pattern in &self.patterns {
+            if let Some(date) = pattern.parse_date(value) {
+                match found {
+                    Some(earlier) if earlier != date => {
+                        return Err(DateParseError::Ambiguous(earlier, date));
+                    }
+                    _ => found = Some(date),
+                }
+            }
+        }
+        found.ok_or(DateParseError::NoPatternFits)
+    }
+
+    /// "YYYY-MM-DD or MM/DD/YYYY", for messages.
+    pub fn describe(&self) -> String {
+        let names: Vec<String> = self.patterns.iter().map(ToString::to_string).collect();
+        names.join(" or ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formats(patterns: &[&str]) -> DateFormats {
+        DateFormats::new(
+            patterns
+                .iter()
+                .map(|text| DatePattern::parse(text).expect("valid pattern"))
+                .collect(),
+        )
+    }
+
+    fn d(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")
+    }
+
+    #[test]
+    fn accepts_exact_iso_and_us_dates() {
+        let accepted = formats(&["YYYY-MM-DD", "MM/DD/YYYY"]);
+        assert_eq!(accepted.parse("2024-02-29"), Ok(d("2024-02-29")));
+        assert_eq!(accepted.parse("02/29/2024"), Ok(d("2024-02-29")));
+        assert_eq!(accepted.parse("12/31/1999"), Ok(d("1999-12-31")));
+    }
+
+    #[test]
+    fn rejects_impossible_short_or_padded_wrong_dates() {
+        let accepted = formats(&["YYYY-MM-DD", "MM/DD/YYYY"]);
+        for bad in [
+            "2025-02-30", "2023-02-29", "25-01-01", "01/05/25", "2025-1-5", "1/5/2025",
+            "2025-01-05 ", "2025-01-05T00:00", "20250105", "", "2025/01/05", "13/01/2025",
+            "2025-00-10", "+2025-01-05", "２０２５-01-05",
+        ] {
+            assert_eq!(accepted.parse(bad), Err(DateParseError::NoPatternFits), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unpadded_patterns_take_one_or_two_digits() {
+        let accepted = formats(&["M/D/YYYY"]);
+        assert_eq!(accepted.parse("1/5/2025"), Ok(d("2025-01-05")));
+        assert_eq!(accepted.parse("01/05/2025"), Ok(d("2025-01-05")));
+        assert_eq!(accepted.parse("001/05/2025"), Err(DateParseError::NoPatternFits));
+    }
+
+    #[test]
+    fn a_value_that_reads_two_ways_is_never_guessed() {
+        let accepted = formats(&["MM/DD/YYYY", "DD/MM/YYYY"]);
+        assert_eq!(
+            accepted.parse("03/04/2025"),
+            Err(DateParseError::Ambiguous(d("2025-03-04"), d("2025-04-03")))
+        );
+        assert_eq!(accepted.parse("04/04/2025"), Ok(d("2025-04-04")));
+        assert_eq!(accepted.parse("25/04/2025"), Ok(d("2025-04-25")));
+    }
+
+    #[test]
+    fn bad_patterns_are_refused() {
+        assert!(DatePattern::parse("YYYY-MM").is_err());
+        assert!(DatePattern::parse("%Y-%m-%d").is_err());
+        assert!(DatePattern::parse("YY-MM-DD").is_err());
+    }
+}

@@ -1,0 +1,392 @@
+//! Reads one extract with the `csv` crate: header mapping, line numbers, field decoding, and
+//! the bookkeeping that guarantees rows read = rows accepted + rows rejected.
+//!
+//! Why not polars' CSV reader here: the contract needs the line on which each rejected record
+//! *starts* (quoted line breaks make records span lines) and the rejected row's original
+//! values; `csv` gives both, streams, and never guesses types.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::{Config, ExtractInput};
+use crate::ingest::columns::{CanonicalColumn, Extract, canonical_columns};
+use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
+
+/// An extract that cannot be read at all: the run stops with exit status 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error("{extract} extract {path}: cannot open the file")]
+    Unreadable {
+        extract: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{extract} extract {path}: the file is empty (no header line)")]
+    Empty { extract: &'static str, path: PathBuf },
+    #[error(
+        "{extract} extract {path}, line 1: required column {column:?} is missing from the header (found: {found})"
+    )]
+    MissingColumn {
+        extract: &'static str,
+        path: PathBuf,
+        column: String,
+        found: String,
+    },
+    #[error("{extract} extract {path}, line 1: column {column:?} appears more than once in the header")]
+    DuplicateColumn {
+        extract: &'static str,
+        path: PathBuf,
+        column: String,
+    },
+    #[error("{extract} extract {path}, line {line}: the file cannot be read as CSV")]
+    Malformed {
+        extract: &'static str,
+        path: PathBuf,
+        line: u64,
+        #[source]
+        source: csv::Error,
+    },
+}
+
+/// What reading one extract found, for the data-quality report and the manifest.
+#[derive(Debug, Clone, Default)]
+pub struct ExtractReport {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    pub sha256: String,
+    /// The header as it is in the file, for the rejects file.
+    pub header: Vec<String>,
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rejected: Vec<RejectedRow>,
+    /// Accepted rows that link to no episode (notices and meetings only), by why.
+    pub orphaned_by_reason: BTreeMap<&'static str, u64>,
+}
+
+impl ExtractReport {
+    pub fn rows_rejected(&self) -> u64 {
+        self.rejected.len() as u64
+    }
+
+    pub fn rows_orphaned(&self) -> u64 {
+        self.orphaned_by_reason.values().sum()
+    }
+
+    pub fn rejected_by_kind(&self) -> BTreeMap<&'static str, u64> {
+        let mut counts = BTreeMap::new();
+        for row in &self.rejected {
+            *counts.entry(row.kind().as_str()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    pub fn rejected_share(&self) -> f64 {
+        if self.rows_read == 0 {
+            0.0
+        } else {
+            self.rows_rejected() as f64 / self.rows_read as f64
+        }
+    }
+}
+
+/// The values of one data row, looked up by canonical column, with the problems found so far.
+pub struct RowFields<'a> {
+    values: Vec<Option<&'a str>>,
+    headers: &'a [String],
+    column_positions: &'a [Option<usize>],
+    columns: &'static [CanonicalColumn],
+    pub config: &'a Config,
+    pub problems: Vec<Problem>,
+}
+
+impl<'a> RowFields<'a> {
+    fn position_of(&self, column: &str) -> Option<usize> {
+        let index = self.columns.iter().position(|known| known.name == column)?;
+        self.column_positions[index]
+    }
+
+    /// The header the file uses for `column` (for messages).
+    pub fn header_of(&self, column: &str) -> String {
+        match self.position_of(column) {
+            Some(position) => self.headers[position].clone(),
+            None => column.to_string(),
+        }
+    }
+
+    /// The trimmed value, or `None` when the column is absent or the value empty.
+    pub fn optional(&self, column: &str) -> Option<&'a str> {
+        let position = self.position_of(column)?;
+        let value = self.values.get(position).copied().flatten()?.trim();
+        (!value.is_empty()).then_some(value)
+    }
+
+    /// The trimmed value; records a `missing_value` problem when it is empty.
+    pub fn required(&mut self, column: &str) -> Option<&'a str> {
+        let value = self.optional(column);
+        if value.is_none() {
+            let header = self.header_of(column);
+            self.problems.push(Problem::new(
+                RejectKind::MissingValue,
+                format!("column {header}: required value is missing"),
+            ));
+        }
+        value
+    }
+
+    /// A date in one of the configured formats; records `bad_date` when it does not parse.
+    pub fn date(&mut self, column: &str, is_required: bool) -> Option<chrono::NaiveDate> {
+        let value = if is_required { self.required(column)? } else { self.optional(column)? };
+        match self.config.date_formats.parse(value) {
+            Ok(date) => Some(date),
+            Err(crate::date_format::DateParseError::NoPatternFits) => {
+                let header = self.header_of(column);
+                self.problems.push(Problem::new(
+                    RejectKind::BadDate,
+                    format!(
+                        "column {header}: {value:?} is not a date (expected {})",
+                        self.config.date_formats.describe()
+                    ),
+                ));
+                None
+            }
+            Err(crate::date_format::DateParseError::Ambiguous(first, second)) => {
+                let header = self.header_of(column);
+                self.problems.push(Problem::new(
+                    RejectKind::BadDate,
+                    format!(
+                        "column {header}: {value:?} is ambiguous: it reads as {first} and as {second} in the configured formats"
+                    ),
+                ));
+                None
+            }
+        }
+    }
+
+    /// A code mapped through `codes`; records `unknown_code` when it is not in the map.
+    pub fn code<Code: Copy>(
+        &mut self,
+        column: &str,
+        is_required: bool,
+        codes: &std::collections::HashMap<String, Code>,
+        described_as: &str,
+    ) -> Option<Code> {
+        let value = if is_required { self.required(column)? } else { self.optional(column)? };
+        match codes.get(&crate::config::normalize_code(value)) {
+            Some(&code) => Some(code),
+            None => {
+                let header = self.header_of(column);
+                self.problems.push(Problem::new(
+                    RejectKind::UnknownCode,
+                    format!("column {header}: {value:?} is not a known {described_as} (see [codes] in the configuration)"),
+                ));
+                None
+            }
+        }
+    }
+
+    pub fn add_problem(&mut self, kind: RejectKind, message: String) {
+        self.problems.push(Problem::new(kind, message));
+    }
+}
+
+/// Feeds every byte it reads into a SHA-256, so the manifest's digest costs no second read.
+struct HashingReader<Inner> {
+    inner: Inner,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<Inner: Read> Read for HashingReader<Inner> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let count = self.inner.read(buffer)?;
+        self.hasher.update(&buffer[..count]);
+        self.bytes += count as u64;
+        Ok(count)
+    }
+}
+
+/// Reads `extract` from its configured path, calling `accept_row` for every data row whose
+/// fields decoded; `accept_row` returns `true` when the row was accepted, or records problems
+/// on the row and returns `false`. `id_column` is the column whose repeats are rejected.
+pub fn read_extract(
+    config: &Config,
+    extract: Extract,
+    id_column: &str,
+    mut accept_row: impl FnMut(&mut RowFields<'_>, u64) -> bool,
+) -> Result<ExtractReport, ExtractError> {
+    let input = config.extract(extract);
+    let path = input.path.clone();
+    let file = File::open(&path).map_err(|source| ExtractError::Unreadable {
+        extract: extract.name(),
+        path: path.clone(),
+        source,
+    })?;
+    let mut hashing = HashingReader {
+        inner: BufReader::with_capacity(1 << 20, file),
+        hasher: Sha256::new(),
+        bytes: 0,
+    };
+    let mut report = ExtractReport {
+        path: path.clone(),
+        ..ExtractReport::default()
+    };
+    {
+        let mut csv_reader = csv::ReaderBuilder::new()
+            .delimiter(config.delimiter)
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(&mut hashing);
+        let malformed = |source: csv::Error| {
+            let line = source.position().map_or(0, csv::Position::line);
+            ExtractError::Malformed {
+                extract: extract.name(),
+                path: path.clone(),
+                line,
+                source,
+            }
+        };
+        let header_record = csv_reader.byte_headers().map_err(malformed)?.clone();
+        if header_record.is_empty() || (header_record.len() == 1 && header_record[0].is_empty()) {
+            return Err(ExtractError::Empty {
+                extract: extract.name(),
+                path: path.clone(),
+            });
+        }
+        report.header = header_record
+            .iter()
+            .map(|field| String::from_utf8_lossy(field).trim().to_string())
+            .collect();
+        let columns = canonical_columns(extract);
+        let column_positions = locate_columns(extract, &path, input, columns, &report.header)?;
+        let id_position = columns
+            .iter()
+            .position(|column| column.name == id_column)
+            .and_then(|index| column_positions[index]);
+
+        let mut seen_ids: std::collections::HashSet<Box<str>> = std::collections::HashSet::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match csv_reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(error) => return Err(malformed(error)),
+            }
+            let line = record.position().map_or(0, csv::Position::line);
+            report.rows_read += 1;
+            let raw_values = || record.iter().map(|field| String::from_utf8_lossy(field).into_owned()).collect();
+
+            if record.len() != report.header.len() {
+                report.rejected.push(RejectedRow::new(
+                    line,
+                    vec![Problem::new(
+                        RejectKind::WrongFieldCount,
+                        format!(
+                            "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
+                            record.len(),
+                            report.header.len()
+                        ),
+                    )],
+                    raw_values(),
+                ));
+                continue;
+            }
+            let mut values = Vec::with_capacity(record.len());
+            let mut problems = Vec::new();
+            for (position, field) in record.iter().enumerate() {
+                match std::str::from_utf8(field) {
+                    Ok(text) => values.push(Some(text)),
+                    Err(_) => {
+                        values.push(None);
+                        problems.push(Problem::new(
+                            RejectKind::InvalidUtf8,
+                            format!(
+                                "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
+                                report.header[position]
+                            ),
+                        ));
+                    }
+                }
+            }
+            let mut fields = RowFields {
+                values,
+                headers: &report.header,
+                column_positions: &column_positions,
+                columns,
+                config,
+                problems,
+            };
+            // Duplicate ids are judged against every earlier row that carried an id.
+            if let Some(position) = id_position
+                && let Some(Some(id)) = fields.values.get(position)
+            {
+                let id = id.trim();
+                if !id.is_empty() && !seen_ids.insert(id.into()) {
+                    let header = &report.header[position];
+                    fields.add_problem(
+                        RejectKind::DuplicateId,
+                        format!("column {header}: id {id:?} repeats an earlier row's id"),
+                    );
+                }
+            }
+            let accepted = fields.problems.is_empty() && accept_row(&mut fields, line) && fields.problems.is_empty();
+            if accepted {
+                report.rows_accepted += 1;
+            } else {
+                let problems = std::mem::take(&mut fields.problems);
+                report.rejected.push(RejectedRow::new(line, problems, raw_values()));
+            }
+        }
+    }
+    report.size_bytes = hashing.bytes;
+    report.sha256 = hex(&hashing.hasher.finalize());
+    Ok(report)
+}
+
+/// Where each canonical column is in the file's header (matched trimmed, case-insensitively).
+fn locate_columns(
+    extract: Extract,
+    path: &Path,
+    input: &ExtractInput,
+    columns: &[CanonicalColumn],
+    header: &[String],
+) -> Result<Vec<Option<usize>>, ExtractError> {
+    let mut positions = Vec::with_capacity(columns.len());
+    for column in columns {
+        let wanted = &input.headers[column.name];
+        let matches: Vec<usize> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, found)| found.trim_start_matches('\u{feff}').eq_ignore_ascii_case(wanted))
+            .map(|(position, _)| position)
+            .collect();
+        match matches.as_slice() {
+            [] if column.required => {
+                return Err(ExtractError::MissingColumn {
+                    extract: extract.name(),
+                    path: path.to_path_buf(),
+                    column: wanted.clone(),
+                    found: header.join(", "),
+                });
+            }
+            [] => positions.push(None),
+            [position] => positions.push(Some(*position)),
+            _ => {
+                return Err(ExtractError::DuplicateColumn {
+                    extract: extract.name(),
+                    path: path.to_path_buf(),
+                    column: wanted.clone(),
+                });
+            }
+        }
+    }
+    Ok(positions)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}

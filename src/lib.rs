@@ -1,0 +1,31 @@
+//! permanency-report: reads the nightly case-management extracts, computes the permanency,
+//! relative-notice and teaming measures per area office and statewide, and writes the outputs
+//! of `outputs.md`. See ARCHITECTURE.md for the map.
+
+pub mod calendar;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod date_format;
+pub mod failure;
+pub mod generate;
+pub mod ingest;
+pub mod measures;
+pub mod model;
+pub mod output;
+pub mod results;
+
+use chrono::NaiveDate;
+
+use cli::Command;
+use failure::Failure;
+
+/// Runs one command. `today` comes from the caller so nothing below reads the clock.
+pub fn run(command: Command, today: NaiveDate) -> Result<(), Failure> {
+    match command {
+        Command::Run(arguments) => commands::run::run(&arguments, today),
+        Command::Validate(arguments) => commands::validate::validate(&arguments),
+        Command::Generate(arguments) => commands::generate::generate(&arguments),
+        Command::Explain(arguments) => commands::explain::explain(&arguments, today),
+    }
+}

@@ -1,0 +1,134 @@
+//! `emergency_team_2bd` — a large team meeting within two business days of an emergency
+//! removal.
+//!
+//! - Denominator: episodes with `emergency = Y`, `removal_date` in the reporting period and
+//!   `removal_date + 2 business days ≤ as_of`. Business days are Monday–Friday that are not
+//!   configured holidays, counted after the removal day (Friday + 2 = Tuesday).
+//! - Numerator: a held `large_team` meeting linked to the episode with `removal_date ≤
+//!   meeting_date ≤ removal_date + 2 business days`.
+//! - Excluded: non-emergency removals, removals outside the period, windows still open.
+
+use crate::config::Timeframes;
+use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
+use crate::model::MeetingType;
+
+pub struct EmergencyTeamMeetingWithin2BusinessDays;
+
+impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
+    fn id(&self) -> &'static str {
+        "emergency_team_2bd"
+    }
+
+    fn title(&self) -> &'static str {
+        "Large team meeting within 2 business days of an emergency removal"
+    }
+
+    fn definition(&self, timeframes: &Timeframes) -> String {
+        format!(
+            "Of the emergency removals during the reporting period whose window has closed, the share with a held large \
+             team meeting between the removal date and {days} business days after it (weekends and configured holidays \
+             do not count).",
+            days = timeframes.emergency_team_business_days
+        )
+    }
+
+    fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
+        if !episode.episode.emergency {
+            return excluded("not_emergency", "not an emergency removal");
+        }
+        let removal = episode.episode.removal_date;
+        if !context.period.contains(removal) {
+            return excluded("removed_outside_period", "removal date is outside the reporting period");
+        }
+        let deadline = context
+            .holidays
+            .add_business_days(removal, context.timeframes.emergency_team_business_days);
+        if deadline > context.as_of {
+            return excluded("window_open", "the business-day window has not closed on the as-of date");
+        }
+        let meeting = episode
+            .held_meetings(MeetingType::LargeTeam)
+            .find(|&date| removal <= date && date <= deadline);
+        Verdict::Counted {
+            in_numerator: meeting.is_some(),
+            evidence: Evidence {
+                deadline: Some(deadline),
+                event: meeting.map(|date| ("large team meeting", date)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::EmergencyTeamMeetingWithin2BusinessDays as MEASURE;
+    use crate::measures::test_support::*;
+
+    const AS_OF: &str = "2026-10-31";
+
+    #[test]
+    fn friday_removal_is_due_tuesday() {
+        // 2026-10-02 is a Friday: deadline Tuesday 2026-10-06.
+        let friday = || removal("2026-10-02").emergency();
+        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-06", "large_team", "held"), "numerator");
+        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-07", "large_team", "held"), "denominator");
+        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-02", "large_team", "held"), "numerator");
+        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-01", "large_team", "held"), "denominator");
+    }
+
+    #[test]
+    fn saturday_removal_is_due_tuesday() {
+        let saturday = || removal("2026-10-03").emergency();
+        check_verdict(&MEASURE, AS_OF, saturday().meeting("2026-10-06", "large_team", "held"), "numerator");
+        check_verdict(&MEASURE, AS_OF, saturday().meeting("2026-10-07", "large_team", "held"), "denominator");
+    }
+
+    #[test]
+    fn a_monday_holiday_moves_the_deadline_to_wednesday() {
+        // Friday 2026-10-09 and Saturday 2026-10-10, with Monday 2026-10-12 a holiday.
+        let holiday = &["2026-10-12"];
+        for removal_day in ["2026-10-09", "2026-10-10"] {
+            check_verdict_with_holidays(
+                &MEASURE,
+                AS_OF,
+                holiday,
+                removal(removal_day).emergency().meeting("2026-10-14", "large_team", "held"),
+                "numerator",
+            );
+            check_verdict_with_holidays(
+                &MEASURE,
+                AS_OF,
+                holiday,
+                removal(removal_day).emergency().meeting("2026-10-15", "large_team", "held"),
+                "denominator",
+            );
+            // Without the holiday, Wednesday is late.
+            check_verdict(
+                &MEASURE,
+                AS_OF,
+                removal(removal_day).emergency().meeting("2026-10-14", "large_team", "held"),
+                "denominator",
+            );
+        }
+    }
+
+    #[test]
+    fn the_window_must_close_by_as_of_and_only_emergencies_count() {
+        // Thursday 2026-10-29 + 2 business days = Monday 2026-11-02.
+        check_verdict(&MEASURE, "2026-11-01", removal("2026-10-29").emergency(), "excluded:window_open");
+        check_verdict(&MEASURE, "2026-11-02", removal("2026-10-29").emergency(), "denominator");
+        check_verdict(&MEASURE, AS_OF, removal("2026-10-02").meeting("2026-10-05", "large_team", "held"), "excluded:not_emergency");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-02").emergency().meeting("2026-10-05", "large_team", "cancelled"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-02").emergency().meeting("2026-10-05", "initial_joint", "held"),
+            "denominator",
+        );
+    }
+}

@@ -1,0 +1,121 @@
+//! `teaming_90d` — a point-in-time measure: a held large team meeting at least every 90 days.
+//!
+//! - Point: `as_of` for the headline; for a trend month, the month's last day (or `as_of`),
+//!   which is the end of the period handed to the measure.
+//! - Denominator: episodes in care on the point (removed on or before it, not discharged on or
+//!   before it) that began at least 90 days before it (`removal_date ≤ point − 90 days`).
+//! - Numerator: those with a held `large_team` meeting linked to the episode with `point − 90
+//!   days < meeting_date ≤ point`.
+//! - Case list (overdue): the denominator on `as_of` minus the numerator. The deadline shown is
+//!   the latest held large team meeting (or the removal, if later or if none) + 90 days: the
+//!   last day on which a meeting would still have kept the child compliant.
+
+use crate::calendar::add_days;
+use crate::config::Timeframes;
+use crate::measures::{
+    CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded,
+};
+use crate::model::MeetingType;
+
+pub struct TeamingMeetingEvery90Days;
+
+impl TeamingMeetingEvery90Days {
+    fn verdict_on(&self, episode: &EpisodeAsOf<'_>, point: chrono::NaiveDate, timeframes: &Timeframes) -> Verdict {
+        if !episode.in_care_on(point) {
+            return excluded("not_in_care_on_point", "not in care on the measurement date");
+        }
+        let interval = i64::from(timeframes.teaming_interval_days);
+        let window_start = add_days(point, -interval);
+        if episode.episode.removal_date > window_start {
+            return excluded("in_care_under_90_days", "in care for fewer than 90 days on the measurement date");
+        }
+        let latest_meeting = episode
+            .held_meetings(MeetingType::LargeTeam)
+            .filter(|&date| date <= point)
+            .last();
+        let baseline = latest_meeting.map_or(episode.episode.removal_date, |date| date.max(episode.episode.removal_date));
+        Verdict::Counted {
+            in_numerator: latest_meeting.is_some_and(|date| date > window_start),
+            evidence: Evidence {
+                deadline: Some(add_days(baseline, interval)),
+                event: latest_meeting.map(|date| ("latest large team meeting", date)),
+            },
+        }
+    }
+}
+
+impl Measure for TeamingMeetingEvery90Days {
+    fn id(&self) -> &'static str {
+        "teaming_90d"
+    }
+
+    fn title(&self) -> &'static str {
+        "Teaming meeting in the last 90 days"
+    }
+
+    fn definition(&self, timeframes: &Timeframes) -> String {
+        format!(
+            "Of the children in care on the as-of date who have been in care at least {days} days, the share with a held \
+             large team meeting in the last {days} days. Trend points are taken on each month's last day. Case list: \
+             those without one.",
+            days = timeframes.teaming_interval_days
+        )
+    }
+
+    fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
+        self.verdict_on(episode, context.period.end, context.timeframes)
+    }
+
+    fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
+        match self.verdict_on(episode, context.as_of, context.timeframes) {
+            Verdict::Counted {
+                in_numerator: false,
+                evidence: Evidence {
+                    deadline: Some(deadline),
+                    ..
+                },
+            } => Some(CaseEntry {
+                status: CaseStatus::Overdue,
+                deadline,
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TeamingMeetingEvery90Days as MEASURE;
+    use crate::measures::test_support::*;
+
+    const AS_OF: &str = "2026-10-31";
+
+    #[test]
+    fn a_meeting_90_days_before_as_of_is_too_old_and_89_days_is_recent_enough() {
+        // as_of − 90 days = 2026-08-02.
+        let in_care = || removal("2026-01-01");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-08-02", "large_team", "held"), "denominator");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-08-03", "large_team", "held"), "numerator");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-31", "large_team", "held"), "numerator");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-11-01", "large_team", "held"), "denominator");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-01", "large_team", "cancelled"), "denominator");
+        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-01", "individual", "held"), "denominator");
+    }
+
+    #[test]
+    fn only_children_in_care_at_least_90_days_on_as_of_count() {
+        check_verdict(&MEASURE, AS_OF, removal("2026-08-02"), "denominator");
+        check_verdict(&MEASURE, AS_OF, removal("2026-08-03"), "excluded:in_care_under_90_days");
+        check_verdict(&MEASURE, AS_OF, removal("2026-01-01").discharged("2026-10-31", "reunification"), "excluded:not_in_care_on_point");
+        check_verdict(&MEASURE, AS_OF, removal("2026-01-01").discharged("2026-11-01", "reunification"), "denominator");
+    }
+
+    #[test]
+    fn overdue_list_shows_when_the_next_meeting_was_due() {
+        check_case(&MEASURE, AS_OF, removal("2026-01-01").meeting("2026-08-02", "large_team", "held"), Some(("overdue", "2026-10-31", 0)));
+        check_case(&MEASURE, AS_OF, removal("2026-01-01").meeting("2026-08-03", "large_team", "held"), None);
+        check_case(&MEASURE, AS_OF, removal("2026-08-02"), Some(("overdue", "2026-10-31", 0)));
+        check_case(&MEASURE, AS_OF, removal("2026-06-01"), Some(("overdue", "2026-08-30", 62)));
+        check_case(&MEASURE, AS_OF, removal("2026-08-03"), None);
+    }
+}

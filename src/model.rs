@@ -1,0 +1,191 @@
+//! The canonical records of `extracts.md`, after ingest has validated and mapped them.
+//! Measures read only these types.
+
+use chrono::NaiveDate;
+
+/// Why an episode ended (`discharge_reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DischargeReason {
+    Reunification,
+    Guardianship,
+    PermanentGuardianship,
+    Adoption,
+    Relative,
+    Emancipation,
+    Transfer,
+    Runaway,
+    Death,
+    Other,
+}
+
+impl DischargeReason {
+    pub const ALL: [Self; 10] = [
+        Self::Reunification,
+        Self::Guardianship,
+        Self::PermanentGuardianship,
+        Self::Adoption,
+        Self::Relative,
+        Self::Emancipation,
+        Self::Transfer,
+        Self::Runaway,
+        Self::Death,
+        Self::Other,
+    ];
+
+    pub fn canonical_code(self) -> &'static str {
+        match self {
+            Self::Reunification => "reunification",
+            Self::Guardianship => "guardianship",
+            Self::PermanentGuardianship => "permanent_guardianship",
+            Self::Adoption => "adoption",
+            Self::Relative => "relative",
+            Self::Emancipation => "emancipation",
+            Self::Transfer => "transfer",
+            Self::Runaway => "runaway",
+            Self::Death => "death",
+            Self::Other => "other",
+        }
+    }
+
+    /// Exits that count as permanency for the federal entry-cohort measure.
+    pub fn is_permanency(self) -> bool {
+        matches!(
+            self,
+            Self::Reunification
+                | Self::Relative
+                | Self::Guardianship
+                | Self::PermanentGuardianship
+                | Self::Adoption
+        )
+    }
+}
+
+/// The episode's current `permanency_goal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PermanencyGoal {
+    Reunification,
+    Guardianship,
+    PermanentGuardianship,
+    Adoption,
+    Oppla,
+}
+
+impl PermanencyGoal {
+    pub const ALL: [Self; 5] = [
+        Self::Reunification,
+        Self::Guardianship,
+        Self::PermanentGuardianship,
+        Self::Adoption,
+        Self::Oppla,
+    ];
+
+    pub fn canonical_code(self) -> &'static str {
+        match self {
+            Self::Reunification => "reunification",
+            Self::Guardianship => "guardianship",
+            Self::PermanentGuardianship => "permanent_guardianship",
+            Self::Adoption => "adoption",
+            Self::Oppla => "oppla",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MeetingType {
+    InitialJoint,
+    LargeTeam,
+    Individual,
+    Other,
+}
+
+impl MeetingType {
+    pub const ALL: [Self; 4] = [
+        Self::InitialJoint,
+        Self::LargeTeam,
+        Self::Individual,
+        Self::Other,
+    ];
+
+    pub fn canonical_code(self) -> &'static str {
+        match self {
+            Self::InitialJoint => "initial_joint",
+            Self::LargeTeam => "large_team",
+            Self::Individual => "individual",
+            Self::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MeetingStatus {
+    Held,
+    Cancelled,
+    Scheduled,
+}
+
+impl MeetingStatus {
+    pub const ALL: [Self; 3] = [Self::Held, Self::Cancelled, Self::Scheduled];
+
+    pub fn canonical_code(self) -> &'static str {
+        match self {
+            Self::Held => "held",
+            Self::Cancelled => "cancelled",
+            Self::Scheduled => "scheduled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Discharge {
+    pub date: NaiveDate,
+    pub reason: DischargeReason,
+}
+
+/// A meeting as linked to an episode: only what the measures need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkedMeeting {
+    pub date: NaiveDate,
+    pub meeting_type: MeetingType,
+    pub status: MeetingStatus,
+}
+
+/// One accepted row of `removals.csv`, with the notices and meetings linked to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Episode {
+    pub removal_id: String,
+    pub child_id: String,
+    pub office: String,
+    pub removal_date: NaiveDate,
+    /// `placement_date`, or `removal_date` when the extract left it empty.
+    pub placement_date: NaiveDate,
+    pub emergency: bool,
+    pub birth_date: Option<NaiveDate>,
+    /// The configured reporting category (the configured "missing" category when empty).
+    pub race_ethnicity: String,
+    pub permanency_goal: Option<PermanencyGoal>,
+    pub discharge: Option<Discharge>,
+    /// Dates of the relative notices linked to this episode, ascending.
+    pub notice_dates: Vec<NaiveDate>,
+    /// Meetings linked to this episode, by date ascending.
+    pub meetings: Vec<LinkedMeeting>,
+}
+
+/// One accepted row of `notifications.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub notice_id: String,
+    pub child_id: String,
+    pub removal_id: Option<String>,
+    pub notice_date: NaiveDate,
+}
+
+/// One accepted row of `meetings.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Meeting {
+    pub meeting_id: String,
+    pub child_id: String,
+    pub removal_id: Option<String>,
+    pub meeting_date: NaiveDate,
+    pub meeting_type: MeetingType,
+    pub status: MeetingStatus,
+}

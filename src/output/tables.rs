@@ -1,0 +1,177 @@
+//! The CSV files of one run: `measures.csv`, `cases.csv`, `equity.csv`, `episodes.csv`,
+//! `rejects/<extract>.csv` and `data_quality.csv`. Each function returns the file's bytes.
+
+use std::collections::BTreeMap;
+
+use crate::ingest::ExtractReport;
+use crate::ingest::columns::Extract;
+use crate::measures::REGISTRY;
+use crate::model::Episode;
+use crate::output::{format_rate, neutralise_csv_text};
+use crate::results::Results;
+
+fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
+    writer.into_inner().map_err(|error| anyhow::anyhow!("cannot finish CSV: {error}"))
+}
+
+fn new_writer() -> csv::Writer<Vec<u8>> {
+    csv::WriterBuilder::new().flexible(true).from_writer(Vec::new())
+}
+
+pub fn measures_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    writer.write_record([
+        "as_of", "measure", "office", "kind", "period_start", "period_end", "numerator", "denominator", "rate", "target",
+    ])?;
+    let as_of = results.as_of.to_string();
+    for row in &results.rates {
+        writer.write_record([
+            as_of.as_str(),
+            row.measure,
+            &neutralise_csv_text(&row.office),
+            row.kind.as_str(),
+            &row.period.start.to_string(),
+            &row.period.end.to_string(),
+            &row.counts.numerator.to_string(),
+            &row.counts.denominator.to_string(),
+            &format_rate(row.counts.rate()),
+            &format_rate(row.target),
+        ])?;
+    }
+    finish(writer)
+}
+
+pub fn cases_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    writer.write_record([
+        "office", "measure", "status", "child_id", "removal_id", "removal_date", "deadline", "days_overdue",
+    ])?;
+    for row in &results.cases {
+        writer.write_record([
+            &*neutralise_csv_text(&row.office),
+            row.measure,
+            row.status.as_str(),
+            &neutralise_csv_text(&row.child_id),
+            &neutralise_csv_text(&row.removal_id),
+            &row.removal_date.to_string(),
+            &row.deadline.to_string(),
+            &row.days_overdue.to_string(),
+        ])?;
+    }
+    finish(writer)
+}
+
+pub fn equity_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    writer.write_record([
+        "measure", "office", "group", "numerator", "denominator", "rate", "others_numerator", "others_denominator",
+        "others_rate",
+    ])?;
+    for row in &results.equity {
+        writer.write_record([
+            row.measure,
+            &neutralise_csv_text(&row.office),
+            &neutralise_csv_text(&row.group),
+            &row.group_counts.numerator.to_string(),
+            &row.group_counts.denominator.to_string(),
+            &format_rate(row.group_counts.rate()),
+            &row.others_counts.numerator.to_string(),
+            &row.others_counts.denominator.to_string(),
+            &format_rate(row.others_counts.rate()),
+        ])?;
+    }
+    finish(writer)
+}
+
+/// One row per accepted episode: ids, office, removal date, then each measure's verdict for
+/// the headline period (`numerator`, `denominator` or `excluded:<rule>`).
+pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    let mut header = vec!["removal_id", "child_id", "office", "removal_date"];
+    header.extend(REGISTRY.iter().map(|measure| measure.id()));
+    writer.write_record(&header)?;
+    for (position, episode) in episodes.iter().enumerate() {
+        let mut record: Vec<String> = vec![
+            neutralise_csv_text(&episode.removal_id).into_owned(),
+            neutralise_csv_text(&episode.child_id).into_owned(),
+            neutralise_csv_text(&episode.office).into_owned(),
+            episode.removal_date.to_string(),
+        ];
+        record.extend(results.headline_verdicts.iter().map(|verdicts| verdicts[position].code()));
+        writer.write_record(&record)?;
+    }
+    finish(writer)
+}
+
+/// The rejected rows as read, with `line` and `reason` first.
+pub fn rejects_csv(report: &ExtractReport) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    let mut header = vec!["line".to_string(), "reason".to_string()];
+    header.extend(report.header.iter().map(|name| neutralise_csv_text(name).into_owned()));
+    writer.write_record(&header)?;
+    for row in &report.rejected {
+        let mut record = vec![row.line.to_string(), neutralise_csv_text(&row.reason()).into_owned()];
+        record.extend(row.raw_values.iter().map(|value| neutralise_csv_text(value).into_owned()));
+        writer.write_record(&record)?;
+    }
+    finish(writer)
+}
+
+/// `extract,measure_of_quality,reason,rows`: read / accepted / rejected (by reason) /
+/// orphaned (by reason) for every extract.
+pub fn data_quality_csv(reports: &BTreeMap<Extract, ExtractReport>) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    writer.write_record(["extract", "count", "reason", "rows"])?;
+    for (extract, report) in reports {
+        let name = extract.name();
+        writer.write_record([name, "read", "", &report.rows_read.to_string()])?;
+        writer.write_record([name, "accepted", "", &report.rows_accepted.to_string()])?;
+        writer.write_record([name, "rejected", "", &report.rows_rejected().to_string()])?;
+        for (reason, rows) in report.rejected_by_kind() {
+            writer.write_record([name, "rejected", reason, &rows.to_string()])?;
+        }
+        writer.write_record([name, "orphaned", "", &report.rows_orphaned().to_string()])?;
+        for (reason, rows) in &report.orphaned_by_reason {
+            writer.write_record([name, "orphaned", reason, &rows.to_string()])?;
+        }
+    }
+    finish(writer)
+}
+
+/// The human summary `validate` prints and the run writes as `data_quality.txt`.
+pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejected_share: f64) -> String {
+    use std::fmt::Write;
+    let mut text = String::new();
+    for (extract, report) in reports {
+        let _ = writeln!(
+            text,
+            "{name}: {path}\n  read {read}, accepted {accepted}, rejected {rejected} ({share:.2}% of rows; limit {limit:.2}%), orphaned {orphaned}",
+            name = extract.name(),
+            path = report.path.display(),
+            read = report.rows_read,
+            accepted = report.rows_accepted,
+            rejected = report.rows_rejected(),
+            share = report.rejected_share() * 100.0,
+            limit = max_rejected_share * 100.0,
+            orphaned = report.rows_orphaned(),
+        );
+        for (reason, rows) in report.rejected_by_kind() {
+            let _ = writeln!(text, "    rejected {reason}: {rows}");
+        }
+        for (reason, rows) in &report.orphaned_by_reason {
+            let _ = writeln!(text, "    orphaned {reason}: {rows}");
+        }
+        for row in report.rejected.iter().take(5) {
+            let _ = writeln!(text, "    {}, line {}: {}", report.path.display(), row.line, row.reason());
+        }
+        if report.rejected.len() > 5 {
+            let _ = writeln!(
+                text,
+                "    … and {} more in rejects/{}.csv",
+                report.rejected.len() - 5,
+                extract.name()
+            );
+        }
+    }
+    text
+}

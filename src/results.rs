@@ -1,0 +1,332 @@
+//! Runs every registered measure over every episode and counts the verdicts: per office and
+//! statewide (sums of numerators and denominators), for the headline period and the 12 trend
+//! months, by race/ethnicity group, plus the case lists and each episode's verdicts.
+//!
+//! A pure function of the ingested data, the configuration and `as_of`.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::config::Config;
+use crate::ingest::linking::EpisodeIndex;
+use crate::measures::{
+    CaseStatus, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for,
+};
+use crate::model::Episode;
+
+pub const STATEWIDE: &str = "Statewide";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, verdict: &Verdict) {
+        if verdict.in_denominator() {
+            self.denominator += 1;
+            if verdict.in_numerator() {
+                self.numerator += 1;
+            }
+        }
+    }
+
+    /// numerator / denominator, or `None` when the denominator is 0.
+    pub fn rate(&self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    fn plus(self, other: Self) -> Self {
+        Self {
+            numerator: self.numerator + other.numerator,
+            denominator: self.denominator + other.denominator,
+        }
+    }
+
+    fn minus(self, other: Self) -> Self {
+        Self {
+            numerator: self.numerator - other.numerator,
+            denominator: self.denominator - other.denominator,
+        }
+    }
+}
+
+/// One row of `measures.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateRow {
+    pub measure: &'static str,
+    pub office: String,
+    pub kind: PeriodKind,
+    pub period: Period,
+    pub counts: Counts,
+    pub target: Option<f64>,
+}
+
+/// One row of `cases.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub office: String,
+    pub measure: &'static str,
+    pub status: CaseStatus,
+    pub child_id: String,
+    pub removal_id: String,
+    pub removal_date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub days_overdue: i64,
+}
+
+/// One row of `equity.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EquityRow {
+    pub measure: &'static str,
+    pub office: String,
+    pub group: String,
+    pub group_counts: Counts,
+    pub others_counts: Counts,
+}
+
+/// Everything the outputs and reports are made from.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub as_of: NaiveDate,
+    pub reporting_period: Period,
+    /// Offices in report order (alphabetical); `Statewide` is not among them.
+    pub offices: Vec<String>,
+    /// Race/ethnicity groups: configured categories first, then other values seen.
+    pub groups: Vec<String>,
+    pub rates: Vec<RateRow>,
+    pub cases: Vec<CaseRow>,
+    pub equity: Vec<EquityRow>,
+    /// `headline_verdicts[measure][episode]`, measures in registry order.
+    pub headline_verdicts: Vec<Vec<Verdict>>,
+}
+
+/// What one measure contributes, computed on its own thread.
+struct MeasureOutcome {
+    rates: Vec<RateRow>,
+    cases: Vec<CaseRow>,
+    equity: Vec<EquityRow>,
+    verdicts: Vec<Verdict>,
+}
+
+pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
+    let offices = office_list(episodes, config);
+    let groups = group_list(episodes, config);
+    let office_of: HashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+    let group_of: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+    let episode_office: Vec<usize> = episodes.iter().map(|episode| office_of[episode.office.as_str()]).collect();
+    let episode_group: Vec<usize> = episodes.iter().map(|episode| group_of[episode.race_ethnicity.as_str()]).collect();
+    let shared = SharedInputs {
+        episodes,
+        index,
+        config,
+        as_of,
+        offices: &offices,
+        groups: &groups,
+        episode_office: &episode_office,
+        episode_group: &episode_group,
+    };
+
+    // Two cores: one thread per measure, the scheduler spreads them.
+    let outcomes: Vec<MeasureOutcome> = std::thread::scope(|scope| {
+        let handles: Vec<_> = REGISTRY
+            .iter()
+            .map(|&measure| {
+                let shared = &shared;
+                scope.spawn(move || shared.evaluate_measure(measure))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    });
+
+    let mut results = Results {
+        as_of,
+        reporting_period: Period::reporting_period(as_of),
+        offices: offices.clone(),
+        groups: groups.clone(),
+        rates: Vec::new(),
+        cases: Vec::new(),
+        equity: Vec::new(),
+        headline_verdicts: Vec::new(),
+    };
+    for outcome in outcomes {
+        results.rates.extend(outcome.rates);
+        results.cases.extend(outcome.cases);
+        results.equity.extend(outcome.equity);
+        results.headline_verdicts.push(outcome.verdicts);
+    }
+    let measure_position = |id: &str| REGISTRY.iter().position(|measure| measure.id() == id).unwrap_or(usize::MAX);
+    results.cases.sort_by(|left, right| {
+        (&left.office, measure_position(left.measure), left.status, -left.days_overdue, &left.removal_id).cmp(&(
+            &right.office,
+            measure_position(right.measure),
+            right.status,
+            -right.days_overdue,
+            &right.removal_id,
+        ))
+    });
+    results
+}
+
+struct SharedInputs<'a> {
+    episodes: &'a [Episode],
+    index: &'a EpisodeIndex,
+    config: &'a Config,
+    as_of: NaiveDate,
+    offices: &'a [String],
+    groups: &'a [String],
+    episode_office: &'a [usize],
+    episode_group: &'a [usize],
+}
+
+impl SharedInputs<'_> {
+    fn context(&self, period: Period) -> EvaluationContext<'_> {
+        EvaluationContext {
+            as_of: self.as_of,
+            period,
+            timeframes: &self.config.timeframes,
+            holidays: &self.config.holidays,
+            episodes: self.episodes,
+            index: self.index,
+        }
+    }
+
+    fn evaluate_measure(&self, measure: &dyn Measure) -> MeasureOutcome {
+        let timeframes = &self.config.timeframes;
+        let target = self.config.targets.get(measure.id()).copied();
+        let office_count = self.offices.len();
+        let group_count = self.groups.len();
+
+        // Headline: verdicts, office counts, group counts, case lists.
+        let headline_period = measure.cohort_period(Period::reporting_period(self.as_of), PeriodKind::Headline, timeframes);
+        let context = self.context(headline_period);
+        let mut verdicts = Vec::with_capacity(self.episodes.len());
+        let mut office_counts = vec![Counts::default(); office_count];
+        let mut group_counts = vec![vec![Counts::default(); group_count]; office_count];
+        let mut cases = Vec::new();
+        for (position, episode) in self.episodes.iter().enumerate() {
+            let known = EpisodeAsOf::new(episode, self.as_of);
+            let verdict = verdict_for(measure, &known, &context);
+            office_counts[self.episode_office[position]].add(&verdict);
+            group_counts[self.episode_office[position]][self.episode_group[position]].add(&verdict);
+            verdicts.push(verdict);
+            if let Some(entry) = case_entry_for(measure, &known, &context) {
+                cases.push(CaseRow {
+                    office: episode.office.clone(),
+                    measure: measure.id(),
+                    status: entry.status,
+                    child_id: episode.child_id.clone(),
+                    removal_id: episode.removal_id.clone(),
+                    removal_date: episode.removal_date,
+                    deadline: entry.deadline,
+                    days_overdue: entry.days_overdue(self.as_of),
+                });
+            }
+        }
+
+        // Trend: one pass per month.
+        let months: Vec<(Period, Vec<Counts>)> = Period::trend_months(self.as_of)
+            .into_iter()
+            .map(|month| {
+                let period = measure.cohort_period(month, PeriodKind::Month, timeframes);
+                let context = self.context(period);
+                let mut counts = vec![Counts::default(); office_count];
+                for (position, episode) in self.episodes.iter().enumerate() {
+                    counts[self.episode_office[position]].add(&verdict_for(
+                        measure,
+                        &EpisodeAsOf::new(episode, self.as_of),
+                        &context,
+                    ));
+                }
+                (period, counts)
+            })
+            .collect();
+
+        let mut rates = Vec::new();
+        let scopes = self.offices.iter().map(String::as_str).enumerate().map(|(i, name)| (Some(i), name));
+        for (office, name) in scopes.chain(std::iter::once((None, STATEWIDE))) {
+            let pick = |counts: &[Counts]| match office {
+                Some(i) => counts[i],
+                None => counts.iter().fold(Counts::default(), |sum, &each| sum.plus(each)),
+            };
+            rates.push(RateRow {
+                measure: measure.id(),
+                office: name.to_string(),
+                kind: PeriodKind::Headline,
+                period: headline_period,
+                counts: pick(&office_counts),
+                target,
+            });
+            for (period, counts) in &months {
+                rates.push(RateRow {
+                    measure: measure.id(),
+                    office: name.to_string(),
+                    kind: PeriodKind::Month,
+                    period: *period,
+                    counts: pick(counts),
+                    target,
+                });
+            }
+        }
+
+        let mut equity = Vec::new();
+        let statewide_groups: Vec<Counts> = (0..group_count)
+            .map(|group| group_counts.iter().fold(Counts::default(), |sum, office| sum.plus(office[group])))
+            .collect();
+        let statewide_total = office_counts.iter().fold(Counts::default(), |sum, &each| sum.plus(each));
+        let mut push_scope = |name: &str, per_group: &[Counts], total: Counts| {
+            for (group, &counts) in per_group.iter().enumerate() {
+                equity.push(EquityRow {
+                    measure: measure.id(),
+                    office: name.to_string(),
+                    group: self.groups[group].clone(),
+                    group_counts: counts,
+                    others_counts: total.minus(counts),
+                });
+            }
+        };
+        for (office, name) in self.offices.iter().enumerate() {
+            push_scope(name, &group_counts[office], office_counts[office]);
+        }
+        push_scope(STATEWIDE, &statewide_groups, statewide_total);
+
+        MeasureOutcome {
+            rates,
+            cases,
+            equity,
+            verdicts,
+        }
+    }
+}
+
+/// Configured offices, or those seen in the episodes; alphabetical either way.
+fn office_list(episodes: &[Episode], config: &Config) -> Vec<String> {
+    let mut offices: Vec<String> = if config.offices.is_empty() {
+        episodes.iter().map(|episode| episode.office.clone()).collect()
+    } else {
+        config.offices.clone()
+    };
+    offices.sort();
+    offices.dedup();
+    offices
+}
+
+/// Configured categories in their order, then any other value seen, alphabetically.
+fn group_list(episodes: &[Episode], config: &Config) -> Vec<String> {
+    let mut groups = config.race_categories.clone();
+    let mut others: Vec<String> = episodes
+        .iter()
+        .map(|episode| episode.race_ethnicity.clone())
+        .filter(|group| !config.race_categories.contains(group))
+        .collect();
+    others.sort();
+    others.dedup();
+    groups.extend(others);
+    groups
+}
