@@ -155,8 +155,14 @@ mod tests {
         assert_eq!(no_holidays.add_business_days(d("2026-09-30"), 2), d("2026-10-02"));
         // Columbus Day Monday 2026-10-12 as a holiday: Friday + 2 = Wednesday.
         let with_monday_holiday = HolidayCalendar::new([d("2026-10-12")]);
-        assert_eq!(with_monday_holiday.add_business_days(d("2026-10-09"), 2), d("2026-10-14"));
-        assert_eq!(with_monday_holiday.add_business_days(d("2026-10-10"), 2), d("2026-10-14"));
+        assert_eq!(
+            with_monday_holiday.add_business_days(d("2026-10-09"), 2),
+            d("2026-10-14")
+        );
+        assert_eq!(
+            with_monday_holiday.add_business_days(d("2026-10-10"), 2),
+            d("2026-10-14")
+        );
     }
 
     #[test]

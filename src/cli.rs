@@ -31,7 +31,9 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Compute every measure and write the night's outputs into <out>/<as_of>/.
-    #[command(after_help = "Examples:\n  permanency-report run\n  permanency-report run --as-of 2026-10-31 --input-dir /data/extracts --out /data/reports --no-email")]
+    #[command(
+        after_help = "Examples:\n  permanency-report run\n  permanency-report run --as-of 2026-10-31 --input-dir /data/extracts --out /data/reports --no-email"
+    )]
     Run(RunArgs),
 
     /// Read the extracts and print a data-quality summary; exit 2 when too many rows are rejected.

@@ -304,12 +304,7 @@ impl Validator<'_> {
         }
     }
 
-    fn validate(
-        &self,
-        file: ConfigFile,
-        known_measures: &[&str],
-        digest: String,
-    ) -> Result<Config, ConfigError> {
+    fn validate(&self, file: ConfigFile, known_measures: &[&str], digest: String) -> Result<Config, ConfigError> {
         // Relative paths in the file are relative to the working directory, like the flags.
         let input = &file.input;
         let delimiter = match input.delimiter.as_bytes() {
@@ -317,12 +312,18 @@ impl Validator<'_> {
             _ => {
                 return Err(self.invalid(
                     "input.delimiter",
-                    format!("{:?} must be a single ASCII character other than a quote or line end", input.delimiter),
+                    format!(
+                        "{:?} must be a single ASCII character other than a quote or line end",
+                        input.delimiter
+                    ),
                 ));
             }
         };
         if input.date_formats.is_empty() {
-            return Err(self.invalid("input.date_formats", "list at least one date format, e.g. \"YYYY-MM-DD\""));
+            return Err(self.invalid(
+                "input.date_formats",
+                "list at least one date format, e.g. \"YYYY-MM-DD\"",
+            ));
         }
         let mut patterns = Vec::new();
         for (index, text) in input.date_formats.iter().enumerate() {
@@ -333,7 +334,10 @@ impl Validator<'_> {
         if !(0.0..=1.0).contains(&input.max_rejected_share) {
             return Err(self.invalid(
                 "input.max_rejected_share",
-                format!("{} is not a share between 0 and 1 (0.05 = 5%)", input.max_rejected_share),
+                format!(
+                    "{} is not a share between 0 and 1 (0.05 = 5%)",
+                    input.max_rejected_share
+                ),
             ));
         }
         let removals = self.extract_input(input, Extract::Removals, &input.removals_file, &input.columns.removals)?;
@@ -346,14 +350,38 @@ impl Validator<'_> {
         let meetings = self.extract_input(input, Extract::Meetings, &input.meetings_file, &input.columns.meetings)?;
 
         let mut codes = CodeMaps {
-            discharge_reason: self.code_map("codes.discharge_reason", &file.codes.discharge_reason, &DischargeReason::ALL, |c| c.canonical_code())?,
-            permanency_goal: self.code_map("codes.permanency_goal", &file.codes.permanency_goal, &PermanencyGoal::ALL, |c| c.canonical_code())?,
-            meeting_type: self.code_map("codes.meeting_type", &file.codes.meeting_type, &MeetingType::ALL, |c| c.canonical_code())?,
-            meeting_status: self.code_map("codes.meeting_status", &file.codes.meeting_status, &MeetingStatus::ALL, |c| c.canonical_code())?,
+            discharge_reason: self.code_map(
+                "codes.discharge_reason",
+                &file.codes.discharge_reason,
+                &DischargeReason::ALL,
+                |c| c.canonical_code(),
+            )?,
+            permanency_goal: self.code_map(
+                "codes.permanency_goal",
+                &file.codes.permanency_goal,
+                &PermanencyGoal::ALL,
+                |c| c.canonical_code(),
+            )?,
+            meeting_type: self.code_map("codes.meeting_type", &file.codes.meeting_type, &MeetingType::ALL, |c| {
+                c.canonical_code()
+            })?,
+            meeting_status: self.code_map(
+                "codes.meeting_status",
+                &file.codes.meeting_status,
+                &MeetingStatus::ALL,
+                |c| c.canonical_code(),
+            )?,
             ..CodeMaps::default()
         };
-        for (flag, spellings, key) in [(true, &file.codes.yes, "codes.yes"), (false, &file.codes.no, "codes.no")] {
-            let defaults: &[&str] = if flag { &["y", "yes", "true", "1"] } else { &["n", "no", "false", "0"] };
+        for (flag, spellings, key) in [
+            (true, &file.codes.yes, "codes.yes"),
+            (false, &file.codes.no, "codes.no"),
+        ] {
+            let defaults: &[&str] = if flag {
+                &["y", "yes", "true", "1"]
+            } else {
+                &["n", "no", "false", "0"]
+            };
             for spelling in defaults.iter().map(|s| s.to_string()).chain(spellings.iter().cloned()) {
                 let normalized = normalize_code(&spelling);
                 if normalized.is_empty() {
@@ -374,7 +402,11 @@ impl Validator<'_> {
                     format!("{name:?} cannot be an office name (empty, or the reserved word Statewide)"),
                 ));
             }
-            if codes.offices.insert(normalize_code(trimmed), trimmed.to_string()).is_some() {
+            if codes
+                .offices
+                .insert(normalize_code(trimmed), trimmed.to_string())
+                .is_some()
+            {
                 return Err(self.invalid(format!("offices.names[{index}]"), format!("{name:?} is listed twice")));
             }
             offices.push(trimmed.to_string());
@@ -385,7 +417,11 @@ impl Validator<'_> {
             return Err(self.invalid("race_ethnicity.categories", "list at least one reporting category"));
         }
         for category in &race.categories {
-            if codes.race_ethnicity.insert(normalize_code(category), category.clone()).is_some() {
+            if codes
+                .race_ethnicity
+                .insert(normalize_code(category), category.clone())
+                .is_some()
+            {
                 return Err(self.invalid("race_ethnicity.categories", format!("{category:?} is listed twice")));
             }
         }
@@ -410,7 +446,10 @@ impl Validator<'_> {
         let mut holidays = Vec::new();
         for (index, text) in file.holidays.dates.iter().enumerate() {
             let date = parse_iso_date(text).ok_or_else(|| {
-                self.invalid(format!("holidays.dates[{index}]"), format!("{text:?} is not a date in the form YYYY-MM-DD"))
+                self.invalid(
+                    format!("holidays.dates[{index}]"),
+                    format!("{text:?} is not a date in the form YYYY-MM-DD"),
+                )
             })?;
             holidays.push(date);
         }
@@ -460,14 +499,20 @@ impl Validator<'_> {
     ) -> Result<ExtractInput, ConfigError> {
         let section = format!("input.columns.{}", extract.name());
         let canonical = canonical_columns(extract);
-        let mut headers: BTreeMap<&'static str, String> =
-            canonical.iter().map(|column| (column.name, column.name.to_string())).collect();
+        let mut headers: BTreeMap<&'static str, String> = canonical
+            .iter()
+            .map(|column| (column.name, column.name.to_string()))
+            .collect();
         for (column, header) in overrides {
             let Some(known) = canonical.iter().find(|known| known.name == column) else {
                 let names: Vec<&str> = canonical.iter().map(|known| known.name).collect();
                 return Err(self.invalid(
                     format!("{section}.{column}"),
-                    format!("not a column of {}; its columns are {}", extract.name(), names.join(", ")),
+                    format!(
+                        "not a column of {}; its columns are {}",
+                        extract.name(),
+                        names.join(", ")
+                    ),
                 ));
             };
             if header.trim().is_empty() {
@@ -522,12 +567,22 @@ impl Validator<'_> {
             ("reunification_months", timeframes.reunification_months, 1, 240),
             ("guardianship_months", timeframes.guardianship_months, 1, 240),
             ("adoption_months", timeframes.adoption_months, 1, 240),
-            ("entry_cohort_permanency_months", timeframes.entry_cohort_permanency_months, 1, 240),
+            (
+                "entry_cohort_permanency_months",
+                timeframes.entry_cohort_permanency_months,
+                1,
+                240,
+            ),
             ("short_stay_days", timeframes.short_stay_days, 0, 366),
             ("adult_age_months", timeframes.adult_age_months, 1, 600),
             ("relative_notice_days", timeframes.relative_notice_days, 0, 366),
             ("initial_joint_days", timeframes.initial_joint_days, 0, 366),
-            ("emergency_team_business_days", timeframes.emergency_team_business_days, 0, 60),
+            (
+                "emergency_team_business_days",
+                timeframes.emergency_team_business_days,
+                0,
+                60,
+            ),
             ("teaming_interval_days", timeframes.teaming_interval_days, 1, 3660),
             ("due_soon_days", timeframes.due_soon_days, 0, 3660),
         ];

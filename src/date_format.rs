@@ -11,9 +11,13 @@ enum Token {
     /// Exactly four digits.
     Year,
     /// Exactly two digits (`MM`) or one or two (`M`).
-    Month { padded: bool },
+    Month {
+        padded: bool,
+    },
     /// Exactly two digits (`DD`) or one or two (`D`).
-    Day { padded: bool },
+    Day {
+        padded: bool,
+    },
     Separator(char),
 }
 
@@ -188,9 +192,21 @@ mod tests {
     fn rejects_impossible_short_or_padded_wrong_dates() {
         let accepted = formats(&["YYYY-MM-DD", "MM/DD/YYYY"]);
         for bad in [
-            "2025-02-30", "2023-02-29", "25-01-01", "01/05/25", "2025-1-5", "1/5/2025",
-            "2025-01-05 ", "2025-01-05T00:00", "20250105", "", "2025/01/05", "13/01/2025",
-            "2025-00-10", "+2025-01-05", "２０２５-01-05",
+            "2025-02-30",
+            "2023-02-29",
+            "25-01-01",
+            "01/05/25",
+            "2025-1-5",
+            "1/5/2025",
+            "2025-01-05 ",
+            "2025-01-05T00:00",
+            "20250105",
+            "",
+            "2025/01/05",
+            "13/01/2025",
+            "2025-00-10",
+            "+2025-01-05",
+            "２０２５-01-05",
         ] {
             assert_eq!(accepted.parse(bad), Err(DateParseError::NoPatternFits), "{bad:?}");
         }

@@ -146,7 +146,10 @@ struct ChildRows<'a> {
 pub fn write_extracts(settings: &GeneratorSettings, directory: &Path) -> anyhow::Result<GeneratedCounts> {
     std::fs::create_dir_all(directory)?;
     let open = |name: &str| -> anyhow::Result<BufWriter<std::fs::File>> {
-        Ok(BufWriter::with_capacity(1 << 20, std::fs::File::create(directory.join(name))?))
+        Ok(BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(directory.join(name))?,
+        ))
     };
     let mut removals_file = open("removals.csv")?;
     let mut notices_file = open("notifications.csv")?;
@@ -198,7 +201,11 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
     };
     let mut removal_date = add_days(until, -random.between(0, 6 * 365));
     // Age at first removal 0–17 years, a few on the edge of 18.
-    let age_days = if random.chance(0.01) { 18 * 365 + random.between(-3, 3) } else { random.between(0, 17 * 365) };
+    let age_days = if random.chance(0.01) {
+        18 * 365 + random.between(-3, 3)
+    } else {
+        random.between(0, 17 * 365)
+    };
     let birth_date = add_days(removal_date, -age_days);
 
     for episode in 1..=episodes {
@@ -207,7 +214,11 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
         }
         let removal_id = format!("R{child:07}{episode}");
         let emergency = random.chance(0.35);
-        let placement_date = if random.chance(0.85) { removal_date } else { add_days(removal_date, random.between(1, 3)) };
+        let placement_date = if random.chance(0.85) {
+            removal_date
+        } else {
+            add_days(removal_date, random.between(1, 3))
+        };
         let exit = random.weighted(&EXITS, |exit| exit.1);
         let mut stay = random.length_of_stay(exit.2);
         if random.chance(0.03) {
@@ -256,7 +267,16 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
         rows.counts.removals += 1;
 
         generate_notices(&mut random, rows, &child_id, &removal_id, removal_date, until);
-        generate_meetings(&mut random, rows, &child_id, &removal_id, removal_date, placement_date, emergency, in_care_until);
+        generate_meetings(
+            &mut random,
+            rows,
+            &child_id,
+            &removal_id,
+            removal_date,
+            placement_date,
+            emergency,
+            in_care_until,
+        );
 
         // The next episode starts some time after this one ended.
         if !discharged {
@@ -266,13 +286,27 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
     }
 
     // A few deliberately bad rows, so the reject path is part of every run.
-    if random.chance(0.002) {
-        let _ = writeln!(rows.removals, "R{child:07}9,{child_id},{office},2025-02-30,,N,,{race},,,");
+    if random.chance(0.004) {
+        let bad_row = match random.between(1, 6) {
+            1 => format!("R{child:07}9,{child_id},{office},2025-02-30,,N,,{race},,,"),
+            2 => format!("R{child:07}1,{child_id},{office},2024-01-01,,N,,{race},,,"),
+            3 => format!("R{child:07}8,{child_id},,2024-01-01,,N,,{race},,,"),
+            4 => {
+                format!("R{child:07}7,{child_id},{office},2024-05-01,,N,,{race},reunification,2024-04-01,reunification")
+            }
+            5 => format!("R{child:07}6,{child_id},{office},2024-05-01,,N,,{race},reunification,2024-09-01,"),
+            _ => format!("R{child:07}5,{child_id},{office},05/01/24,,maybe,,{race},reunification,,"),
+        };
+        let _ = writeln!(rows.removals, "{bad_row}");
         rows.counts.removals += 1;
     }
-    if random.chance(0.001) {
-        let _ = writeln!(rows.removals, "R{child:07}1,{child_id},{office},2024-01-01,,N,,{race},,,");
-        rows.counts.removals += 1;
+    if random.chance(0.002) {
+        let _ = writeln!(rows.notices, "N{child:07}99,{child_id},,02/30/2025");
+        rows.counts.notices += 1;
+    }
+    if random.chance(0.002) {
+        let _ = writeln!(rows.meetings, "M{child:07}999,{child_id},,2025-06-01,phone call,held");
+        rows.counts.meetings += 1;
     }
 }
 
@@ -302,7 +336,12 @@ fn generate_notices(
         let linked_by_id = random.chance(0.7);
         let orphan = random.chance(0.003);
         let notice_child = if orphan { "C9999999" } else { child_id };
-        let _ = write!(out, "N{}{number},{notice_child},{},", &removal_id[1..], if linked_by_id && !orphan { removal_id } else { "" });
+        let _ = write!(
+            out,
+            "N{}{number},{notice_child},{},",
+            &removal_id[1..],
+            if linked_by_id && !orphan { removal_id } else { "" }
+        );
         write_date(out, date, random.chance(0.03));
         out.push(b'\n');
         rows.counts.notices += 1;
@@ -361,6 +400,13 @@ fn generate_meetings(
             let individual_date = add_days(date, random.between(-10, -1));
             write_meeting(random, rows, individual_date, "individual");
         }
-        date = add_days(date, if random.chance(0.85) { random.between(35, 89) } else { random.between(90, 150) });
+        date = add_days(
+            date,
+            if random.chance(0.85) {
+                random.between(35, 89)
+            } else {
+                random.between(90, 150)
+            },
+        );
     }
 }

@@ -29,7 +29,9 @@ fn main() -> ExitCode {
 fn setup_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PERMANENCY_REPORT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.with_target(false).init(),
         LogFormat::Json => builder.json().flatten_event(true).init(),

@@ -51,11 +51,7 @@ impl DischargeReason {
     pub fn is_permanency(self) -> bool {
         matches!(
             self,
-            Self::Reunification
-                | Self::Relative
-                | Self::Guardianship
-                | Self::PermanentGuardianship
-                | Self::Adoption
+            Self::Reunification | Self::Relative | Self::Guardianship | Self::PermanentGuardianship | Self::Adoption
         )
     }
 }
@@ -99,12 +95,7 @@ pub enum MeetingType {
 }
 
 impl MeetingType {
-    pub const ALL: [Self; 4] = [
-        Self::InitialJoint,
-        Self::LargeTeam,
-        Self::Individual,
-        Self::Other,
-    ];
+    pub const ALL: [Self; 4] = [Self::InitialJoint, Self::LargeTeam, Self::Individual, Self::Other];
 
     pub fn canonical_code(self) -> &'static str {
         match self {

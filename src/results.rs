@@ -117,8 +117,14 @@ pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_o
     let groups = group_list(episodes, config);
     let office_of: HashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
     let group_of: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-    let episode_office: Vec<usize> = episodes.iter().map(|episode| office_of[episode.office.as_str()]).collect();
-    let episode_group: Vec<usize> = episodes.iter().map(|episode| group_of[episode.race_ethnicity.as_str()]).collect();
+    let episode_office: Vec<usize> = episodes
+        .iter()
+        .map(|episode| office_of[episode.office.as_str()])
+        .collect();
+    let episode_group: Vec<usize> = episodes
+        .iter()
+        .map(|episode| group_of[episode.race_ethnicity.as_str()])
+        .collect();
     let shared = SharedInputs {
         episodes,
         index,
@@ -161,15 +167,27 @@ pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_o
         results.equity.extend(outcome.equity);
         results.headline_verdicts.push(outcome.verdicts);
     }
-    let measure_position = |id: &str| REGISTRY.iter().position(|measure| measure.id() == id).unwrap_or(usize::MAX);
+    let measure_position = |id: &str| {
+        REGISTRY
+            .iter()
+            .position(|measure| measure.id() == id)
+            .unwrap_or(usize::MAX)
+    };
     results.cases.sort_by(|left, right| {
-        (&left.office, measure_position(left.measure), left.status, -left.days_overdue, &left.removal_id).cmp(&(
-            &right.office,
-            measure_position(right.measure),
-            right.status,
-            -right.days_overdue,
-            &right.removal_id,
-        ))
+        (
+            &left.office,
+            measure_position(left.measure),
+            left.status,
+            -left.days_overdue,
+            &left.removal_id,
+        )
+            .cmp(&(
+                &right.office,
+                measure_position(right.measure),
+                right.status,
+                -right.days_overdue,
+                &right.removal_id,
+            ))
     });
     results
 }
@@ -204,7 +222,8 @@ impl SharedInputs<'_> {
         let group_count = self.groups.len();
 
         // Headline: verdicts, office counts, group counts, case lists.
-        let headline_period = measure.cohort_period(Period::reporting_period(self.as_of), PeriodKind::Headline, timeframes);
+        let headline_period =
+            measure.cohort_period(Period::reporting_period(self.as_of), PeriodKind::Headline, timeframes);
         let context = self.context(headline_period);
         let mut verdicts = Vec::with_capacity(self.episodes.len());
         let mut office_counts = vec![Counts::default(); office_count];
@@ -249,7 +268,12 @@ impl SharedInputs<'_> {
             .collect();
 
         let mut rates = Vec::new();
-        let scopes = self.offices.iter().map(String::as_str).enumerate().map(|(i, name)| (Some(i), name));
+        let scopes = self
+            .offices
+            .iter()
+            .map(String::as_str)
+            .enumerate()
+            .map(|(i, name)| (Some(i), name));
         for (office, name) in scopes.chain(std::iter::once((None, STATEWIDE))) {
             let pick = |counts: &[Counts]| match office {
                 Some(i) => counts[i],
@@ -277,9 +301,15 @@ impl SharedInputs<'_> {
 
         let mut equity = Vec::new();
         let statewide_groups: Vec<Counts> = (0..group_count)
-            .map(|group| group_counts.iter().fold(Counts::default(), |sum, office| sum.plus(office[group])))
+            .map(|group| {
+                group_counts
+                    .iter()
+                    .fold(Counts::default(), |sum, office| sum.plus(office[group]))
+            })
             .collect();
-        let statewide_total = office_counts.iter().fold(Counts::default(), |sum, &each| sum.plus(each));
+        let statewide_total = office_counts
+            .iter()
+            .fold(Counts::default(), |sum, &each| sum.plus(each));
         let mut push_scope = |name: &str, per_group: &[Counts], total: Counts| {
             for (group, &counts) in per_group.iter().enumerate() {
                 equity.push(EquityRow {

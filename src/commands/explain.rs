@@ -38,39 +38,92 @@ pub fn explanation(
     let episode = &data.episodes[position];
     let known = EpisodeAsOf::new(episode, as_of);
     let mut text = String::new();
-    let _ = writeln!(text, "removal_id {}  child_id {}  office {}", episode.removal_id, episode.child_id, episode.office);
-    let _ = writeln!(text, "as of {as_of}; reporting period {} to {}", Period::reporting_period(as_of).start, as_of);
-    let _ = writeln!(text, "  removal {}  placement {}  emergency {}", episode.removal_date, episode.placement_date, if episode.emergency { "Y" } else { "N" });
+    let _ = writeln!(
+        text,
+        "removal_id {}  child_id {}  office {}",
+        episode.removal_id, episode.child_id, episode.office
+    );
+    let _ = writeln!(
+        text,
+        "as of {as_of}; reporting period {} to {}",
+        Period::reporting_period(as_of).start,
+        as_of
+    );
+    let _ = writeln!(
+        text,
+        "  removal {}  placement {}  emergency {}",
+        episode.removal_date,
+        episode.placement_date,
+        if episode.emergency { "Y" } else { "N" }
+    );
     let _ = writeln!(
         text,
         "  birth {}  goal {}  race/ethnicity {}",
-        episode.birth_date.map_or("unknown".to_string(), |date| date.to_string()),
+        episode
+            .birth_date
+            .map_or("unknown".to_string(), |date| date.to_string()),
         episode.permanency_goal.map_or("none", |goal| goal.canonical_code()),
         episode.race_ethnicity
     );
     match (episode.discharge, known.discharge()) {
         (Some(discharge), Some(_)) => {
-            let _ = writeln!(text, "  discharged {} ({})", discharge.date, discharge.reason.canonical_code());
+            let _ = writeln!(
+                text,
+                "  discharged {} ({})",
+                discharge.date,
+                discharge.reason.canonical_code()
+            );
         }
         (Some(discharge), None) => {
-            let _ = writeln!(text, "  discharged {} — after as_of, so still in care on {as_of}", discharge.date);
+            let _ = writeln!(
+                text,
+                "  discharged {} — after as_of, so still in care on {as_of}",
+                discharge.date
+            );
         }
         _ => {
             let _ = writeln!(text, "  not discharged");
         }
     }
     let notices: Vec<String> = known.notice_dates().map(|date| date.to_string()).collect();
-    let _ = writeln!(text, "  relative notices known on as_of: {}", if notices.is_empty() { "none".into() } else { notices.join(", ") });
+    let _ = writeln!(
+        text,
+        "  relative notices known on as_of: {}",
+        if notices.is_empty() {
+            "none".into()
+        } else {
+            notices.join(", ")
+        }
+    );
     let meetings: Vec<String> = episode
         .meetings
         .iter()
         .filter(|meeting| meeting.date <= as_of)
-        .map(|meeting| format!("{} {} ({})", meeting.date, meeting.meeting_type.canonical_code(), meeting.status.canonical_code()))
+        .map(|meeting| {
+            format!(
+                "{} {} ({})",
+                meeting.date,
+                meeting.meeting_type.canonical_code(),
+                meeting.status.canonical_code()
+            )
+        })
         .collect();
-    let _ = writeln!(text, "  meetings known on as_of: {}", if meetings.is_empty() { "none".into() } else { meetings.join(", ") });
+    let _ = writeln!(
+        text,
+        "  meetings known on as_of: {}",
+        if meetings.is_empty() {
+            "none".into()
+        } else {
+            meetings.join(", ")
+        }
+    );
 
     for measure in REGISTRY {
-        let period = measure.cohort_period(Period::reporting_period(as_of), PeriodKind::Headline, &config.timeframes);
+        let period = measure.cohort_period(
+            Period::reporting_period(as_of),
+            PeriodKind::Headline,
+            &config.timeframes,
+        );
         let context = EvaluationContext {
             as_of,
             period,
@@ -90,7 +143,11 @@ pub fn explanation(
                 let _ = writeln!(
                     text,
                     "  in the denominator; {}",
-                    if in_numerator { "in the numerator (on time)" } else { "not in the numerator (late or missing)" }
+                    if in_numerator {
+                        "in the numerator (on time)"
+                    } else {
+                        "not in the numerator (late or missing)"
+                    }
                 );
                 if let Some(deadline) = evidence.deadline {
                     let _ = writeln!(text, "  deadline {deadline}");

@@ -10,7 +10,9 @@ pub fn generate(arguments: &GenerateArgs) -> Result<(), Failure> {
     let settings = GeneratorSettings {
         children: arguments.children,
         seed: arguments.seed,
-        until: arguments.until.unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default()),
+        until: arguments
+            .until
+            .unwrap_or_else(|| chrono::NaiveDate::from_ymd_opt(2026, 10, 31).unwrap_or_default()),
     };
     let counts = write_extracts(&settings, &arguments.out)
         .with_context(|| format!("cannot write synthetic extracts into {}", arguments.out.display()))

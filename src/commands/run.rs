@@ -53,9 +53,15 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let render = |error: anyhow::Error| Failure::Output(error.context("cannot render outputs"));
     for (extract, report) in &data.reports {
-        files.insert(format!("rejects/{}.csv", extract.name()), tables::rejects_csv(report).map_err(render)?);
+        files.insert(
+            format!("rejects/{}.csv", extract.name()),
+            tables::rejects_csv(report).map_err(render)?,
+        );
     }
-    files.insert("data_quality.csv".into(), tables::data_quality_csv(&data.reports).map_err(render)?);
+    files.insert(
+        "data_quality.csv".into(),
+        tables::data_quality_csv(&data.reports).map_err(render)?,
+    );
     files.insert(
         "data_quality.txt".into(),
         tables::data_quality_text(&data.reports, config.max_rejected_share).into_bytes(),
@@ -83,7 +89,10 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
     files.insert("measures.csv".into(), tables::measures_csv(&results).map_err(render)?);
     files.insert("cases.csv".into(), tables::cases_csv(&results).map_err(render)?);
     files.insert("equity.csv".into(), tables::equity_csv(&results).map_err(render)?);
-    files.insert("episodes.csv".into(), tables::episodes_csv(&data.episodes, &results).map_err(render)?);
+    files.insert(
+        "episodes.csv".into(),
+        tables::episodes_csv(&data.episodes, &results).map_err(render)?,
+    );
     timings.insert("render", started.elapsed().as_millis());
 
     let manifest = Manifest {
@@ -96,13 +105,19 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
             holidays: config.holidays.dates().map(ToString::to_string).collect(),
         },
         inputs: input_entries(&data.reports),
-        outputs: files.iter().map(|(name, bytes)| (name.clone(), output::sha256_hex(bytes))).collect(),
+        outputs: files
+            .iter()
+            .map(|(name, bytes)| (name.clone(), output::sha256_hex(bytes)))
+            .collect(),
         timings_ms: timings,
     };
     files.insert("manifest.json".into(), manifest.to_json().map_err(render)?);
 
     if arguments.dry_run {
-        println!("dry run: nothing written. A run would write into {}:", run_directory.display());
+        println!(
+            "dry run: nothing written. A run would write into {}:",
+            run_directory.display()
+        );
         for (name, bytes) in &files {
             println!("  {name} ({} bytes)", bytes.len());
         }
@@ -135,7 +150,10 @@ fn print_statewide_summary(results: &results::Results) {
         .iter()
         .filter(|row| row.office == STATEWIDE && row.kind == crate::measures::PeriodKind::Headline)
     {
-        let rate = row.counts.rate().map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0));
+        let rate = row
+            .counts
+            .rate()
+            .map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0));
         println!(
             "  {:<22} {:>7} / {:<7} {rate}",
             row.measure, row.counts.numerator, row.counts.denominator

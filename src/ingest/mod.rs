@@ -101,7 +101,11 @@ fn read_removals(config: &Config) -> Result<(Vec<Episode>, ExtractReport), Extra
             if config.codes.offices.is_empty() {
                 return Some(office.to_string());
             }
-            let known = config.codes.offices.get(&crate::config::normalize_code(office)).cloned();
+            let known = config
+                .codes
+                .offices
+                .get(&crate::config::normalize_code(office))
+                .cloned();
             if known.is_none() {
                 let header = fields.header_of("office");
                 fields.add_problem(
@@ -124,9 +128,19 @@ fn read_removals(config: &Config) -> Result<(Vec<Episode>, ExtractReport), Extra
                 .cloned()
                 .unwrap_or_else(|| value.to_string()),
         };
-        let permanency_goal = fields.code("permanency_goal", false, &config.codes.permanency_goal, "permanency goal");
+        let permanency_goal = fields.code(
+            "permanency_goal",
+            false,
+            &config.codes.permanency_goal,
+            "permanency goal",
+        );
         let discharge_date = fields.date("discharge_date", false);
-        let discharge_reason = fields.code("discharge_reason", false, &config.codes.discharge_reason, "discharge reason");
+        let discharge_reason = fields.code(
+            "discharge_reason",
+            false,
+            &config.codes.discharge_reason,
+            "discharge reason",
+        );
         let discharge_reason_given = fields.optional("discharge_reason").is_some();
         let discharge_date_given = fields.optional("discharge_date").is_some();
         if discharge_date_given && !discharge_reason_given {

@@ -28,9 +28,7 @@ pub enum ExtractError {
     },
     #[error("{extract} extract {path}: the file is empty (no header line)")]
     Empty { extract: &'static str, path: PathBuf },
-    #[error(
-        "{extract} extract {path}, line 1: required column {column:?} is missing from the header (found: {found})"
-    )]
+    #[error("{extract} extract {path}, line 1: required column {column:?} is missing from the header (found: {found})")]
     MissingColumn {
         extract: &'static str,
         path: PathBuf,
@@ -140,7 +138,11 @@ impl<'a> RowFields<'a> {
 
     /// A date in one of the configured formats; records `bad_date` when it does not parse.
     pub fn date(&mut self, column: &str, is_required: bool) -> Option<chrono::NaiveDate> {
-        let value = if is_required { self.required(column)? } else { self.optional(column)? };
+        let value = if is_required {
+            self.required(column)?
+        } else {
+            self.optional(column)?
+        };
         match self.config.date_formats.parse(value) {
             Ok(date) => Some(date),
             Err(crate::date_format::DateParseError::NoPatternFits) => {
@@ -175,14 +177,20 @@ impl<'a> RowFields<'a> {
         codes: &std::collections::HashMap<String, Code>,
         described_as: &str,
     ) -> Option<Code> {
-        let value = if is_required { self.required(column)? } else { self.optional(column)? };
+        let value = if is_required {
+            self.required(column)?
+        } else {
+            self.optional(column)?
+        };
         match codes.get(&crate::config::normalize_code(value)) {
             Some(&code) => Some(code),
             None => {
                 let header = self.header_of(column);
                 self.problems.push(Problem::new(
                     RejectKind::UnknownCode,
-                    format!("column {header}: {value:?} is not a known {described_as} (see [codes] in the configuration)"),
+                    format!(
+                        "column {header}: {value:?} is not a known {described_as} (see [codes] in the configuration)"
+                    ),
                 ));
                 None
             }
@@ -269,6 +277,9 @@ pub fn read_extract(
             .and_then(|index| column_positions[index]);
 
         let mut seen_ids: std::collections::HashSet<Box<str>> = std::collections::HashSet::new();
+        // `csv` counts only the line breaks between records, not those inside quoted fields;
+        // every embedded break is a line of the file, so earlier ones shift later records.
+        let mut embedded_line_breaks = count_line_breaks(&header_record);
         let mut record = csv::ByteRecord::new();
         loop {
             match csv_reader.read_byte_record(&mut record) {
@@ -276,9 +287,15 @@ pub fn read_extract(
                 Ok(false) => break,
                 Err(error) => return Err(malformed(error)),
             }
-            let line = record.position().map_or(0, csv::Position::line);
+            let line = record.position().map_or(0, csv::Position::line) + embedded_line_breaks;
+            embedded_line_breaks += count_line_breaks(&record);
             report.rows_read += 1;
-            let raw_values = || record.iter().map(|field| String::from_utf8_lossy(field).into_owned()).collect();
+            let raw_values = || {
+                record
+                    .iter()
+                    .map(|field| String::from_utf8_lossy(field).into_owned())
+                    .collect()
+            };
 
             if record.len() != report.header.len() {
                 report.rejected.push(RejectedRow::new(
@@ -385,6 +402,13 @@ fn locate_columns(
         }
     }
     Ok(positions)
+}
+
+fn count_line_breaks(record: &csv::ByteRecord) -> u64 {
+    record
+        .iter()
+        .map(|field| field.iter().filter(|&&byte| byte == b'\n').count() as u64)
+        .sum()
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -65,7 +65,9 @@ impl RejectedRow {
     }
 
     pub fn kind(&self) -> RejectKind {
-        self.problems.first().map_or(RejectKind::MissingValue, |problem| problem.kind)
+        self.problems
+            .first()
+            .map_or(RejectKind::MissingValue, |problem| problem.kind)
     }
 
     /// All problems, "; "-separated, each prefixed by its kind.

@@ -29,15 +29,35 @@ mod tests {
     #[test]
     fn deadline_day_is_on_time_and_the_day_after_is_late() {
         // Removed 2024-06-05: deadline 2026-06-05.
-        check_verdict(&MEASURE, AS_OF, removal("2024-06-05").discharged("2026-06-05", "adoption"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2024-06-05").discharged("2026-06-06", "adoption"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-06-05").discharged("2026-06-05", "adoption"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-06-05").discharged("2026-06-06", "adoption"),
+            "denominator",
+        );
     }
 
     #[test]
     fn a_leap_day_removal_is_due_on_the_leap_day_two_years_later_clamped() {
         // 2024-02-29 + 24 months = 2026-02-28.
-        check_verdict(&MEASURE, AS_OF, removal("2024-02-29").discharged("2026-02-28", "adoption"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2024-02-29").discharged("2026-03-01", "adoption"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-02-29").discharged("2026-02-28", "adoption"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-02-29").discharged("2026-03-01", "adoption"),
+            "denominator",
+        );
     }
 
     #[test]
@@ -45,23 +65,42 @@ mod tests {
         check_verdict(
             &MEASURE,
             AS_OF,
-            removal("2024-06-05").born("2006-06-05").discharged("2026-01-05", "adoption"),
+            removal("2024-06-05")
+                .born("2006-06-05")
+                .discharged("2026-01-05", "adoption"),
             "excluded:aged_18_at_removal",
         );
-        check_verdict(&MEASURE, AS_OF, removal("2024-06-05").discharged("2026-01-05", "adoption"), "numerator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-06-05").discharged("2026-01-05", "adoption"),
+            "numerator",
+        );
         // Turned 18 after removal, before discharge: still counted.
         check_verdict(
             &MEASURE,
             AS_OF,
-            removal("2024-06-05").born("2006-06-06").discharged("2026-01-05", "adoption"),
+            removal("2024-06-05")
+                .born("2006-06-06")
+                .discharged("2026-01-05", "adoption"),
             "numerator",
         );
     }
 
     #[test]
     fn case_list_for_adoption_goals() {
-        check_case(&MEASURE, AS_OF, removal("2024-10-30").goal("adoption"), Some(("overdue", "2026-10-30", 1)));
-        check_case(&MEASURE, AS_OF, removal("2024-12-30").goal("adoption"), Some(("due_soon", "2026-12-30", -60)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2024-10-30").goal("adoption"),
+            Some(("overdue", "2026-10-30", 1)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2024-12-30").goal("adoption"),
+            Some(("due_soon", "2026-12-30", -60)),
+        );
         check_case(&MEASURE, AS_OF, removal("2024-12-31").goal("adoption"), None);
     }
 }

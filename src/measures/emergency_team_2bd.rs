@@ -44,7 +44,10 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
             .holidays
             .add_business_days(removal, context.timeframes.emergency_team_business_days);
         if deadline > context.as_of {
-            return excluded("window_open", "the business-day window has not closed on the as-of date");
+            return excluded(
+                "window_open",
+                "the business-day window has not closed on the as-of date",
+            );
         }
         let meeting = episode
             .held_meetings(MeetingType::LargeTeam)
@@ -70,17 +73,47 @@ mod tests {
     fn friday_removal_is_due_tuesday() {
         // 2026-10-02 is a Friday: deadline Tuesday 2026-10-06.
         let friday = || removal("2026-10-02").emergency();
-        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-06", "large_team", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-07", "large_team", "held"), "denominator");
-        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-02", "large_team", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, friday().meeting("2026-10-01", "large_team", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            friday().meeting("2026-10-06", "large_team", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            friday().meeting("2026-10-07", "large_team", "held"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            friday().meeting("2026-10-02", "large_team", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            friday().meeting("2026-10-01", "large_team", "held"),
+            "denominator",
+        );
     }
 
     #[test]
     fn saturday_removal_is_due_tuesday() {
         let saturday = || removal("2026-10-03").emergency();
-        check_verdict(&MEASURE, AS_OF, saturday().meeting("2026-10-06", "large_team", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, saturday().meeting("2026-10-07", "large_team", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            saturday().meeting("2026-10-06", "large_team", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            saturday().meeting("2026-10-07", "large_team", "held"),
+            "denominator",
+        );
     }
 
     #[test]
@@ -92,21 +125,27 @@ mod tests {
                 &MEASURE,
                 AS_OF,
                 holiday,
-                removal(removal_day).emergency().meeting("2026-10-14", "large_team", "held"),
+                removal(removal_day)
+                    .emergency()
+                    .meeting("2026-10-14", "large_team", "held"),
                 "numerator",
             );
             check_verdict_with_holidays(
                 &MEASURE,
                 AS_OF,
                 holiday,
-                removal(removal_day).emergency().meeting("2026-10-15", "large_team", "held"),
+                removal(removal_day)
+                    .emergency()
+                    .meeting("2026-10-15", "large_team", "held"),
                 "denominator",
             );
             // Without the holiday, Wednesday is late.
             check_verdict(
                 &MEASURE,
                 AS_OF,
-                removal(removal_day).emergency().meeting("2026-10-14", "large_team", "held"),
+                removal(removal_day)
+                    .emergency()
+                    .meeting("2026-10-14", "large_team", "held"),
                 "denominator",
             );
         }
@@ -115,19 +154,33 @@ mod tests {
     #[test]
     fn the_window_must_close_by_as_of_and_only_emergencies_count() {
         // Thursday 2026-10-29 + 2 business days = Monday 2026-11-02.
-        check_verdict(&MEASURE, "2026-11-01", removal("2026-10-29").emergency(), "excluded:window_open");
+        check_verdict(
+            &MEASURE,
+            "2026-11-01",
+            removal("2026-10-29").emergency(),
+            "excluded:window_open",
+        );
         check_verdict(&MEASURE, "2026-11-02", removal("2026-10-29").emergency(), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2026-10-02").meeting("2026-10-05", "large_team", "held"), "excluded:not_emergency");
         check_verdict(
             &MEASURE,
             AS_OF,
-            removal("2026-10-02").emergency().meeting("2026-10-05", "large_team", "cancelled"),
+            removal("2026-10-02").meeting("2026-10-05", "large_team", "held"),
+            "excluded:not_emergency",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-02")
+                .emergency()
+                .meeting("2026-10-05", "large_team", "cancelled"),
             "denominator",
         );
         check_verdict(
             &MEASURE,
             AS_OF,
-            removal("2026-10-02").emergency().meeting("2026-10-05", "initial_joint", "held"),
+            removal("2026-10-02")
+                .emergency()
+                .meeting("2026-10-05", "initial_joint", "held"),
             "denominator",
         );
     }

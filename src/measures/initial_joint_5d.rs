@@ -35,14 +35,20 @@ impl Measure for InitialJointConversationWithin5Days {
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let placement = episode.episode.placement_date;
         if !context.period.contains(placement) {
-            return excluded("placed_outside_period", "placement date is outside the reporting period");
+            return excluded(
+                "placed_outside_period",
+                "placement date is outside the reporting period",
+            );
         }
         let deadline = add_days(placement, i64::from(context.timeframes.initial_joint_days));
         if deadline > context.as_of {
             return excluded("window_open", "the 5-day window has not closed on the as-of date");
         }
         if episode.discharge().is_some_and(|discharge| discharge.date < deadline) {
-            return excluded("discharged_within_window", "discharged before the end of the 5-day window");
+            return excluded(
+                "discharged_within_window",
+                "discharged before the end of the 5-day window",
+            );
         }
         let meeting = episode
             .held_meetings(MeetingType::InitialJoint)
@@ -67,31 +73,86 @@ mod tests {
     #[test]
     fn meeting_on_day_5_counts_day_6_and_before_placement_do_not() {
         let placed = || removal("2026-03-01").placed("2026-03-02");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-07", "initial_joint", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-02", "initial_joint", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-08", "initial_joint", "held"), "denominator");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-01", "initial_joint", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-07", "initial_joint", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-02", "initial_joint", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-08", "initial_joint", "held"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-01", "initial_joint", "held"),
+            "denominator",
+        );
     }
 
     #[test]
     fn only_held_initial_joint_meetings_count() {
         let placed = || removal("2026-03-01");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-03", "initial_joint", "cancelled"), "denominator");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-03", "initial_joint", "scheduled"), "denominator");
-        check_verdict(&MEASURE, AS_OF, placed().meeting("2026-03-03", "large_team", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-03", "initial_joint", "cancelled"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-03", "initial_joint", "scheduled"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            placed().meeting("2026-03-03", "large_team", "held"),
+            "denominator",
+        );
     }
 
     #[test]
     fn month_end_placement_and_the_as_of_window() {
         // 2024-02-26 + 5 = 2024-03-02 in a leap year.
-        check_verdict(&MEASURE, "2024-10-31", removal("2024-02-26").meeting("2024-03-02", "initial_joint", "held"), "numerator");
-        check_verdict(&MEASURE, "2024-10-31", removal("2024-02-26").meeting("2024-03-03", "initial_joint", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            "2024-10-31",
+            removal("2024-02-26").meeting("2024-03-02", "initial_joint", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            "2024-10-31",
+            removal("2024-02-26").meeting("2024-03-03", "initial_joint", "held"),
+            "denominator",
+        );
         // Placed 2026-10-26: window closes 2026-10-31 = as_of. Placed the 27th: still open.
         check_verdict(&MEASURE, AS_OF, removal("2026-10-26"), "denominator");
         check_verdict(&MEASURE, AS_OF, removal("2026-10-27"), "excluded:window_open");
         // The placement date, not the removal date, decides the period.
-        check_verdict(&MEASURE, AS_OF, removal("2025-10-30").placed("2025-11-01"), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-10-30").placed("2025-10-31"), "excluded:placed_outside_period");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-10-30").placed("2025-11-01"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-10-30").placed("2025-10-31"),
+            "excluded:placed_outside_period",
+        );
     }
 
     #[test]
@@ -102,6 +163,11 @@ mod tests {
             removal("2026-03-01").discharged("2026-03-05", "reunification"),
             "excluded:discharged_within_window",
         );
-        check_verdict(&MEASURE, AS_OF, removal("2026-03-01").discharged("2026-03-06", "reunification"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-03-01").discharged("2026-03-06", "reunification"),
+            "denominator",
+        );
     }
 }

@@ -121,7 +121,9 @@ impl Verdict {
     pub fn code(&self) -> String {
         match self {
             Self::Counted { in_numerator: true, .. } => "numerator".to_string(),
-            Self::Counted { in_numerator: false, .. } => "denominator".to_string(),
+            Self::Counted {
+                in_numerator: false, ..
+            } => "denominator".to_string(),
             Self::Excluded(exclusion) => format!("excluded:{}", exclusion.rule),
         }
     }
@@ -204,7 +206,11 @@ impl<'a> EpisodeAsOf<'a> {
 
     /// Linked notice dates known on `as_of`, ascending.
     pub fn notice_dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
-        self.episode.notice_dates.iter().copied().take_while(|&date| date <= self.as_of)
+        self.episode
+            .notice_dates
+            .iter()
+            .copied()
+            .take_while(|&date| date <= self.as_of)
     }
 
     /// Dates of held meetings of `meeting_type` known on `as_of`, ascending.

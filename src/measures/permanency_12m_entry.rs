@@ -98,34 +98,104 @@ mod tests {
 
     #[test]
     fn entry_window_edges() {
-        check_verdict(&MEASURE, AS_OF, removal("2024-11-01").discharged("2025-03-01", "reunification"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2024-10-31").discharged("2025-03-01", "reunification"), "excluded:entered_outside_window");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-11-01").discharged("2025-03-01", "reunification"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2024-10-31").discharged("2025-03-01", "reunification"),
+            "excluded:entered_outside_window",
+        );
         check_verdict(&MEASURE, AS_OF, removal("2025-10-31"), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-11-01"), "excluded:entered_outside_window");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-11-01"),
+            "excluded:entered_outside_window",
+        );
         // as_of 2026-02-28: as_of − 24 months = 2024-02-28, so the window is 2024-02-29 .. 2025-02-28.
-        check_verdict(&MEASURE, "2026-02-28", removal("2024-02-28"), "excluded:entered_outside_window");
+        check_verdict(
+            &MEASURE,
+            "2026-02-28",
+            removal("2024-02-28"),
+            "excluded:entered_outside_window",
+        );
         check_verdict(&MEASURE, "2026-02-28", removal("2024-02-29"), "denominator");
         check_verdict(&MEASURE, "2026-02-28", removal("2025-02-28"), "denominator");
         // as_of 2026-03-01: window 2024-03-02 .. 2025-03-01.
-        check_verdict(&MEASURE, "2026-03-01", removal("2024-03-01"), "excluded:entered_outside_window");
+        check_verdict(
+            &MEASURE,
+            "2026-03-01",
+            removal("2024-03-01"),
+            "excluded:entered_outside_window",
+        );
     }
 
     #[test]
     fn permanency_on_the_twelve_month_deadline_counts_and_the_day_after_does_not() {
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2026-01-15", "relative"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2026-01-16", "relative"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2026-01-15", "relative"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2026-01-16", "relative"),
+            "denominator",
+        );
         // 2024-02-29 entry (as_of 2025-12-31 window 2024-01-01..2024-12-31): deadline 2025-02-28.
-        check_verdict(&MEASURE, "2025-12-31", removal("2024-02-29").discharged("2025-02-28", "adoption"), "numerator");
-        check_verdict(&MEASURE, "2025-12-31", removal("2024-02-29").discharged("2025-03-01", "adoption"), "denominator");
+        check_verdict(
+            &MEASURE,
+            "2025-12-31",
+            removal("2024-02-29").discharged("2025-02-28", "adoption"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            "2025-12-31",
+            removal("2024-02-29").discharged("2025-03-01", "adoption"),
+            "denominator",
+        );
     }
 
     #[test]
     fn non_permanent_exits_and_exclusions() {
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2025-06-15", "runaway"), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2025-06-15", "emancipation"), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2025-01-22", "reunification"), "excluded:short_stay");
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").discharged("2025-01-23", "reunification"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2025-01-15").born("2007-01-15"), "excluded:aged_18_at_removal");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2025-06-15", "runaway"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2025-06-15", "emancipation"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2025-01-22", "reunification"),
+            "excluded:short_stay",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").discharged("2025-01-23", "reunification"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15").born("2007-01-15"),
+            "excluded:aged_18_at_removal",
+        );
         check_verdict(&MEASURE, AS_OF, removal("2025-01-15").born("2007-01-16"), "denominator");
     }
 
@@ -133,15 +203,26 @@ mod tests {
     fn only_the_childs_first_entry_in_the_window_counts() {
         let episodes = || {
             vec![
-                removal("2024-06-01").ids("R1", "C1").discharged("2024-12-01", "reunification"),
-                removal("2025-02-01").ids("R2", "C1").discharged("2025-03-01", "reunification"),
+                removal("2024-06-01")
+                    .ids("R1", "C1")
+                    .discharged("2024-12-01", "reunification"),
+                removal("2025-02-01")
+                    .ids("R2", "C1")
+                    .discharged("2025-03-01", "reunification"),
                 removal("2025-05-01").ids("R3", "C1"),
             ]
         };
         // R1 is before the window; R2 is the first entry inside it; R3 is a re-entry.
         check_verdict_among(&MEASURE, AS_OF, &[], episodes(), 0, "excluded:entered_outside_window");
         check_verdict_among(&MEASURE, AS_OF, &[], episodes(), 1, "numerator");
-        check_verdict_among(&MEASURE, AS_OF, &[], episodes(), 2, "excluded:not_first_entry_in_window");
+        check_verdict_among(
+            &MEASURE,
+            AS_OF,
+            &[],
+            episodes(),
+            2,
+            "excluded:not_first_entry_in_window",
+        );
         // Another child's episodes do not matter.
         let two_children = vec![
             removal("2025-02-01").ids("R1", "C1"),

@@ -10,9 +10,7 @@
 
 use crate::calendar::add_days;
 use crate::config::Timeframes;
-use crate::measures::{
-    CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded,
-};
+use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 
 pub struct RelativeNoticeWithin30Days;
 
@@ -77,11 +75,26 @@ mod tests {
     fn notice_on_day_30_counts_and_day_31_does_not() {
         // Removed 2026-01-31: deadline 2026-03-02 (30 calendar days, across February).
         check_verdict(&MEASURE, AS_OF, removal("2026-01-31").notice("2026-03-02"), "numerator");
-        check_verdict(&MEASURE, AS_OF, removal("2026-01-31").notice("2026-03-03"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-31").notice("2026-03-03"),
+            "denominator",
+        );
         check_verdict(&MEASURE, AS_OF, removal("2026-01-31"), "denominator");
         // Leap year: 2024-02-01 + 30 = 2024-03-02.
-        check_verdict(&MEASURE, "2024-10-31", removal("2024-02-01").notice("2024-03-02"), "numerator");
-        check_verdict(&MEASURE, "2024-10-31", removal("2024-02-01").notice("2024-03-03"), "denominator");
+        check_verdict(
+            &MEASURE,
+            "2024-10-31",
+            removal("2024-02-01").notice("2024-03-02"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            "2024-10-31",
+            removal("2024-02-01").notice("2024-03-03"),
+            "denominator",
+        );
         // A notice on the removal day, or linked by removal_id but dated before it, counts.
         check_verdict(&MEASURE, AS_OF, removal("2026-01-31").notice("2026-01-31"), "numerator");
         check_verdict(&MEASURE, AS_OF, removal("2026-01-31").notice("2026-01-20"), "numerator");
@@ -91,26 +104,61 @@ mod tests {
     fn the_window_must_close_by_as_of() {
         // 2026-10-01 + 30 = 2026-10-31 = as_of: closed. 2026-10-02: still open.
         check_verdict(&MEASURE, AS_OF, removal("2026-10-01"), "denominator");
-        check_verdict(&MEASURE, AS_OF, removal("2026-10-02").notice("2026-10-03"), "excluded:window_open");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-02").notice("2026-10-03"),
+            "excluded:window_open",
+        );
         // A notice after as_of does not exist yet.
-        check_verdict(&MEASURE, "2026-10-30", removal("2026-09-30").notice("2026-10-31"), "denominator");
+        check_verdict(
+            &MEASURE,
+            "2026-10-30",
+            removal("2026-09-30").notice("2026-10-31"),
+            "denominator",
+        );
     }
 
     #[test]
     fn removals_outside_the_period_are_excluded() {
-        check_verdict(&MEASURE, AS_OF, removal("2025-10-31").notice("2025-11-01"), "excluded:removed_outside_period");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-10-31").notice("2025-11-01"),
+            "excluded:removed_outside_period",
+        );
         check_verdict(&MEASURE, AS_OF, removal("2025-11-01").notice("2025-11-01"), "numerator");
     }
 
     #[test]
     fn overdue_list_is_in_care_window_closed_and_no_notice_yet() {
-        check_case(&MEASURE, AS_OF, removal("2026-10-01"), Some(("overdue", "2026-10-31", 0)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-01"),
+            Some(("overdue", "2026-10-31", 0)),
+        );
         check_case(&MEASURE, AS_OF, removal("2026-10-02"), None);
-        check_case(&MEASURE, AS_OF, removal("2023-01-01"), Some(("overdue", "2023-01-31", 1369)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2023-01-01"),
+            Some(("overdue", "2023-01-31", 1369)),
+        );
         // A late notice still takes the child off the list.
         check_case(&MEASURE, AS_OF, removal("2026-01-01").notice("2026-06-01"), None);
         // A notice after as_of does not.
-        check_case(&MEASURE, AS_OF, removal("2026-01-01").notice("2026-11-01"), Some(("overdue", "2026-01-31", 273)));
-        check_case(&MEASURE, AS_OF, removal("2026-01-01").discharged("2026-10-31", "reunification"), None);
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").notice("2026-11-01"),
+            Some(("overdue", "2026-01-31", 273)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").discharged("2026-10-31", "reunification"),
+            None,
+        );
     }
 }

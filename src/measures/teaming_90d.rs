@@ -12,9 +12,7 @@
 
 use crate::calendar::add_days;
 use crate::config::Timeframes;
-use crate::measures::{
-    CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded,
-};
+use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
 
 pub struct TeamingMeetingEvery90Days;
@@ -27,13 +25,18 @@ impl TeamingMeetingEvery90Days {
         let interval = i64::from(timeframes.teaming_interval_days);
         let window_start = add_days(point, -interval);
         if episode.episode.removal_date > window_start {
-            return excluded("in_care_under_90_days", "in care for fewer than 90 days on the measurement date");
+            return excluded(
+                "in_care_under_90_days",
+                "in care for fewer than 90 days on the measurement date",
+            );
         }
         let latest_meeting = episode
             .held_meetings(MeetingType::LargeTeam)
             .filter(|&date| date <= point)
             .last();
-        let baseline = latest_meeting.map_or(episode.episode.removal_date, |date| date.max(episode.episode.removal_date));
+        let baseline = latest_meeting.map_or(episode.episode.removal_date, |date| {
+            date.max(episode.episode.removal_date)
+        });
         Verdict::Counted {
             in_numerator: latest_meeting.is_some_and(|date| date > window_start),
             evidence: Evidence {
@@ -70,10 +73,11 @@ impl Measure for TeamingMeetingEvery90Days {
         match self.verdict_on(episode, context.as_of, context.timeframes) {
             Verdict::Counted {
                 in_numerator: false,
-                evidence: Evidence {
-                    deadline: Some(deadline),
-                    ..
-                },
+                evidence:
+                    Evidence {
+                        deadline: Some(deadline),
+                        ..
+                    },
             } => Some(CaseEntry {
                 status: CaseStatus::Overdue,
                 deadline,
@@ -94,28 +98,88 @@ mod tests {
     fn a_meeting_90_days_before_as_of_is_too_old_and_89_days_is_recent_enough() {
         // as_of − 90 days = 2026-08-02.
         let in_care = || removal("2026-01-01");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-08-02", "large_team", "held"), "denominator");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-08-03", "large_team", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-31", "large_team", "held"), "numerator");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-11-01", "large_team", "held"), "denominator");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-01", "large_team", "cancelled"), "denominator");
-        check_verdict(&MEASURE, AS_OF, in_care().meeting("2026-10-01", "individual", "held"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-08-02", "large_team", "held"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-08-03", "large_team", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-10-31", "large_team", "held"),
+            "numerator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-11-01", "large_team", "held"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-10-01", "large_team", "cancelled"),
+            "denominator",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            in_care().meeting("2026-10-01", "individual", "held"),
+            "denominator",
+        );
     }
 
     #[test]
     fn only_children_in_care_at_least_90_days_on_as_of_count() {
         check_verdict(&MEASURE, AS_OF, removal("2026-08-02"), "denominator");
         check_verdict(&MEASURE, AS_OF, removal("2026-08-03"), "excluded:in_care_under_90_days");
-        check_verdict(&MEASURE, AS_OF, removal("2026-01-01").discharged("2026-10-31", "reunification"), "excluded:not_in_care_on_point");
-        check_verdict(&MEASURE, AS_OF, removal("2026-01-01").discharged("2026-11-01", "reunification"), "denominator");
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").discharged("2026-10-31", "reunification"),
+            "excluded:not_in_care_on_point",
+        );
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").discharged("2026-11-01", "reunification"),
+            "denominator",
+        );
     }
 
     #[test]
     fn overdue_list_shows_when_the_next_meeting_was_due() {
-        check_case(&MEASURE, AS_OF, removal("2026-01-01").meeting("2026-08-02", "large_team", "held"), Some(("overdue", "2026-10-31", 0)));
-        check_case(&MEASURE, AS_OF, removal("2026-01-01").meeting("2026-08-03", "large_team", "held"), None);
-        check_case(&MEASURE, AS_OF, removal("2026-08-02"), Some(("overdue", "2026-10-31", 0)));
-        check_case(&MEASURE, AS_OF, removal("2026-06-01"), Some(("overdue", "2026-08-30", 62)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-02", "large_team", "held"),
+            Some(("overdue", "2026-10-31", 0)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-03", "large_team", "held"),
+            None,
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-08-02"),
+            Some(("overdue", "2026-10-31", 0)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-06-01"),
+            Some(("overdue", "2026-08-30", 62)),
+        );
         check_case(&MEASURE, AS_OF, removal("2026-08-03"), None);
     }
 }

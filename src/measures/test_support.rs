@@ -6,9 +6,7 @@ use crate::calendar::{HolidayCalendar, Period};
 use crate::config::Timeframes;
 use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, case_entry_for, verdict_for};
-use crate::model::{
-    Discharge, DischargeReason, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal,
-};
+use crate::model::{Discharge, DischargeReason, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal};
 
 pub fn date(text: &str) -> NaiveDate {
     crate::config::parse_iso_date(text).unwrap_or_else(|| panic!("test date {text:?}"))
@@ -56,7 +54,9 @@ impl EpisodeBuilder {
     }
 
     pub fn goal(mut self, goal: &str) -> Self {
-        self.0.permanency_goal = PermanencyGoal::ALL.into_iter().find(|known| known.canonical_code() == goal);
+        self.0.permanency_goal = PermanencyGoal::ALL
+            .into_iter()
+            .find(|known| known.canonical_code() == goal);
         assert!(self.0.permanency_goal.is_some(), "test goal {goal:?}");
         self
     }
@@ -91,7 +91,9 @@ impl EpisodeBuilder {
             meeting_type,
             status,
         });
-        self.0.meetings.sort_unstable_by_key(|meeting| (meeting.date, meeting.meeting_type, meeting.status));
+        self.0
+            .meetings
+            .sort_unstable_by_key(|meeting| (meeting.date, meeting.meeting_type, meeting.status));
         self
     }
 }
@@ -166,5 +168,11 @@ pub fn check_case(measure: &dyn Measure, as_of: &str, episode: EpisodeBuilder, e
     let entry = case_entry_for(measure, &EpisodeAsOf::new(&episodes[0], as_of), &context);
     let actual = entry.map(|entry| (entry.status.as_str(), entry.deadline, entry.days_overdue(as_of)));
     let expected = expected.map(|(status, deadline, days)| (status, date(deadline), days));
-    assert_eq!(actual, expected, "{} case list as of {as_of} for {:?}", measure.id(), episodes[0]);
+    assert_eq!(
+        actual,
+        expected,
+        "{} case list as of {as_of} for {:?}",
+        measure.id(),
+        episodes[0]
+    );
 }

@@ -11,9 +11,7 @@
 
 use crate::calendar::{add_days, add_months, days_between};
 use crate::config::Timeframes;
-use crate::measures::{
-    CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded,
-};
+use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::{DischargeReason, PermanencyGoal};
 
 pub struct TimelyPermanency {
@@ -65,10 +63,16 @@ impl Measure for TimelyPermanency {
             return excluded("not_discharged", "not discharged on or before the as-of date");
         };
         if !self.exit_reasons.contains(&discharge.reason) {
-            return excluded("other_discharge_reason", "discharged for a reason this measure does not count");
+            return excluded(
+                "other_discharge_reason",
+                "discharged for a reason this measure does not count",
+            );
         }
         if !context.period.contains(discharge.date) {
-            return excluded("discharged_outside_period", "discharge date is outside the reporting period");
+            return excluded(
+                "discharged_outside_period",
+                "discharge date is outside the reporting period",
+            );
         }
         let removal = episode.episode.removal_date;
         if days_between(removal, discharge.date) < i64::from(context.timeframes.short_stay_days) {

@@ -19,9 +19,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let directory = path.parent().unwrap_or_else(|| Path::new("."));
     std::fs::create_dir_all(directory).with_context(|| format!("cannot create directory {}", directory.display()))?;
-    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = directory.join(format!(".{file_name}.{}.partial", std::process::id()));
-    let mut file = std::fs::File::create(&temporary).with_context(|| format!("cannot create {}", temporary.display()))?;
+    let mut file =
+        std::fs::File::create(&temporary).with_context(|| format!("cannot create {}", temporary.display()))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", temporary.display()))?;

@@ -11,7 +11,9 @@ use crate::output::{format_rate, neutralise_csv_text};
 use crate::results::Results;
 
 fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    writer.into_inner().map_err(|error| anyhow::anyhow!("cannot finish CSV: {error}"))
+    writer
+        .into_inner()
+        .map_err(|error| anyhow::anyhow!("cannot finish CSV: {error}"))
 }
 
 fn new_writer() -> csv::Writer<Vec<u8>> {
@@ -21,7 +23,16 @@ fn new_writer() -> csv::Writer<Vec<u8>> {
 pub fn measures_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
     let mut writer = new_writer();
     writer.write_record([
-        "as_of", "measure", "office", "kind", "period_start", "period_end", "numerator", "denominator", "rate", "target",
+        "as_of",
+        "measure",
+        "office",
+        "kind",
+        "period_start",
+        "period_end",
+        "numerator",
+        "denominator",
+        "rate",
+        "target",
     ])?;
     let as_of = results.as_of.to_string();
     for row in &results.rates {
@@ -44,7 +55,14 @@ pub fn measures_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
 pub fn cases_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
     let mut writer = new_writer();
     writer.write_record([
-        "office", "measure", "status", "child_id", "removal_id", "removal_date", "deadline", "days_overdue",
+        "office",
+        "measure",
+        "status",
+        "child_id",
+        "removal_id",
+        "removal_date",
+        "deadline",
+        "days_overdue",
     ])?;
     for row in &results.cases {
         writer.write_record([
@@ -64,7 +82,14 @@ pub fn cases_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
 pub fn equity_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
     let mut writer = new_writer();
     writer.write_record([
-        "measure", "office", "group", "numerator", "denominator", "rate", "others_numerator", "others_denominator",
+        "measure",
+        "office",
+        "group",
+        "numerator",
+        "denominator",
+        "rate",
+        "others_numerator",
+        "others_denominator",
         "others_rate",
     ])?;
     for row in &results.equity {
@@ -97,7 +122,12 @@ pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<V
             neutralise_csv_text(&episode.office).into_owned(),
             episode.removal_date.to_string(),
         ];
-        record.extend(results.headline_verdicts.iter().map(|verdicts| verdicts[position].code()));
+        record.extend(
+            results
+                .headline_verdicts
+                .iter()
+                .map(|verdicts| verdicts[position].code()),
+        );
         writer.write_record(&record)?;
     }
     finish(writer)
@@ -111,7 +141,11 @@ pub fn rejects_csv(report: &ExtractReport) -> anyhow::Result<Vec<u8>> {
     writer.write_record(&header)?;
     for row in &report.rejected {
         let mut record = vec![row.line.to_string(), neutralise_csv_text(&row.reason()).into_owned()];
-        record.extend(row.raw_values.iter().map(|value| neutralise_csv_text(value).into_owned()));
+        record.extend(
+            row.raw_values
+                .iter()
+                .map(|value| neutralise_csv_text(value).into_owned()),
+        );
         writer.write_record(&record)?;
     }
     finish(writer)
@@ -162,7 +196,13 @@ pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejecte
             let _ = writeln!(text, "    orphaned {reason}: {rows}");
         }
         for row in report.rejected.iter().take(5) {
-            let _ = writeln!(text, "    {}, line {}: {}", report.path.display(), row.line, row.reason());
+            let _ = writeln!(
+                text,
+                "    {}, line {}: {}",
+                report.path.display(),
+                row.line,
+                row.reason()
+            );
         }
         if report.rejected.len() > 5 {
             let _ = writeln!(

@@ -1,0 +1,93 @@
+//! Configuration errors name the file, the key and what is wrong, and stop before any work.
+
+use std::path::Path;
+
+use permanency_report::config::Config;
+use permanency_report::measures::measure_ids;
+
+fn error_for(toml: &str) -> String {
+    Config::from_toml(Path::new("site.toml"), toml, &measure_ids())
+        .err()
+        .map(|error| error.to_string())
+        .expect("the configuration should be refused")
+}
+
+const VALID: &str = r#"
+[input]
+dir = "x"
+date_formats = ["YYYY-MM-DD"]
+max_rejected_share = 0.05
+[output]
+dir = "reports"
+[race_ethnicity]
+categories = ["Unknown"]
+missing = "Unknown"
+"#;
+
+#[test]
+fn the_minimal_configuration_is_valid_and_the_shipped_one_too() {
+    Config::from_toml(Path::new("site.toml"), VALID, &measure_ids()).expect("valid");
+    let shipped = crate::support::repository_root().join("config/permanency.toml");
+    let config = Config::load(&shipped, &measure_ids()).expect("the shipped configuration is valid");
+    assert_eq!(config.offices.len(), 14);
+}
+
+#[test]
+fn each_mistake_gets_a_message_with_file_key_and_reason() {
+    let cases: &[(&str, &[&str])] = &[
+        (
+            &VALID.replace("[output]", "colour = \"red\"\n[output]"),
+            &["site.toml", "unknown field `colour`"],
+        ),
+        (
+            &VALID.replace("0.05", "\"five percent\""),
+            &["site.toml", "max_rejected_share"],
+        ),
+        (
+            &VALID.replace("0.05", "5"),
+            &["site.toml", "`input.max_rejected_share`", "between 0 and 1"],
+        ),
+        (
+            &VALID.replace("\"YYYY-MM-DD\"", "\"%Y-%m-%d\""),
+            &["`input.date_formats[0]`"],
+        ),
+        (
+            &format!("{VALID}[holidays]\ndates = [\"2026-02-30\"]\n"),
+            &["`holidays.dates[0]`", "\"2026-02-30\" is not a date"],
+        ),
+        (
+            &format!("{VALID}[targets]\nreunification = 0.5\n"),
+            &["`targets.reunification`", "no such measure"],
+        ),
+        (
+            &format!("{VALID}[targets]\nteaming_90d = 90\n"),
+            &["`targets.teaming_90d`", "between 0 and 1"],
+        ),
+        (
+            &format!("{VALID}[codes.discharge_reason]\n\"X\" = \"home\"\n"),
+            &["`codes.discharge_reason.\"X\"`", "\"home\" is not a canonical code"],
+        ),
+        (
+            &format!("{VALID}[input.columns.removals]\nremoval_number = \"RID\"\n"),
+            &["`input.columns.removals.removal_number`", "not a column of removals"],
+        ),
+        (
+            &format!("{VALID}[timeframes]\nreunification_months = 0\n"),
+            &["`timeframes.reunification_months`"],
+        ),
+        (
+            &VALID.replace("missing = \"Unknown\"", "missing = \"Other\""),
+            &["`race_ethnicity.missing`"],
+        ),
+        (
+            &format!("{VALID}[offices]\nnames = [\"Statewide\"]\n"),
+            &["`offices.names[0]`", "reserved"],
+        ),
+    ];
+    for (toml, fragments) in cases {
+        let message = error_for(toml);
+        for fragment in *fragments {
+            assert!(message.contains(fragment), "{message:?} should contain {fragment:?}");
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Reading the extracts: every rejection rule, BOM/CRLF/quoting, US dates, linking and orphans,
+//! and rows read = accepted + rejected.
+
+use permanency_report::ingest::columns::Extract;
+use permanency_report::ingest::{IngestedData, read_extracts};
+
+use crate::support::{config_for, fixture};
+
+fn messy() -> IngestedData {
+    read_extracts(&config_for(&fixture("messy"))).expect("the messy fixture is readable")
+}
+
+fn assert_reconciles(data: &IngestedData) {
+    for (extract, report) in &data.reports {
+        assert_eq!(
+            report.rows_read,
+            report.rows_accepted + report.rows_rejected(),
+            "{}: read = accepted + rejected",
+            extract.name()
+        );
+    }
+    assert_eq!(
+        data.reports[&Extract::Removals].rows_accepted as usize,
+        data.episodes.len()
+    );
+}
+
+/// Asserts the rejected rows of `extract` as (line, first problem kind, text the reason contains).
+fn check_rejects(data: &IngestedData, extract: Extract, expected: &[(u64, &str, &str)]) {
+    let rejected = &data.reports[&extract].rejected;
+    let actual: Vec<(u64, &str)> = rejected.iter().map(|row| (row.line, row.kind().as_str())).collect();
+    let wanted: Vec<(u64, &str)> = expected.iter().map(|&(line, kind, _)| (line, kind)).collect();
+    assert_eq!(actual, wanted, "{} rejects", extract.name());
+    for (row, (_, _, contains)) in rejected.iter().zip(expected) {
+        assert!(
+            row.reason().contains(contains),
+            "reason {:?} should contain {contains:?}",
+            row.reason()
+        );
+    }
+}
+
+#[test]
+fn every_rejection_rule_names_line_column_value_and_expectation() {
+    let data = messy();
+    check_rejects(
+        &data,
+        Extract::Removals,
+        &[
+            (
+                5,
+                "bad_date",
+                "column removal_date: \"2026-02-30\" is not a date (expected YYYY-MM-DD or MM/DD/YYYY)",
+            ),
+            (6, "duplicate_id", "id \"R1\" repeats an earlier row's id"),
+            (7, "missing_value", "column child_id: required value is missing"),
+            (
+                8,
+                "discharge_before_removal",
+                "discharge date 2026-02-01 is before the removal date 2026-03-01",
+            ),
+            (9, "discharge_without_reason", "discharge reason is missing"),
+            (10, "unknown_code", "\"eloped\" is not a known discharge reason"),
+            (11, "wrong_field_count", "the row has 9 fields but the header has 12"),
+        ],
+    );
+    check_rejects(
+        &data,
+        Extract::Notifications,
+        &[
+            (9, "bad_date", "\"not-a-date\" is not a date"),
+            (10, "duplicate_id", "id \"N1\" repeats"),
+        ],
+    );
+    check_rejects(
+        &data,
+        Extract::Meetings,
+        &[
+            (6, "invalid_utf8", "column meeting_type: the value is not valid UTF-8"),
+            (7, "unknown_code", "\"postponed\" is not a known meeting status"),
+        ],
+    );
+}
+
+#[test]
+fn rows_read_equal_rows_accepted_plus_rows_rejected() {
+    let data = messy();
+    assert_reconciles(&data);
+    let counts = |extract| {
+        let report = &data.reports[&extract];
+        (
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected(),
+            report.rows_orphaned(),
+        )
+    };
+    assert_eq!(counts(Extract::Removals), (10, 3, 7, 0));
+    assert_eq!(counts(Extract::Notifications), (9, 7, 2, 3));
+    assert_eq!(counts(Extract::Meetings), (6, 4, 2, 0));
+}
+
+#[test]
+fn bom_crlf_quoted_commas_and_line_breaks_and_extra_columns_are_read() {
+    let data = messy();
+    let ids: Vec<&str> = data
+        .episodes
+        .iter()
+        .map(|episode| episode.removal_id.as_str())
+        .collect();
+    assert_eq!(ids, ["R1", "R10", "R2"], "the BOM must not hide the removal_id header");
+    let r2 = &data.episodes[2];
+    assert_eq!(r2.office, "New Haven, CT");
+    // Quoted line break: R2 starts on line 3 and spans line 4, so R3 is on line 5 (above).
+    assert_eq!(r2.removal_date.to_string(), "2026-01-10", "US date MM/DD/YYYY");
+    assert_eq!(r2.race_ethnicity, "Hispanic", "race alias mapped");
+    assert_eq!(data.episodes[0].race_ethnicity, "Black");
+    assert_eq!(
+        data.episodes[1].race_ethnicity, "Unknown",
+        "missing race is the configured missing category"
+    );
+    assert!(data.episodes[0].emergency);
+    assert_eq!(
+        data.episodes[0].placement_date, data.episodes[0].removal_date,
+        "missing placement = removal"
+    );
+}
+
+#[test]
+fn notices_and_meetings_link_by_removal_id_else_by_the_childs_latest_episode() {
+    let data = messy();
+    let episode = |id: &str| {
+        data.episodes
+            .iter()
+            .find(|episode| episode.removal_id == id)
+            .expect("episode")
+    };
+    let dates = |id: &str| -> Vec<String> { episode(id).notice_dates.iter().map(ToString::to_string).collect() };
+    // N1 by id; N3 by child (latest episode on or before 2026-03-01 is R1); N7 by removal_id
+    // although its child is C2.
+    assert_eq!(dates("R1"), ["2026-01-20", "2026-01-21", "2026-03-01"]);
+    // N2 by child: on 2026-06-15 the latest episode of C1 is R10.
+    assert_eq!(dates("R10"), ["2026-06-15"]);
+    assert!(dates("R2").is_empty());
+    let orphans = &data.reports[&Extract::Notifications].orphaned_by_reason;
+    assert_eq!(orphans.get("dated_before_every_episode"), Some(&1), "N4");
+    assert_eq!(orphans.get("unknown_child"), Some(&1), "N5");
+    assert_eq!(orphans.get("unknown_removal_id"), Some(&1), "N6");
+
+    let meetings: Vec<String> = episode("R1")
+        .meetings
+        .iter()
+        .map(|meeting| {
+            format!(
+                "{} {} {}",
+                meeting.date,
+                meeting.meeting_type.canonical_code(),
+                meeting.status.canonical_code()
+            )
+        })
+        .collect();
+    assert_eq!(
+        meetings,
+        [
+            "2026-01-06 large_team held",
+            "2026-01-07 initial_joint held",
+            "2026-01-08 large_team cancelled",
+            "2026-01-09 large_team held",
+        ],
+        "empty status = held; codes mapped case-insensitively; configured alias canceled"
+    );
+}
+
+#[test]
+fn a_missing_required_column_or_file_is_an_extract_error_naming_it() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    crate::support::copy_extracts(&fixture("tiny"), directory.path());
+    std::fs::write(
+        directory.path().join("meetings.csv"),
+        "meeting_id,child_id,meeting_date,status\n",
+    )
+    .expect("write");
+    let error = read_extracts(&config_for(directory.path())).err().expect("an error");
+    let message = error.to_string();
+    assert!(message.contains("meetings extract"), "{message}");
+    assert!(
+        message.contains("required column \"meeting_type\" is missing from the header"),
+        "{message}"
+    );
+
+    std::fs::write(directory.path().join("meetings.csv"), "").expect("write");
+    let message = read_extracts(&config_for(directory.path()))
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(message.contains("is empty (no header line)"), "{message}");
+
+    std::fs::remove_file(directory.path().join("meetings.csv")).expect("remove");
+    let message = format!(
+        "{:#}",
+        anyhow::Error::from(read_extracts(&config_for(directory.path())).err().expect("an error"))
+    );
+    assert!(message.contains("cannot open the file"), "{message}");
+    assert!(message.contains("meetings.csv"), "{message}");
+}
+
+#[test]
+fn a_header_only_file_is_read_as_zero_rows() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    crate::support::copy_extracts(&fixture("tiny"), directory.path());
+    std::fs::write(
+        directory.path().join("notifications.csv"),
+        "notice_id,child_id,removal_id,notice_date\r\n",
+    )
+    .expect("write");
+    let data = read_extracts(&config_for(directory.path())).expect("readable");
+    let report = &data.reports[&Extract::Notifications];
+    assert_eq!(
+        (report.rows_read, report.rows_accepted, report.rows_rejected()),
+        (0, 0, 0)
+    );
+}

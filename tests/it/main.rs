@@ -1,0 +1,7 @@
+//! The integration tests: one binary, shared fixtures under `tests/fixtures/`.
+
+mod cli;
+mod config_errors;
+mod ingest;
+mod measures_end_to_end;
+mod support;

@@ -1,0 +1,230 @@
+//! The whole pipeline on the hand-computed `tiny` fixture (as_of 2026-10-31): every headline
+//! figure, the case lists and the statewide sums.
+
+use std::collections::BTreeMap;
+
+use crate::support::{fixture, read_csv, run_binary, test_config_path};
+
+fn run_tiny() -> (tempfile::TempDir, std::path::PathBuf) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = run_binary(
+        &crate::support::repository_root(),
+        &[
+            "run",
+            "--config",
+            test_config_path().to_str().expect("utf-8 path"),
+            "--input-dir",
+            fixture("tiny").to_str().expect("utf-8 path"),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            out.path().to_str().expect("utf-8 path"),
+            "--no-email",
+        ],
+    );
+    assert!(output.status.success(), "{}", crate::support::stderr_of(&output));
+    let run_directory = out.path().join("2026-10-31");
+    (out, run_directory)
+}
+
+/// (measure, office) → "numerator/denominator" for the headline rows.
+fn headline(run_directory: &std::path::Path) -> BTreeMap<(String, String), String> {
+    read_csv(&run_directory.join("measures.csv"))
+        .into_iter()
+        .skip(1)
+        .filter(|row| row[3] == "headline")
+        .map(|row| ((row[1].clone(), row[2].clone()), format!("{}/{}", row[6], row[7])))
+        .collect()
+}
+
+#[test]
+fn headline_figures_match_the_hand_computed_ones() {
+    let (_out, run_directory) = run_tiny();
+    let figures = headline(&run_directory);
+    let check = |measure: &str, office: &str, expected: &str| {
+        assert_eq!(
+            figures
+                .get(&(measure.to_string(), office.to_string()))
+                .map(String::as_str),
+            Some(expected),
+            "{measure} {office}"
+        );
+    };
+    check("reunification_12m", "Statewide", "1/2");
+    check("reunification_12m", "Hartford", "1/2");
+    check("reunification_12m", "Norwich", "0/0");
+    check("guardianship_18m", "Statewide", "0/0");
+    check("adoption_24m", "Statewide", "0/0");
+    check("permanency_12m_entry", "Statewide", "2/4");
+    check("relative_notice_30d", "Statewide", "1/2");
+    check("relative_notice_30d", "Hartford", "0/1");
+    check("relative_notice_30d", "'=cmd", "1/1");
+    check("initial_joint_5d", "Statewide", "0/2");
+    check("emergency_team_2bd", "Statewide", "1/1");
+    check("teaming_90d", "Statewide", "1/2");
+    check("teaming_90d", "Norwich", "0/1");
+}
+
+#[test]
+fn measures_csv_has_the_contract_columns_rates_targets_and_periods() {
+    let (_out, run_directory) = run_tiny();
+    let rows = read_csv(&run_directory.join("measures.csv"));
+    assert_eq!(
+        rows[0],
+        [
+            "as_of",
+            "measure",
+            "office",
+            "kind",
+            "period_start",
+            "period_end",
+            "numerator",
+            "denominator",
+            "rate",
+            "target"
+        ]
+    );
+    let find = |measure: &str, office: &str, kind: &str| {
+        rows.iter()
+            .find(|row| row[1] == measure && row[2] == office && row[3] == kind)
+            .cloned()
+            .expect("row")
+    };
+    let reunification = find("reunification_12m", "Statewide", "headline");
+    assert_eq!(reunification[4..], ["2025-11-01", "2026-10-31", "1", "2", "0.5", "0.5"]);
+    let empty = find("reunification_12m", "Norwich", "headline");
+    assert_eq!(empty[8], "", "rate is empty when the denominator is 0");
+    assert_eq!(empty[9], "0.5");
+    let entry = find("permanency_12m_entry", "Statewide", "headline");
+    assert_eq!(entry[4..6], ["2024-11-01", "2025-10-31"], "entry window as the period");
+    assert_eq!(entry[9], "", "no target configured");
+    // 8 measures × 4 scopes (3 offices + Statewide) × (1 headline + 12 months) + header.
+    assert_eq!(rows.len(), 8 * 4 * 13 + 1);
+    let months: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|row| row[1] == "teaming_90d" && row[2] == "Statewide" && row[3] == "month")
+        .collect();
+    assert_eq!(months.len(), 12);
+    assert_eq!(months[0][4..6], ["2025-11-01", "2025-11-30"]);
+    assert_eq!(months[11][4..6], ["2026-10-01", "2026-10-31"]);
+}
+
+#[test]
+fn statewide_is_the_sum_of_the_offices_for_every_measure_and_period() {
+    let (_out, run_directory) = run_tiny();
+    let rows = read_csv(&run_directory.join("measures.csv"));
+    let mut sums: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+    let mut statewide: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+    for row in rows.iter().skip(1) {
+        let key = (row[1].clone(), row[3].clone(), row[4].clone());
+        let counts: (u64, u64) = (row[6].parse().expect("number"), row[7].parse().expect("number"));
+        let target = if row[2] == "Statewide" {
+            &mut statewide
+        } else {
+            &mut sums
+        };
+        let entry = target.entry(key).or_default();
+        entry.0 += counts.0;
+        entry.1 += counts.1;
+    }
+    assert_eq!(sums, statewide);
+}
+
+#[test]
+fn case_lists_show_overdue_and_due_soon_episodes_with_ids_only() {
+    let (_out, run_directory) = run_tiny();
+    let rows = read_csv(&run_directory.join("cases.csv"));
+    let expected = [
+        vec![
+            "office",
+            "measure",
+            "status",
+            "child_id",
+            "removal_id",
+            "removal_date",
+            "deadline",
+            "days_overdue",
+        ],
+        vec![
+            "Hartford",
+            "relative_notice_30d",
+            "overdue",
+            "C6",
+            "A4",
+            "2026-01-01",
+            "2026-01-31",
+            "273",
+        ],
+        vec![
+            "Norwich",
+            "reunification_12m",
+            "overdue",
+            "C4",
+            "B1",
+            "2025-05-01",
+            "2026-05-01",
+            "183",
+        ],
+        vec![
+            "Norwich",
+            "relative_notice_30d",
+            "overdue",
+            "C4",
+            "B1",
+            "2025-05-01",
+            "2025-05-31",
+            "518",
+        ],
+        vec![
+            "Norwich",
+            "teaming_90d",
+            "overdue",
+            "C4",
+            "B1",
+            "2025-05-01",
+            "2025-07-30",
+            "458",
+        ],
+    ];
+    assert_eq!(rows, expected);
+}
+
+#[test]
+fn equity_puts_each_group_beside_all_other_children() {
+    let (_out, run_directory) = run_tiny();
+    let rows = read_csv(&run_directory.join("equity.csv"));
+    assert_eq!(
+        rows[0],
+        [
+            "measure",
+            "office",
+            "group",
+            "numerator",
+            "denominator",
+            "rate",
+            "others_numerator",
+            "others_denominator",
+            "others_rate"
+        ]
+    );
+    let row = rows
+        .iter()
+        .find(|row| row[0] == "permanency_12m_entry" && row[1] == "Statewide" && row[2] == "Black")
+        .expect("row");
+    // A1 (numerator) and A3 (numerator) are Black; A2 (White) and B1 (Hispanic) are not.
+    assert_eq!(row[3..], ["2", "2", "1", "0", "2", "0"]);
+}
+
+#[test]
+fn episodes_csv_gives_every_episode_a_verdict_for_every_measure() {
+    let (_out, run_directory) = run_tiny();
+    let rows = read_csv(&run_directory.join("episodes.csv"));
+    assert_eq!(rows.len(), 7, "header + 6 episodes");
+    assert_eq!(rows[0][..4], ["removal_id", "child_id", "office", "removal_date"]);
+    assert_eq!(rows[0].len(), 4 + 8);
+    let a2 = rows.iter().find(|row| row[0] == "A2").expect("A2");
+    assert_eq!(a2[4], "denominator", "reunification_12m: a day late");
+    assert_eq!(a2[5], "excluded:other_discharge_reason");
+    let a3 = rows.iter().find(|row| row[0] == "A3").expect("A3");
+    assert_eq!(a3[4], "excluded:discharged_outside_period");
+}
