@@ -59,6 +59,46 @@ struct ConfigFile {
     holidays: HolidaysSection,
     #[serde(default)]
     targets: BTreeMap<String, f64>,
+    #[serde(default)]
+    reports: ReportsSettings,
+}
+
+/// `[reports]`: how the human reports are made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsSettings {
+    #[serde(default)]
+    pub suppression: SuppressionSettings,
+}
+
+/// `[reports.suppression]`: small-cell suppression for reports that go to a wide audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SuppressionSettings {
+    pub enabled: bool,
+    /// Counts from 1 to this are masked.
+    pub threshold: u64,
+    /// Which reports are suppressed.
+    pub scope: SuppressionScope,
+}
+
+impl Default for SuppressionSettings {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            threshold: 10,
+            scope: SuppressionScope::Statewide,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressionScope {
+    /// Only the statewide report (the one that goes to the widest audience).
+    Statewide,
+    /// Every report, office reports included.
+    All,
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,6 +269,7 @@ pub struct Config {
     pub timeframes: Timeframes,
     pub holidays: HolidayCalendar,
     pub targets: BTreeMap<String, f64>,
+    pub reports: ReportsSettings,
     /// SHA-256 of the configuration file's bytes, for the manifest.
     pub digest: String,
 }
@@ -442,6 +483,12 @@ impl Validator<'_> {
         }
 
         self.validate_timeframes(&file.timeframes)?;
+        if file.reports.suppression.enabled && file.reports.suppression.threshold == 0 {
+            return Err(self.invalid(
+                "reports.suppression.threshold",
+                "must be at least 1 when suppression is enabled (counts from 1 to the threshold are masked)",
+            ));
+        }
 
         let mut holidays = Vec::new();
         for (index, text) in file.holidays.dates.iter().enumerate() {
@@ -486,6 +533,7 @@ impl Validator<'_> {
             timeframes: file.timeframes,
             holidays: HolidayCalendar::new(holidays),
             targets: file.targets,
+            reports: file.reports,
             digest,
         })
     }

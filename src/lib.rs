@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod measures;
 pub mod model;
 pub mod output;
+pub mod reports;
 pub mod results;
 
 use chrono::NaiveDate;

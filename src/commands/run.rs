@@ -93,6 +93,7 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
         "episodes.csv".into(),
         tables::episodes_csv(&data.episodes, &results).map_err(render)?,
     );
+    files.extend(crate::reports::render_all(&results, &config, &data.reports).map_err(render)?);
     timings.insert("render", started.elapsed().as_millis());
 
     let manifest = Manifest {

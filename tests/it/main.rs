@@ -4,4 +4,5 @@ mod cli;
 mod config_errors;
 mod ingest;
 mod measures_end_to_end;
+mod reports;
 mod support;

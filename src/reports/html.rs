@@ -1,0 +1,398 @@
+//! Renders a `ReportModel` as one self-contained HTML page that reads well inside mail
+//! clients: table layout, inline styles only (clients strip `<style>`), no scripts, no
+//! images, no external resources. The trend chart is drawn with table cells, which every
+//! mail client renders. Everything from the data goes through `escape`.
+
+// Each row of markup ends with a line break so the page source stays readable.
+#![allow(clippy::write_with_newline)]
+
+use std::fmt::Write;
+
+use crate::reports::suppression::Figure;
+use crate::reports::{ReportModel, Scope, Status, SummaryLine};
+use crate::results::STATEWIDE;
+
+const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
+const CELL: &str = "padding:6px 8px;border-bottom:1px solid #e4e7eb;font-size:14px;";
+const HEAD: &str = "padding:6px 8px;border-bottom:2px solid #9aa5b1;font-size:12px;text-align:left;color:#52606d;";
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// A measure id that may wrap after its underscores, so wide tables fit the 760px layout.
+fn wrapping_id(id: &str) -> String {
+    escape(id).replace('_', "_<wbr>")
+}
+
+const NARROW_HEAD: &str =
+    "padding:4px 4px;border-bottom:2px solid #9aa5b1;font-size:11px;text-align:left;color:#52606d;";
+const NARROW_CELL: &str = "padding:4px 4px;border-bottom:1px solid #e4e7eb;font-size:12px;";
+
+fn percent(rate: Option<f64>) -> String {
+    rate.map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0))
+}
+
+fn figure_text(figure: Figure) -> String {
+    match figure {
+        Figure::Suppressed => "suppressed".to_string(),
+        Figure::Shown(counts) if counts.denominator == 0 => "—".to_string(),
+        Figure::Shown(counts) => format!(
+            "<strong>{}</strong> <span style=\"color:#7b8794;font-size:12px;\">{}/{}</span>",
+            percent(counts.rate()),
+            counts.numerator,
+            counts.denominator
+        ),
+    }
+}
+
+fn status_cell(status: Status) -> String {
+    let (background, colour) = match status {
+        Status::OnTrack => ("#c6efce", "#006100"),
+        Status::OffTrack => ("#ffc7ce", "#9c0006"),
+        _ => ("#eef0f2", "#52606d"),
+    };
+    format!(
+        "<td style=\"{CELL}\"><span style=\"display:inline-block;padding:2px 8px;border-radius:10px;white-space:nowrap;background:{background};color:{colour};font-size:12px;font-weight:bold;\">{}</span></td>",
+        status.label()
+    )
+}
+
+pub fn render(model: &ReportModel) -> String {
+    let mut page = String::new();
+    let title = escape(&model.title);
+    let _ = write!(
+        page,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head>\n\
+         <body style=\"margin:0;padding:0;background:#f5f7fa;\">\n\
+         <table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f5f7fa;\"><tr><td align=\"center\" style=\"padding:16px;\">\n\
+         <table role=\"presentation\" width=\"760\" cellpadding=\"0\" cellspacing=\"0\" style=\"{FONT}background:#ffffff;color:#1f2933;max-width:760px;border:1px solid #e4e7eb;\">\n"
+    );
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:20px 24px 8px;\"><h1 style=\"margin:0;font-size:22px;\">{title}</h1>\
+         <p style=\"margin:6px 0 0;color:#52606d;font-size:13px;\">As of {} · reporting period {} to {}</p></td></tr>\n",
+        model.as_of, model.reporting_period.start, model.reporting_period.end
+    );
+    if let Some(note) = &model.suppression_note {
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:0 24px;color:#7b8794;font-size:12px;\">{}</td></tr>\n",
+            escape(note)
+        );
+    }
+    headline_section(&mut page, model);
+    if model.scope == Scope::Statewide {
+        offices_section(&mut page, model);
+    }
+    trend_section(&mut page, model);
+    cases_section(&mut page, model);
+    equity_section(&mut page, model);
+    quality_section(&mut page, model);
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:12px 24px 20px;color:#9aa5b1;font-size:11px;\">permanency-report {} · the attached workbook has the \
+         full figures, monthly counts and definitions.</td></tr>\n</table></td></tr></table>\n</body></html>\n",
+        model.program_version
+    );
+    page
+}
+
+fn section_title(page: &mut String, text: &str) {
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:18px 24px 6px;\"><h2 style=\"margin:0;font-size:16px;color:#1f2933;\">{}</h2></td></tr>\n",
+        escape(text)
+    );
+}
+
+fn own_lines(model: &ReportModel) -> impl Iterator<Item = &SummaryLine> {
+    let own = model.scope.display_name().to_string();
+    model.summary.iter().filter(move |line| line.office == own)
+}
+
+fn headline_section(page: &mut String, model: &ReportModel) {
+    section_title(page, "Headline measures");
+    let office_page = model.scope != Scope::Statewide;
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">\
+         <tr><th style=\"{HEAD}\">Measure</th><th style=\"{HEAD}\">Rate</th><th style=\"{HEAD}\">Target</th><th style=\"{HEAD}\">Status</th>{}\
+         <th style=\"{HEAD}\">Overdue</th><th style=\"{HEAD}\">Due soon</th></tr>\n",
+        if office_page {
+            format!("<th style=\"{HEAD}\">Statewide</th>")
+        } else {
+            String::new()
+        }
+    );
+    for line in own_lines(model) {
+        let measure = &model.measures[line.measure];
+        let _ = write!(
+            page,
+            "<tr><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>{}{}\
+             <td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td></tr>\n",
+            escape(measure.title),
+            figure_text(line.figure),
+            percent(measure.target),
+            status_cell(line.status),
+            if office_page {
+                format!("<td style=\"{CELL}\">{}</td>", percent(line.statewide.rate()))
+            } else {
+                String::new()
+            },
+            line.overdue,
+            line.due_soon,
+        );
+    }
+    page.push_str("</table></td></tr>\n");
+}
+
+/// Statewide page: every office's rate for every measure, coloured by status.
+fn offices_section(page: &mut String, model: &ReportModel) {
+    section_title(page, "Offices");
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">Office</th>"
+    );
+    for measure in &model.measures {
+        let _ = write!(
+            page,
+            "<th style=\"{NARROW_HEAD}\" title=\"{}\">{}</th>",
+            escape(measure.title),
+            wrapping_id(measure.id)
+        );
+    }
+    page.push_str("</tr>\n");
+    let mut offices: Vec<&str> = model
+        .summary
+        .iter()
+        .map(|line| line.office.as_str())
+        .filter(|office| *office != STATEWIDE)
+        .collect();
+    offices.sort_unstable();
+    offices.dedup();
+    for office in offices {
+        let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(office));
+        for (index, _) in model.measures.iter().enumerate() {
+            let line = model
+                .summary
+                .iter()
+                .find(|line| line.measure == index && line.office == office);
+            let (text, colour) = match line {
+                Some(line) => (
+                    match line.figure {
+                        Figure::Suppressed => "suppressed".to_string(),
+                        figure => percent(figure.rate()),
+                    },
+                    match line.status {
+                        Status::OnTrack => "#006100",
+                        Status::OffTrack => "#9c0006",
+                        _ => "#7b8794",
+                    },
+                ),
+                None => ("—".to_string(), "#7b8794"),
+            };
+            let _ = write!(page, "<td style=\"{NARROW_CELL}color:{colour};\">{text}</td>");
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Green: at or above target. Red: below target.</p></td></tr>\n");
+}
+
+/// One row per measure: twelve bars, one per month, height proportional to the rate.
+fn trend_section(page: &mut String, model: &ReportModel) {
+    section_title(page, &format!("Trend over 12 months — {}", model.scope.display_name()));
+    const BAR_AREA: f64 = 40.0;
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"{FONT}\">"
+    );
+    for (index, measure) in model.measures.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:4px 10px 4px 0;font-size:12px;width:230px;\">{}</td>",
+            escape(measure.title)
+        );
+        let points = &model.trend[index];
+        for (month, figure) in model.trend_months.iter().zip(points) {
+            let label = month.start.format("%b %Y").to_string();
+            let (height, colour, value) = match figure.rate() {
+                Some(rate) => ((rate * BAR_AREA).round().max(1.0), "#3e7cb1", percent(Some(rate))),
+                None if figure.is_suppressed() => (2.0, "#cbd2d9", "suppressed".to_string()),
+                None => (2.0, "#e4e7eb", "no data".to_string()),
+            };
+            let _ = write!(
+                page,
+                "<td valign=\"bottom\" style=\"height:{BAR_AREA}px;width:16px;padding:0 1px;border-bottom:1px solid #9aa5b1;\">\
+                 <div title=\"{label}: {value}\" style=\"height:{height}px;width:14px;background:{colour};font-size:0;line-height:0;\">&nbsp;</div></td>"
+            );
+        }
+        let latest = points
+            .last()
+            .map_or_else(|| "—".to_string(), |figure| percent(figure.rate()));
+        let _ = write!(
+            page,
+            "<td style=\"padding:0 0 0 8px;font-size:12px;color:#52606d;\">{latest}</td></tr>\n"
+        );
+    }
+    let _ = write!(page, "<tr><td></td>");
+    for month in &model.trend_months {
+        let _ = write!(
+            page,
+            "<td style=\"font-size:9px;color:#7b8794;text-align:center;\">{}</td>",
+            month.start.format("%b").to_string().chars().next().unwrap_or(' ')
+        );
+    }
+    let first = model
+        .trend_months
+        .first()
+        .map(|month| month.start.format("%b %Y").to_string())
+        .unwrap_or_default();
+    let _ = write!(
+        page,
+        "<td style=\"font-size:10px;color:#7b8794;padding-left:8px;\">from {first}</td></tr></table></td></tr>\n"
+    );
+}
+
+fn cases_section(page: &mut String, model: &ReportModel) {
+    section_title(page, "Children overdue or due soon");
+    let Some(cases) = &model.cases else {
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:0 24px;font-size:13px;\">Case lists are not included in this report.</td></tr>\n"
+        );
+        return;
+    };
+    if model.scope == Scope::Statewide {
+        let overdue = cases
+            .iter()
+            .filter(|case| case.status == crate::measures::CaseStatus::Overdue)
+            .count();
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:0 24px;font-size:13px;\">{overdue} overdue and {} due soon across all offices; each office's list \
+             is in its own report and in the attached workbook.</td></tr>\n",
+            cases.len() - overdue
+        );
+        return;
+    }
+    if cases.is_empty() {
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:0 24px;font-size:13px;\">No child is overdue or due soon.</td></tr>\n"
+        );
+        return;
+    }
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">\
+         <tr><th style=\"{HEAD}\">Measure</th><th style=\"{HEAD}\">Status</th><th style=\"{HEAD}\">Child</th><th style=\"{HEAD}\">Removal</th>\
+         <th style=\"{HEAD}\">Removed</th><th style=\"{HEAD}\">Deadline</th><th style=\"{HEAD}\">Days overdue</th></tr>\n"
+    );
+    for case in cases {
+        let colour = if case.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
+        let _ = write!(
+            page,
+            "<tr><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td>\
+             <td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td>\
+             <td style=\"{CELL}font-size:12px;color:{colour};\">{}</td></tr>\n",
+            escape(case.measure),
+            case.status.as_str().replace('_', " "),
+            escape(&case.child_id),
+            escape(&case.removal_id),
+            case.removal_date,
+            case.deadline,
+            case.days_overdue
+        );
+    }
+    page.push_str("</table></td></tr>\n");
+}
+
+/// For the report's own scope: each group's rate, with all other children's rate beneath.
+fn equity_section(page: &mut String, model: &ReportModel) {
+    section_title(page, &format!("Equity — {}", model.scope.display_name()));
+    let own = model.scope.display_name();
+    let mut groups: Vec<&str> = Vec::new();
+    for line in model.equity.iter().filter(|line| line.office == own) {
+        if !groups.contains(&line.group.as_str()) {
+            groups.push(&line.group);
+        }
+    }
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">Group</th>"
+    );
+    for measure in &model.measures {
+        let _ = write!(
+            page,
+            "<th style=\"{NARROW_HEAD}\" title=\"{}\">{}</th>",
+            escape(measure.title),
+            wrapping_id(measure.id)
+        );
+    }
+    page.push_str("</tr>\n");
+    for group in groups {
+        let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(group));
+        for (index, _) in model.measures.iter().enumerate() {
+            let line = model
+                .equity
+                .iter()
+                .find(|line| line.measure == index && line.office == own && line.group == group);
+            let cell = match line {
+                Some(line) if line.group_figure.is_suppressed() => "suppressed".to_string(),
+                Some(line) => {
+                    let gap = match (line.group_figure.rate(), line.others_figure.rate()) {
+                        (Some(group), Some(others)) if others - group >= 0.10 => "color:#9c0006;font-weight:bold;",
+                        _ => "",
+                    };
+                    format!(
+                        "<span style=\"{gap}\">{}</span><br><span style=\"font-size:10px;color:#7b8794;\">others {}</span>",
+                        percent(line.group_figure.rate()),
+                        percent(line.others_figure.rate())
+                    )
+                }
+                None => "—".to_string(),
+            };
+            let _ = write!(page, "<td style=\"{NARROW_CELL}\">{cell}</td>");
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Red: the group's rate is at least 10 points below all other children's.</p></td></tr>\n");
+}
+
+fn quality_section(page: &mut String, model: &ReportModel) {
+    let parts: Vec<String> = model
+        .quality
+        .iter()
+        .map(|line| {
+            format!(
+                "{}: {} rows, {} rejected{}",
+                line.extract,
+                line.rows_read,
+                line.rows_rejected,
+                if line.rows_orphaned > 0 {
+                    format!(", {} unlinked", line.rows_orphaned)
+                } else {
+                    String::new()
+                }
+            )
+        })
+        .collect();
+    let _ = write!(
+        page,
+        "<tr><td style=\"padding:16px 24px 0;font-size:12px;color:#52606d;\"><strong>Data quality.</strong> {}.</td></tr>\n",
+        escape(&parts.join("; "))
+    );
+}

@@ -1,0 +1,489 @@
+//! The human reports: a statewide workbook and page, and one workbook and page per office.
+//!
+//! `ReportModel::build` turns results into exactly what one report shows (pure, with small-cell
+//! suppression applied where configured); `workbook` and `html` render a model to bytes.
+//! Nothing here touches the disk, the clock or the environment.
+
+pub mod html;
+pub mod suppression;
+pub mod workbook;
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::config::{Config, SuppressionScope};
+use crate::ingest::ExtractReport;
+use crate::ingest::columns::Extract;
+use crate::measures::{CaseStatus, PeriodKind, REGISTRY};
+use crate::results::{CaseRow, Counts, Results, STATEWIDE};
+use suppression::{Figure, SmallCellRule};
+
+/// Whose report this is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Statewide,
+    Office(String),
+}
+
+impl Scope {
+    pub fn display_name(&self) -> &str {
+        match self {
+            Self::Statewide => STATEWIDE,
+            Self::Office(name) => name,
+        }
+    }
+}
+
+/// On track, off track, or why neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    OnTrack,
+    OffTrack,
+    NoTarget,
+    NoData,
+    Suppressed,
+}
+
+impl Status {
+    pub fn of(figure: Figure, target: Option<f64>) -> Self {
+        match (figure, target) {
+            (Figure::Suppressed, _) => Self::Suppressed,
+            (Figure::Shown(counts), _) if counts.denominator == 0 => Self::NoData,
+            (Figure::Shown(_), None) => Self::NoTarget,
+            (Figure::Shown(counts), Some(target)) => {
+                if counts.rate().is_some_and(|rate| rate >= target) {
+                    Self::OnTrack
+                } else {
+                    Self::OffTrack
+                }
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on track",
+            Self::OffTrack => "off track",
+            Self::NoTarget => "no target",
+            Self::NoData => "no data",
+            Self::Suppressed => "suppressed",
+        }
+    }
+}
+
+pub struct MeasureLine {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub definition: String,
+    pub target: Option<f64>,
+}
+
+/// One line of the summary: a measure for one office (or Statewide), beside the statewide
+/// figure.
+pub struct SummaryLine {
+    pub measure: usize,
+    pub office: String,
+    pub figure: Figure,
+    pub statewide: Figure,
+    pub status: Status,
+    pub overdue: usize,
+    pub due_soon: usize,
+}
+
+pub struct EquityLine {
+    pub measure: usize,
+    pub office: String,
+    pub group: String,
+    pub group_figure: Figure,
+    pub others_figure: Figure,
+}
+
+pub struct QualityLine {
+    pub extract: &'static str,
+    pub path: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+    pub rows_read: u64,
+    pub rows_accepted: u64,
+    pub rows_rejected: u64,
+    pub rows_orphaned: u64,
+    /// ("rejected" | "orphaned", reason, rows)
+    pub reasons: Vec<(&'static str, String, u64)>,
+}
+
+/// Everything one report shows.
+pub struct ReportModel {
+    pub scope: Scope,
+    pub title: String,
+    pub as_of: NaiveDate,
+    pub reporting_period: Period,
+    pub program_version: &'static str,
+    pub measures: Vec<MeasureLine>,
+    pub summary: Vec<SummaryLine>,
+    /// The 12 calendar months of the trend, oldest first.
+    pub trend_months: Vec<Period>,
+    /// `trend[measure][month]` for the report's own scope.
+    pub trend: Vec<Vec<Figure>>,
+    /// `None` when suppression withholds the case lists.
+    pub cases: Option<Vec<CaseRow>>,
+    pub equity: Vec<EquityLine>,
+    pub quality: Vec<QualityLine>,
+    pub timeframes: Vec<(&'static str, u32)>,
+    pub configuration_sha256: String,
+    /// Set when small-cell suppression was applied, saying how.
+    pub suppression_note: Option<String>,
+}
+
+/// The headline and monthly counts of one (measure, office-or-Statewide).
+struct Series {
+    headline: Counts,
+    months: Vec<Counts>,
+}
+
+impl ReportModel {
+    pub fn build(
+        results: &Results,
+        scope: Scope,
+        config: &Config,
+        extract_reports: &BTreeMap<Extract, ExtractReport>,
+    ) -> Self {
+        let suppression = config.reports.suppression;
+        let rule = suppression.enabled.then_some(SmallCellRule {
+            threshold: suppression.threshold,
+        });
+        let suppress_here = rule.filter(|_| match suppression.scope {
+            SuppressionScope::Statewide => scope == Scope::Statewide,
+            SuppressionScope::All => true,
+        });
+
+        let mut series: HashMap<(&'static str, String), Series> = HashMap::new();
+        for row in &results.rates {
+            let entry = series.entry((row.measure, row.office.clone())).or_insert(Series {
+                headline: Counts::default(),
+                months: Vec::new(),
+            });
+            match row.kind {
+                PeriodKind::Headline => entry.headline = row.counts,
+                PeriodKind::Month => entry.months.push(row.counts),
+            }
+        }
+        let counts_of = |measure: &'static str, office: &str| series_of(&series, measure, office);
+
+        let measures: Vec<MeasureLine> = REGISTRY
+            .iter()
+            .map(|measure| MeasureLine {
+                id: measure.id(),
+                title: measure.title(),
+                definition: measure.definition(&config.timeframes),
+                target: config.targets.get(measure.id()).copied(),
+            })
+            .collect();
+
+        let case_count = |office: &str, measure: &str, status: CaseStatus| {
+            results
+                .cases
+                .iter()
+                .filter(|case| {
+                    case.measure == measure && case.status == status && (office == STATEWIDE || case.office == office)
+                })
+                .count()
+        };
+
+        let mut summary = Vec::new();
+        let mut trend = Vec::new();
+        for (index, measure) in measures.iter().enumerate() {
+            let office_counts: Vec<Counts> = results
+                .offices
+                .iter()
+                .map(|office| counts_of(measure.id, office).headline)
+                .collect();
+            let statewide_counts = counts_of(measure.id, STATEWIDE).headline;
+            let (office_figures, statewide_figure) = match suppress_here {
+                Some(rule) => rule.partition(&office_counts, statewide_counts),
+                None => (
+                    office_counts.iter().map(|&counts| Figure::Shown(counts)).collect(),
+                    Figure::Shown(statewide_counts),
+                ),
+            };
+            let line = |office: &str, figure: Figure| SummaryLine {
+                measure: index,
+                office: office.to_string(),
+                figure,
+                statewide: statewide_figure,
+                status: Status::of(figure, measure.target),
+                overdue: case_count(office, measure.id, CaseStatus::Overdue),
+                due_soon: case_count(office, measure.id, CaseStatus::DueSoon),
+            };
+            match &scope {
+                Scope::Statewide => {
+                    summary.push(line(STATEWIDE, statewide_figure));
+                    for (office, &figure) in results.offices.iter().zip(&office_figures) {
+                        summary.push(line(office, figure));
+                    }
+                }
+                Scope::Office(name) => {
+                    let position = results.offices.iter().position(|office| office == name);
+                    let figure = position.map_or(Figure::Shown(Counts::default()), |at| office_figures[at]);
+                    summary.push(line(name, figure));
+                }
+            }
+            let months = &counts_of(measure.id, scope.display_name()).months;
+            trend.push(
+                months
+                    .iter()
+                    .map(|&counts| suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts)))
+                    .collect(),
+            );
+        }
+
+        let cases = if suppress_here.is_some() {
+            None
+        } else {
+            Some(
+                results
+                    .cases
+                    .iter()
+                    .filter(|case| match &scope {
+                        Scope::Statewide => true,
+                        Scope::Office(name) => &case.office == name,
+                    })
+                    .cloned()
+                    .collect(),
+            )
+        };
+
+        let equity = equity_lines(results, &scope, &measures, suppress_here);
+        let quality = extract_reports
+            .iter()
+            .map(|(extract, report)| {
+                let mut reasons: Vec<(&'static str, String, u64)> = report
+                    .rejected_by_kind()
+                    .into_iter()
+                    .map(|(reason, rows)| ("rejected", reason.to_string(), rows))
+                    .collect();
+                reasons.extend(
+                    report
+                        .orphaned_by_reason
+                        .iter()
+                        .map(|(reason, &rows)| ("orphaned", reason.to_string(), rows)),
+                );
+                QualityLine {
+                    extract: extract.name(),
+                    path: report.path.display().to_string(),
+                    size_bytes: report.size_bytes,
+                    sha256: report.sha256.clone(),
+                    rows_read: report.rows_read,
+                    rows_accepted: report.rows_accepted,
+                    rows_rejected: report.rows_rejected(),
+                    rows_orphaned: report.rows_orphaned(),
+                    reasons,
+                }
+            })
+            .collect();
+
+        let timeframes = &config.timeframes;
+        ReportModel {
+            title: format!("Permanency report — {}", scope.display_name()),
+            scope,
+            as_of: results.as_of,
+            reporting_period: results.reporting_period,
+            program_version: env!("CARGO_PKG_VERSION"),
+            measures,
+            summary,
+            trend_months: Period::trend_months(results.as_of),
+            trend,
+            cases,
+            equity,
+            quality,
+            timeframes: vec![
+                ("reunification_months", timeframes.reunification_months),
+                ("guardianship_months", timeframes.guardianship_months),
+                ("adoption_months", timeframes.adoption_months),
+                (
+                    "entry_cohort_permanency_months",
+                    timeframes.entry_cohort_permanency_months,
+                ),
+                ("short_stay_days", timeframes.short_stay_days),
+                ("adult_age_months", timeframes.adult_age_months),
+                ("relative_notice_days", timeframes.relative_notice_days),
+                ("initial_joint_days", timeframes.initial_joint_days),
+                ("emergency_team_business_days", timeframes.emergency_team_business_days),
+                ("teaming_interval_days", timeframes.teaming_interval_days),
+                ("due_soon_days", timeframes.due_soon_days),
+            ],
+            configuration_sha256: config.digest.clone(),
+            suppression_note: suppress_here.map(|rule| {
+                format!(
+                    "Small-cell suppression: figures with a count from 1 to {} are masked, with complementary \
+                     suppression so that no masked figure can be derived from a total; case lists are not included.",
+                    rule.threshold
+                )
+            }),
+        }
+    }
+}
+
+/// Every (measure, office or Statewide) has a series: `results::compute` writes one for each.
+fn series_of<'a>(
+    series: &'a HashMap<(&'static str, String), Series>,
+    measure: &'static str,
+    office: &str,
+) -> &'a Series {
+    &series[&(measure, office.to_string())]
+}
+
+/// Each group beside all other children, for the report's scope (the statewide report shows
+/// every office and Statewide; an office report its own office).
+fn equity_lines(
+    results: &Results,
+    scope: &Scope,
+    measures: &[MeasureLine],
+    rule: Option<SmallCellRule>,
+) -> Vec<EquityLine> {
+    let mut by_scope: BTreeMap<(&str, &str), Vec<&crate::results::EquityRow>> = BTreeMap::new();
+    for row in &results.equity {
+        let wanted = match scope {
+            Scope::Statewide => true,
+            Scope::Office(name) => &row.office == name,
+        };
+        if wanted {
+            by_scope
+                .entry((row.measure, row.office.as_str()))
+                .or_default()
+                .push(row);
+        }
+    }
+    let mut lines = Vec::new();
+    for (index, measure) in measures.iter().enumerate() {
+        let mut offices: Vec<&str> = by_scope
+            .keys()
+            .filter(|(id, _)| *id == measure.id)
+            .map(|(_, office)| *office)
+            .collect();
+        // Statewide first, then offices alphabetically.
+        offices.sort_by_key(|office| (*office != STATEWIDE, *office));
+        for office in offices {
+            let rows = &by_scope[&(measure.id, office)];
+            let parts: Vec<Counts> = rows.iter().map(|row| row.group_counts).collect();
+            let total = rows.first().map_or(Counts::default(), |row| Counts {
+                numerator: row.group_counts.numerator + row.others_counts.numerator,
+                denominator: row.group_counts.denominator + row.others_counts.denominator,
+            });
+            let figures: Vec<(Figure, Figure)> = match rule {
+                None => rows
+                    .iter()
+                    .map(|row| (Figure::Shown(row.group_counts), Figure::Shown(row.others_counts)))
+                    .collect(),
+                Some(rule) => {
+                    // A group and "all others" add up to the total: mask them together.
+                    let (group_figures, _) = rule.partition(&parts, total);
+                    rows.iter()
+                        .zip(group_figures)
+                        .map(|(row, figure)| {
+                            if figure.is_suppressed() || rule.is_small(row.others_counts) {
+                                (Figure::Suppressed, Figure::Suppressed)
+                            } else {
+                                (figure, Figure::Shown(row.others_counts))
+                            }
+                        })
+                        .collect()
+                }
+            };
+            for (row, (group_figure, others_figure)) in rows.iter().zip(figures) {
+                lines.push(EquityLine {
+                    measure: index,
+                    office: office.to_string(),
+                    group: row.group.clone(),
+                    group_figure,
+                    others_figure,
+                });
+            }
+        }
+    }
+    lines
+}
+
+/// File names for each report: `statewide`, and `office-<name>` with the name made safe for
+/// file systems; distinct offices always get distinct names.
+pub fn report_file_stems(offices: &[String]) -> Vec<(Scope, String)> {
+    let mut stems = vec![(Scope::Statewide, "statewide".to_string())];
+    let mut used = std::collections::BTreeSet::new();
+    for office in offices {
+        let slug: String = office
+            .chars()
+            .map(|character| {
+                if character.is_ascii_alphanumeric() {
+                    character.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect::<String>()
+            .split('-')
+            .filter(|part| !part.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        let base = if slug.is_empty() {
+            "office".to_string()
+        } else {
+            format!("office-{slug}")
+        };
+        let mut stem = base.clone();
+        let mut number = 2;
+        while !used.insert(stem.clone()) {
+            stem = format!("{base}-{number}");
+            number += 1;
+        }
+        stems.push((Scope::Office(office.clone()), stem));
+    }
+    stems
+}
+
+/// Renders every report: `<stem>.xlsx` and `<stem>.html` for Statewide and each office.
+pub fn render_all(
+    results: &Results,
+    config: &Config,
+    extract_reports: &BTreeMap<Extract, ExtractReport>,
+) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
+    let mut files = BTreeMap::new();
+    for (scope, stem) in report_file_stems(&results.offices) {
+        let model = ReportModel::build(results, scope, config, extract_reports);
+        files.insert(format!("{stem}.xlsx"), workbook::render(&model)?);
+        files.insert(format!("{stem}.html"), html::render(&model).into_bytes());
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe_and_distinct() {
+        let offices = ["New Haven", "New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc"].map(String::from);
+        let stems: Vec<String> = report_file_stems(&offices).into_iter().map(|(_, stem)| stem).collect();
+        assert_eq!(
+            stems,
+            [
+                "statewide",
+                "office-new-haven",
+                "office-new-haven-2",
+                "office-script",
+                "office-hyperlink-x",
+                "office-etc"
+            ]
+        );
+    }
+
+    #[test]
+    fn status_compares_the_rate_with_the_target() {
+        let figure = |numerator, denominator| Figure::Shown(Counts { numerator, denominator });
+        assert_eq!(Status::of(figure(3, 4), Some(0.75)), Status::OnTrack);
+        assert_eq!(Status::of(figure(2, 4), Some(0.75)), Status::OffTrack);
+        assert_eq!(Status::of(figure(0, 0), Some(0.75)), Status::NoData);
+        assert_eq!(Status::of(figure(1, 4), None), Status::NoTarget);
+        assert_eq!(Status::of(Figure::Suppressed, Some(0.5)), Status::Suppressed);
+    }
+}

@@ -1,0 +1,436 @@
+//! Renders a `ReportModel` as an Excel workbook: Summary, Trend (with a native line chart),
+//! Case lists, Equity, Data quality and About. Every value from the data is written as a
+//! string or a number cell, never as a formula. Byte-identical for the same model: the
+//! document's creation time is the as-of date.
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{
+    Chart, ChartType, ConditionalFormatText, ConditionalFormatTextRule, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+
+use crate::reports::suppression::Figure;
+use crate::reports::{ReportModel, Status};
+
+/// The formats every sheet uses.
+struct Formats {
+    title: Format,
+    subtitle: Format,
+    header: Format,
+    percent: Format,
+    count: Format,
+    date: Format,
+    month: Format,
+    wrapped: Format,
+    on_track: Format,
+    off_track: Format,
+    muted: Format,
+}
+
+impl Formats {
+    fn new() -> Self {
+        Self {
+            title: Format::new().set_bold().set_font_size(14),
+            subtitle: Format::new().set_font_color("595959"),
+            header: Format::new()
+                .set_bold()
+                .set_background_color("DDEBF7")
+                .set_border_bottom(FormatBorder::Thin)
+                .set_text_wrap()
+                .set_align(FormatAlign::Top),
+            percent: Format::new().set_num_format("0.0%"),
+            count: Format::new().set_num_format("#,##0"),
+            date: Format::new().set_num_format("yyyy-mm-dd"),
+            month: Format::new().set_num_format("mmm yyyy"),
+            wrapped: Format::new().set_text_wrap().set_align(FormatAlign::Top),
+            on_track: Format::new().set_font_color("006100").set_background_color("C6EFCE"),
+            off_track: Format::new().set_font_color("9C0006").set_background_color("FFC7CE"),
+            muted: Format::new().set_font_color("7F7F7F").set_italic(),
+        }
+    }
+}
+
+fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(date.year() as u16, date.month() as u8, date.day() as u8)
+}
+
+pub fn render(model: &ReportModel) -> anyhow::Result<Vec<u8>> {
+    let formats = Formats::new();
+    let mut workbook = Workbook::new();
+    let created = excel_date(model.as_of)?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(&model.title)
+            .set_author("permanency-report")
+            .set_creation_datetime(&created),
+    );
+    summary_sheet(workbook.add_worksheet(), model, &formats)?;
+    trend_sheet(workbook.add_worksheet(), model, &formats)?;
+    cases_sheet(workbook.add_worksheet(), model, &formats)?;
+    equity_sheet(workbook.add_worksheet(), model, &formats)?;
+    quality_sheet(workbook.add_worksheet(), model, &formats)?;
+    about_sheet(workbook.add_worksheet(), model, &formats)?;
+    Ok(workbook.save_to_buffer()?)
+}
+
+/// Title, as-of line and (when applied) the suppression note; returns the next free row.
+fn heading(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats, what: &str) -> Result<u32, XlsxError> {
+    // Printed or turned into PDF: landscape, one page wide.
+    sheet.set_landscape().set_print_fit_to_pages(1, 0);
+    sheet.write_string_with_format(0, 0, format!("{} — {what}", model.title), &formats.title)?;
+    sheet.write_string_with_format(
+        1,
+        0,
+        format!(
+            "As of {} · reporting period {} to {} · permanency-report {}",
+            model.as_of, model.reporting_period.start, model.reporting_period.end, model.program_version
+        ),
+        &formats.subtitle,
+    )?;
+    let mut row = 3;
+    if let Some(note) = &model.suppression_note {
+        sheet.write_string_with_format(2, 0, note, &formats.muted)?;
+        row = 4;
+    }
+    Ok(row)
+}
+
+fn header_row(
+    sheet: &mut Worksheet,
+    row: u32,
+    titles: &[&str],
+    widths: &[f64],
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    for (column, (title, width)) in titles.iter().zip(widths).enumerate() {
+        sheet.write_string_with_format(row, column as u16, *title, &formats.header)?;
+        sheet.set_column_width(column as u16, *width)?;
+    }
+    sheet.set_freeze_panes(row + 1, 0)?;
+    sheet.set_repeat_rows(row, row)?;
+    Ok(())
+}
+
+/// Writes a figure as rate, numerator, denominator in three cells from `column`.
+fn write_figure(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    figure: Figure,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    match figure {
+        Figure::Suppressed => {
+            for offset in 0..3 {
+                sheet.write_string_with_format(row, column + offset, "suppressed", &formats.muted)?;
+            }
+        }
+        Figure::Shown(counts) => {
+            if let Some(rate) = counts.rate() {
+                sheet.write_number_with_format(row, column, rate, &formats.percent)?;
+            }
+            sheet.write_number_with_format(row, column + 1, counts.numerator as f64, &formats.count)?;
+            sheet.write_number_with_format(row, column + 2, counts.denominator as f64, &formats.count)?;
+        }
+    }
+    Ok(())
+}
+
+fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Summary")?;
+    let header = heading(sheet, model, formats, "summary")?;
+    header_row(
+        sheet,
+        header,
+        &[
+            "Measure",
+            "Office",
+            "Rate",
+            "Numerator",
+            "Denominator",
+            "Target",
+            "Status",
+            "Statewide rate",
+            "Overdue now",
+            "Due soon",
+        ],
+        &[62.0, 20.0, 10.0, 12.0, 13.0, 10.0, 12.0, 14.0, 12.0, 10.0],
+        formats,
+    )?;
+    let mut row = header + 1;
+    for line in &model.summary {
+        let measure = &model.measures[line.measure];
+        sheet.write_string(row, 0, measure.title)?;
+        sheet.write_string(row, 1, &line.office)?;
+        write_figure(sheet, row, 2, line.figure, formats)?;
+        if let Some(target) = measure.target {
+            sheet.write_number_with_format(row, 5, target, &formats.percent)?;
+        }
+        sheet.write_string(row, 6, line.status.label())?;
+        match line.statewide.rate() {
+            Some(rate) => sheet.write_number_with_format(row, 7, rate, &formats.percent)?,
+            None if line.statewide.is_suppressed() => {
+                sheet.write_string_with_format(row, 7, "suppressed", &formats.muted)?
+            }
+            None => sheet,
+        };
+        sheet.write_number_with_format(row, 8, line.overdue as f64, &formats.count)?;
+        sheet.write_number_with_format(row, 9, line.due_soon as f64, &formats.count)?;
+        row += 1;
+    }
+    let last = row.saturating_sub(1).max(header + 1);
+    sheet.autofilter(header, 0, last, 9)?;
+    // Status by colour as well as by text.
+    for (label, format) in [
+        (Status::OnTrack.label(), &formats.on_track),
+        (Status::OffTrack.label(), &formats.off_track),
+    ] {
+        let rule = ConditionalFormatText::new()
+            .set_rule(ConditionalFormatTextRule::BeginsWith(label.to_string()))
+            .set_format(format);
+        sheet.add_conditional_format(header + 1, 6, last, 6, &rule)?;
+    }
+    Ok(())
+}
+
+fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Trend")?;
+    let header = heading(
+        sheet,
+        model,
+        formats,
+        format!("monthly trend, {}", model.scope.display_name()).as_str(),
+    )?;
+    let mut titles = vec!["Month"];
+    let mut widths = vec![12.0];
+    for measure in &model.measures {
+        titles.push(measure.id);
+        widths.push(20.0);
+    }
+    header_row(sheet, header, &titles, &widths, formats)?;
+    for (index, month) in model.trend_months.iter().enumerate() {
+        let row = header + 1 + index as u32;
+        sheet.write_datetime_with_format(row, 0, excel_date(month.start)?, &formats.month)?;
+        for (measure, points) in model.trend.iter().enumerate() {
+            let column = 1 + measure as u16;
+            match points.get(index) {
+                Some(Figure::Suppressed) => {
+                    sheet.write_string_with_format(row, column, "suppressed", &formats.muted)?;
+                }
+                Some(figure) => {
+                    if let Some(rate) = figure.rate() {
+                        sheet.write_number_with_format(row, column, rate, &formats.percent)?;
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    let first = header + 1;
+    let last = header + model.trend_months.len() as u32;
+    let mut chart = Chart::new(ChartType::Line);
+    // No data in the title: a chart title that looks like `Sheet!A1` is read as a reference.
+    chart.title().set_name("Monthly rates");
+    for measure in 0..model.measures.len() {
+        let column = 1 + measure as u16;
+        chart
+            .add_series()
+            .set_name(("Trend", header, column))
+            .set_categories(("Trend", first, 0, last, 0))
+            .set_values(("Trend", first, column, last, column));
+    }
+    chart.y_axis().set_num_format("0%").set_min(0).set_max(1);
+    chart.x_axis().set_num_format("mmm yy");
+    chart.set_width(900).set_height(420);
+    sheet.insert_chart(last + 2, 0, &chart)?;
+    sheet.write_string_with_format(
+        last + 24,
+        0,
+        "permanency_12m_entry: each month's point is the entry cohort of that month one year earlier; teaming_90d: measured on the month's last day.",
+        &formats.muted,
+    )?;
+    Ok(())
+}
+
+fn cases_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Case lists")?;
+    let header = heading(sheet, model, formats, "children overdue or due soon")?;
+    let Some(cases) = &model.cases else {
+        sheet.write_string(
+            header,
+            0,
+            "Case lists are not included in this report (small-cell suppression).",
+        )?;
+        return Ok(());
+    };
+    header_row(
+        sheet,
+        header,
+        &[
+            "Office",
+            "Measure",
+            "Status",
+            "Child ID",
+            "Removal ID",
+            "Removal date",
+            "Deadline",
+            "Days overdue",
+        ],
+        &[20.0, 22.0, 10.0, 14.0, 14.0, 13.0, 13.0, 13.0],
+        formats,
+    )?;
+    let mut row = header + 1;
+    for case in cases {
+        sheet.write_string(row, 0, &case.office)?;
+        sheet.write_string(row, 1, case.measure)?;
+        sheet.write_string(row, 2, case.status.as_str())?;
+        sheet.write_string(row, 3, &case.child_id)?;
+        sheet.write_string(row, 4, &case.removal_id)?;
+        sheet.write_datetime_with_format(row, 5, excel_date(case.removal_date)?, &formats.date)?;
+        sheet.write_datetime_with_format(row, 6, excel_date(case.deadline)?, &formats.date)?;
+        sheet.write_number_with_format(row, 7, case.days_overdue as f64, &formats.count)?;
+        row += 1;
+    }
+    if cases.is_empty() {
+        sheet.write_string(row, 0, "No child is overdue or due soon.")?;
+    } else {
+        sheet.autofilter(header, 0, row - 1, 7)?;
+    }
+    Ok(())
+}
+
+fn equity_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Equity")?;
+    let header = heading(sheet, model, formats, "each group beside all other children")?;
+    header_row(
+        sheet,
+        header,
+        &[
+            "Measure",
+            "Office",
+            "Group",
+            "Rate",
+            "Numerator",
+            "Denominator",
+            "Others' rate",
+            "Others' numerator",
+            "Others' denominator",
+            "Difference",
+        ],
+        &[22.0, 18.0, 14.0, 10.0, 12.0, 13.0, 13.0, 17.0, 19.0, 12.0],
+        formats,
+    )?;
+    let mut row = header + 1;
+    for line in &model.equity {
+        sheet.write_string(row, 0, model.measures[line.measure].id)?;
+        sheet.write_string(row, 1, &line.office)?;
+        sheet.write_string(row, 2, &line.group)?;
+        write_figure(sheet, row, 3, line.group_figure, formats)?;
+        write_figure(sheet, row, 6, line.others_figure, formats)?;
+        if let (Some(group), Some(others)) = (line.group_figure.rate(), line.others_figure.rate()) {
+            sheet.write_number_with_format(row, 9, group - others, &formats.percent)?;
+        }
+        row += 1;
+    }
+    if row > header + 1 {
+        sheet.autofilter(header, 0, row - 1, 9)?;
+    }
+    Ok(())
+}
+
+fn quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Data quality")?;
+    let header = heading(sheet, model, formats, "data quality")?;
+    header_row(
+        sheet,
+        header,
+        &["Extract", "File", "Rows read", "Accepted", "Rejected", "Orphaned"],
+        &[16.0, 40.0, 12.0, 12.0, 12.0, 12.0],
+        formats,
+    )?;
+    let mut row = header + 1;
+    for line in &model.quality {
+        sheet.write_string(row, 0, line.extract)?;
+        sheet.write_string(row, 1, &line.path)?;
+        for (offset, value) in [
+            line.rows_read,
+            line.rows_accepted,
+            line.rows_rejected,
+            line.rows_orphaned,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            sheet.write_number_with_format(row, 2 + offset as u16, value as f64, &formats.count)?;
+        }
+        row += 1;
+    }
+    row += 1;
+    for (column, title) in ["Extract", "Kind", "Reason", "Rows"].into_iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, title, &formats.header)?;
+    }
+    row += 1;
+    for line in &model.quality {
+        for (kind, reason, rows) in &line.reasons {
+            sheet.write_string(row, 0, line.extract)?;
+            sheet.write_string(row, 1, *kind)?;
+            sheet.write_string(row, 2, reason)?;
+            sheet.write_number_with_format(row, 3, *rows as f64, &formats.count)?;
+            row += 1;
+        }
+    }
+    sheet.write_string_with_format(
+        row + 1,
+        0,
+        "Rejected rows, with their line numbers and reasons, are in rejects/<extract>.csv beside this workbook.",
+        &formats.muted,
+    )?;
+    Ok(())
+}
+
+fn about_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("About")?;
+    let header = heading(sheet, model, formats, "about these figures")?;
+    sheet.set_column_width(0, 24)?;
+    sheet.set_column_width(1, 44)?;
+    sheet.set_column_width(2, 100)?;
+    let mut row = header;
+    for (column, title) in ["Measure", "Title", "Definition"].into_iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, title, &formats.header)?;
+    }
+    row += 1;
+    for measure in &model.measures {
+        sheet.write_string_with_format(row, 0, measure.id, &formats.wrapped)?;
+        sheet.write_string_with_format(row, 1, measure.title, &formats.wrapped)?;
+        sheet.write_string_with_format(row, 2, &measure.definition, &formats.wrapped)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string_with_format(row, 0, "Timeframe", &formats.header)?;
+    sheet.write_string_with_format(row, 1, "Value in force", &formats.header)?;
+    row += 1;
+    for (name, value) in &model.timeframes {
+        sheet.write_string(row, 0, *name)?;
+        sheet.write_number(row, 1, f64::from(*value))?;
+        row += 1;
+    }
+    row += 1;
+    for (column, title) in ["Input", "File", "SHA-256"].into_iter().enumerate() {
+        sheet.write_string_with_format(row, column as u16, title, &formats.header)?;
+    }
+    row += 1;
+    for line in &model.quality {
+        sheet.write_string(row, 0, line.extract)?;
+        sheet.write_string(row, 1, format!("{} ({} bytes)", line.path, line.size_bytes))?;
+        sheet.write_string(row, 2, &line.sha256)?;
+        row += 1;
+    }
+    row += 1;
+    sheet.write_string(row, 0, "Configuration SHA-256")?;
+    sheet.write_string(row, 2, &model.configuration_sha256)?;
+    sheet.write_string(row + 1, 0, "Program")?;
+    sheet.write_string(row + 1, 2, format!("permanency-report {}", model.program_version))?;
+    sheet.write_string(row + 2, 0, "As of")?;
+    sheet.write_datetime_with_format(row + 2, 2, excel_date(model.as_of)?, &formats.date)?;
+    Ok(())
+}

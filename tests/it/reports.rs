@@ -1,0 +1,262 @@
+//! The workbooks and pages as a reader meets them: read back with a real xlsx reader (calamine)
+//! and the xlsx XML, parsed with a real HTML parser (scraper).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+
+use crate::support::{fixture, repository_root, run_binary, stderr_of, test_config_path};
+
+/// Runs the fixture with the test configuration (optionally edited) and returns the run directory.
+fn run_fixture(name: &str, edit_config: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = directory.path().join("config.toml");
+    std::fs::write(
+        &config,
+        edit_config(std::fs::read_to_string(test_config_path()).expect("config")),
+    )
+    .expect("write");
+    let out = directory.path().join("out");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            config.to_str().expect("utf-8"),
+            "--input-dir",
+            fixture(name).to_str().expect("utf-8"),
+            "--out",
+            out.to_str().expect("utf-8"),
+            "--as-of",
+            "2026-10-31",
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    (directory, out.join("2026-10-31"))
+}
+
+fn workbook(path: &Path) -> Xlsx<std::io::Cursor<Vec<u8>>> {
+    let bytes = std::fs::read(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    open_workbook_from_rs(std::io::Cursor::new(bytes)).expect("a valid xlsx")
+}
+
+fn sheet(path: &Path, name: &str) -> calamine::Range<Data> {
+    workbook(path)
+        .worksheet_range(name)
+        .unwrap_or_else(|error| panic!("sheet {name}: {error}"))
+}
+
+/// The rows of a sheet as text, for searching.
+fn rows_as_text(range: &calamine::Range<Data>) -> Vec<Vec<String>> {
+    range
+        .rows()
+        .map(|row| row.iter().map(ToString::to_string).collect())
+        .collect()
+}
+
+/// One XML part of an xlsx file.
+fn xlsx_part(path: &Path, part: &str) -> String {
+    let file = std::fs::File::open(path).expect("open");
+    let mut archive = zip::ZipArchive::new(file).expect("zip");
+    let mut text = String::new();
+    archive
+        .by_name(part)
+        .unwrap_or_else(|_| panic!("{part} in {}", path.display()))
+        .read_to_string(&mut text)
+        .expect("read");
+    text
+}
+
+fn find_row<'a>(rows: &'a [Vec<String>], first: &str, second: &str) -> &'a Vec<String> {
+    rows.iter()
+        .find(|row| row.first().map(String::as_str) == Some(first) && row.get(1).map(String::as_str) == Some(second))
+        .unwrap_or_else(|| panic!("row {first} / {second}"))
+}
+
+#[test]
+fn the_statewide_workbook_has_its_sheets_numbers_formats_chart_and_filters() {
+    let (_directory, run) = run_fixture("tiny", |config| config);
+    let path = run.join("statewide.xlsx");
+    assert_eq!(
+        workbook(&path).sheet_names(),
+        ["Summary", "Trend", "Case lists", "Equity", "Data quality", "About"]
+    );
+    let summary = sheet(&path, "Summary");
+    let rows = rows_as_text(&summary);
+    assert!(rows[0][0].contains("Permanency report — Statewide"));
+    assert!(rows[1][0].contains("As of 2026-10-31 · reporting period 2025-11-01 to 2026-10-31"));
+    assert_eq!(
+        rows[3][..7],
+        [
+            "Measure",
+            "Office",
+            "Rate",
+            "Numerator",
+            "Denominator",
+            "Target",
+            "Status"
+        ]
+    );
+    // Numbers are number cells, not text that looks like numbers.
+    let position = rows
+        .iter()
+        .position(|row| row[0] == "Reunification within 12 months" && row[1] == "Statewide")
+        .expect("row");
+    let cell = |column: u32| summary.get_value((position as u32, column)).cloned();
+    assert_eq!(cell(2), Some(Data::Float(0.5)));
+    assert_eq!(cell(3), Some(Data::Float(1.0)));
+    assert_eq!(cell(4), Some(Data::Float(2.0)));
+    assert_eq!(cell(5), Some(Data::Float(0.5)));
+    assert_eq!(cell(6), Some(Data::String("on track".into())));
+
+    let styles = xlsx_part(&path, "xl/styles.xml");
+    assert!(styles.contains("formatCode=\"0.0%\""), "percentage format");
+    assert!(styles.contains("formatCode=\"yyyy-mm-dd\""), "date format");
+    let summary_xml = xlsx_part(&path, "xl/worksheets/sheet1.xml");
+    assert!(summary_xml.contains("<autoFilter"), "autofilter");
+    assert!(summary_xml.contains("state=\"frozen\""), "frozen header");
+    assert!(summary_xml.contains("<conditionalFormatting"), "status by colour");
+    let chart = xlsx_part(&path, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:lineChart>"), "a native line chart");
+    assert_eq!(chart.matches("<c:ser>").count(), 8, "one series per measure");
+
+    let trend = rows_as_text(&sheet(&path, "Trend"));
+    assert_eq!(trend[3][0], "Month");
+    let about = rows_as_text(&sheet(&path, "About"));
+    assert!(
+        about
+            .iter()
+            .any(|row| row[0] == "reunification_12m" && row[2].contains("within 12 months"))
+    );
+    assert!(
+        about.iter().any(|row| row[0] == "removals" && row[2].len() == 64),
+        "input SHA-256"
+    );
+    let quality = rows_as_text(&sheet(&path, "Data quality"));
+    assert!(quality.iter().any(|row| row[0] == "removals" && row[2] == "6"));
+}
+
+#[test]
+fn an_office_workbook_has_its_office_beside_statewide_and_only_its_own_case_list() {
+    let (_directory, run) = run_fixture("tiny", |config| config);
+    let path = run.join("office-norwich.xlsx");
+    let summary = rows_as_text(&sheet(&path, "Summary"));
+    let teaming = find_row(&summary, "Teaming meeting in the last 90 days", "Norwich");
+    assert_eq!(teaming[2..5], ["0", "0", "1"]);
+    assert_eq!(teaming[7], "0.5", "the statewide rate beside the office's");
+    assert!(
+        summary.iter().skip(4).all(|row| row[1] == "Norwich"),
+        "no other office's lines"
+    );
+    let cases = rows_as_text(&sheet(&path, "Case lists"));
+    let listed: Vec<&str> = cases.iter().skip(4).map(|row| row[4].as_str()).collect();
+    assert_eq!(
+        listed,
+        ["B1", "B1", "B1"],
+        "Norwich's episode only, never Hartford's A4"
+    );
+}
+
+#[test]
+fn office_names_with_html_or_formulas_stay_text_everywhere() {
+    let (_directory, run) = run_fixture("hostile", |config| config);
+    let names = [
+        "<script>alert(1)</script>",
+        "=HYPERLINK(\"http://example.invalid\",\"click\")",
+        "+SUM(A1:A9)",
+    ];
+    let path = run.join("statewide.xlsx");
+    let summary = rows_as_text(&sheet(&path, "Summary"));
+    for name in names {
+        assert!(summary.iter().any(|row| row[1] == name), "{name} written as plain text");
+    }
+    for part in [
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet3.xml",
+        "xl/worksheets/sheet4.xml",
+    ] {
+        assert!(!xlsx_part(&path, part).contains("<f>"), "no formula cells in {part}");
+    }
+    let page = std::fs::read_to_string(run.join("statewide.html")).expect("page");
+    let document = scraper::Html::parse_document(&page);
+    let scripts = scraper::Selector::parse("script").expect("selector");
+    assert_eq!(
+        document.select(&scripts).count(),
+        0,
+        "no script element, the name is escaped"
+    );
+    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    let links = scraper::Selector::parse("a, link, img, iframe, [src], [href]").expect("selector");
+    assert_eq!(document.select(&links).count(), 0, "no links or external resources");
+    let office_page = std::fs::read_to_string(run.join("office-script-alert-1-script.html")).expect("office page");
+    assert!(
+        office_page.contains("&lt;b&gt;kid&lt;/b&gt;"),
+        "a child id with markup is escaped"
+    );
+    assert!(!office_page.contains("<b>kid"));
+}
+
+#[test]
+fn pages_are_self_contained_with_inline_styles_status_text_and_a_trend_chart() {
+    let (_directory, run) = run_fixture("tiny", |config| config);
+    let page = std::fs::read_to_string(run.join("office-hartford.html")).expect("page");
+    let document = scraper::Html::parse_document(&page);
+    let select = |css: &str| scraper::Selector::parse(css).expect("selector");
+    assert_eq!(
+        document.select(&select("style")).count(),
+        0,
+        "mail clients strip <style>: inline only"
+    );
+    assert_eq!(document.select(&select("script")).count(), 0);
+    let title: String = document.select(&select("h1")).next().expect("h1").text().collect();
+    assert_eq!(title, "Permanency report — Hartford");
+    let text: String = document.root_element().text().collect();
+    assert!(text.contains("As of 2026-10-31"));
+    assert!(text.contains("Reunification within 12 months"));
+    assert!(
+        text.contains("on track") || text.contains("off track"),
+        "status as text"
+    );
+    // The trend: 8 measures × 12 months of bars with their value as a tooltip.
+    let bars = document.select(&select("div[title]")).count();
+    assert_eq!(bars, 8 * 12);
+    assert!(page.contains("title=\"Jan 2026: "), "bars are labelled by month");
+    // Hartford's page lists Hartford's child, not Norwich's.
+    assert!(
+        text.contains("A4") && !text.contains("B1"),
+        "only the office's own case list"
+    );
+    assert!(text.contains("Data quality."));
+}
+
+#[test]
+fn suppression_masks_small_cells_with_complements_and_leaves_out_case_lists() {
+    let (_directory, run) = run_fixture("tiny", |config| {
+        format!("{config}\n[reports.suppression]\nenabled = true\nthreshold = 10\n")
+    });
+    let path = run.join("statewide.xlsx");
+    let summary = rows_as_text(&sheet(&path, "Summary"));
+    let statewide = find_row(&summary, "Reunification within 12 months", "Statewide");
+    assert_eq!(statewide[2..5], ["suppressed", "suppressed", "suppressed"]);
+    let header = summary.iter().position(|row| row[0] == "Measure").expect("header row");
+    let unmasked: Vec<&Vec<String>> = summary
+        .iter()
+        .skip(header + 1)
+        .filter(|row| row[2] != "suppressed" && row[4] != "0")
+        .collect();
+    assert!(unmasked.is_empty(), "every small figure masked: {unmasked:?}");
+    let cases = rows_as_text(&sheet(&path, "Case lists"));
+    assert!(cases.iter().any(|row| row[0].contains("not included")));
+    assert!(!cases.iter().any(|row| row.iter().any(|cell| cell == "B1")));
+    let page = std::fs::read_to_string(run.join("statewide.html")).expect("page");
+    assert!(page.contains("Small-cell suppression"));
+    assert!(!page.contains("C4"), "no child ids in a suppressed report");
+    // The office reports are not suppressed with scope = "statewide".
+    let office = rows_as_text(&sheet(&run.join("office-norwich.xlsx"), "Summary"));
+    assert_eq!(
+        find_row(&office, "Teaming meeting in the last 90 days", "Norwich")[4],
+        "1"
+    );
+}
