@@ -84,6 +84,10 @@ pub struct RunArgs {
     /// Compute everything and print what would be written; write and send nothing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// Send every message again, even those the delivery ledger says were accepted.
+    #[arg(long)]
+    pub resend: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod date_format;
+pub mod delivery;
 pub mod failure;
 pub mod generate;
 pub mod ingest;

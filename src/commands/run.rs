@@ -1,28 +1,34 @@
 //! `run`: the nightly job. Reads the extracts, computes every measure, writes the outputs of
-//! `outputs.md` into `<out>/<as_of>/`.
+//! `outputs.md` into `<out>/<as_of>/`, and delivers the reports.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::Context;
+use chrono::NaiveDate;
 use tracing::{info, warn};
 
 use crate::cli::RunArgs;
 use crate::commands::validate::over_limit_extracts;
 use crate::commands::{as_of_or_yesterday, load_config};
+use crate::delivery::Mailer;
+use crate::delivery::messages::report_messages;
 use crate::failure::Failure;
 use crate::ingest;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::{self, tables};
 use crate::results::{self, STATEWIDE};
 
-pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure> {
+pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
     let as_of = as_of_or_yesterday(arguments.as_of, today);
     let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
     let run_directory = out_root.join(as_of.to_string());
+    let mailer = Mailer::prepare(&config, &out_root, arguments.no_email || arguments.dry_run)
+        .map_err(|error| Failure::Configuration(error.context("cannot set up delivery")))?;
     let mut timings: BTreeMap<&'static str, u128> = BTreeMap::new();
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
 
     let started = Instant::now();
     info!(as_of = %as_of, input_dir = %config.input_dir.display(), "reading extracts");
@@ -30,11 +36,10 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
         Ok(data) => data,
         Err(error) => {
             let message = format!("{:#}", anyhow::Error::from(error));
-            if !arguments.dry_run {
-                let text = format!("as_of {as_of}: reports withheld.\n{message}\n");
-                output::write_file_atomically(&run_directory.join("data_quality.txt"), text.as_bytes())
-                    .map_err(Failure::Output)?;
-            }
+            let text = format!("as_of {as_of}: reports withheld.\n{message}\n");
+            files.insert("data_quality.txt".into(), text.clone().into_bytes());
+            mailer.alert(&mut files, as_of, "input error, reports withheld", &text);
+            write_unless_dry_run(arguments, &run_directory, &files)?;
             return Err(Failure::Input(anyhow::anyhow!("{message}")));
         }
     };
@@ -50,7 +55,6 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
         );
     }
 
-    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let render = |error: anyhow::Error| Failure::Output(error.context("cannot render outputs"));
     for (extract, report) in &data.reports {
         files.insert(
@@ -62,23 +66,25 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
         "data_quality.csv".into(),
         tables::data_quality_csv(&data.reports).map_err(render)?,
     );
-    files.insert(
-        "data_quality.txt".into(),
-        tables::data_quality_text(&data.reports, config.max_rejected_share).into_bytes(),
-    );
+    let quality_text = tables::data_quality_text(&data.reports, config.max_rejected_share);
+    files.insert("data_quality.txt".into(), quality_text.clone().into_bytes());
 
     let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
     if !over_limit.is_empty() {
-        let failure = anyhow::anyhow!(
+        let failure = format!(
             "too many rejected rows in {} (limit {:.2}% of rows read): reports withheld; see {}",
             over_limit.join(", "),
             config.max_rejected_share * 100.0,
             run_directory.join("data_quality.txt").display()
         );
-        if !arguments.dry_run {
-            write_files(&run_directory, &files).map_err(Failure::Output)?;
-        }
-        return Err(Failure::Input(failure));
+        mailer.alert(
+            &mut files,
+            as_of,
+            "too many rejected rows, reports withheld",
+            &format!("{failure}\n\n{quality_text}"),
+        );
+        write_unless_dry_run(arguments, &run_directory, &files)?;
+        return Err(Failure::Input(anyhow::anyhow!(failure)));
     }
 
     let started = Instant::now();
@@ -93,7 +99,28 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
         "episodes.csv".into(),
         tables::episodes_csv(&data.episodes, &results).map_err(render)?,
     );
-    files.extend(crate::reports::render_all(&results, &config, &data.reports).map_err(render)?);
+    let rendered = crate::reports::render_all(&results, &config, &data.reports).map_err(render)?;
+    for report in &rendered {
+        files.insert(report.workbook_name(), report.workbook.clone());
+        files.insert(report.page_name(), report.page.clone().into_bytes());
+    }
+    let messages = match mailer.settings() {
+        Some(settings) => {
+            let plan = report_messages(&rendered, settings, as_of).map_err(render)?;
+            for scope in &plan.unrouted {
+                warn!(report = %scope, "no recipients are configured for this report: written, not sent");
+            }
+            plan.messages
+        }
+        None => Vec::new(),
+    };
+    // Outbox messages become files of this run; SMTP ones are sent once the files are on disk.
+    let outbox_failures = match mailer {
+        Mailer::Outbox(_) => mailer
+            .deliver(&messages, &mut files, as_of, arguments.resend)
+            .map_err(Failure::Delivery)?,
+        _ => Vec::new(),
+    };
     timings.insert("render", started.elapsed().as_millis());
 
     let manifest = Manifest {
@@ -116,21 +143,53 @@ pub fn run(arguments: &RunArgs, today: chrono::NaiveDate) -> Result<(), Failure>
 
     if arguments.dry_run {
         println!(
-            "dry run: nothing written. A run would write into {}:",
+            "dry run: nothing written or sent. A run would write into {}:",
             run_directory.display()
         );
         for (name, bytes) in &files {
             println!("  {name} ({} bytes)", bytes.len());
         }
-    } else {
-        write_files(&run_directory, &files).map_err(Failure::Output)?;
-        info!(directory = %run_directory.display(), files = files.len(), "outputs written");
-        if !arguments.no_email {
-            warn!("email delivery is not available in this version; the reports are on disk only");
-        }
+        print_statewide_summary(&results);
+        return Ok(());
     }
+    write_files(&run_directory, &files).map_err(Failure::Output)?;
+    info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
+
+    let failures = match mailer {
+        Mailer::Smtp { .. } => mailer
+            .deliver(&messages, &mut files, as_of, arguments.resend)
+            .map_err(Failure::Delivery)?,
+        _ => outbox_failures,
+    };
+    if !failures.is_empty() {
+        let body = format!(
+            "The reports are written in {} but {} message(s) could not be delivered:\n{}\n",
+            run_directory.display(),
+            failures.len(),
+            failures.join("\n")
+        );
+        let mut alert_files = BTreeMap::new();
+        mailer.alert(&mut alert_files, as_of, "delivery failed", &body);
+        return Err(Failure::Delivery(anyhow::anyhow!(
+            "{} message(s) could not be delivered; the reports are on disk in {}:\n  {}",
+            failures.len(),
+            run_directory.display(),
+            failures.join("\n  ")
+        )));
+    }
     Ok(())
+}
+
+fn write_unless_dry_run(
+    arguments: &RunArgs,
+    directory: &Path,
+    files: &BTreeMap<String, Vec<u8>>,
+) -> Result<(), Failure> {
+    if arguments.dry_run {
+        return Ok(());
+    }
+    write_files(directory, files).map_err(Failure::Output)
 }
 
 fn write_files(directory: &Path, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {

@@ -70,7 +70,8 @@ fn status_cell(status: Status) -> String {
     )
 }
 
-pub fn render(model: &ReportModel) -> String {
+/// The page; `notice` (e.g. "the workbook was too large to attach") is shown under the title.
+pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     let mut page = String::new();
     let title = escape(&model.title);
     let _ = write!(
@@ -86,6 +87,13 @@ pub fn render(model: &ReportModel) -> String {
          <p style=\"margin:6px 0 0;color:#52606d;font-size:13px;\">As of {} · reporting period {} to {}</p></td></tr>\n",
         model.as_of, model.reporting_period.start, model.reporting_period.end
     );
+    if let Some(notice) = notice {
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:8px 24px 0;font-size:13px;color:#9c0006;\">{}</td></tr>\n",
+            escape(notice)
+        );
+    }
     if let Some(note) = &model.suppression_note {
         let _ = write!(
             page,

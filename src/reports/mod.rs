@@ -6,6 +6,7 @@
 
 pub mod html;
 pub mod suppression;
+pub mod text;
 pub mod workbook;
 
 use std::collections::{BTreeMap, HashMap};
@@ -441,19 +442,42 @@ pub fn report_file_stems(offices: &[String]) -> Vec<(Scope, String)> {
     stems
 }
 
+/// One report, rendered: its model (for the mail's text and HTML parts), its file stem and its
+/// workbook and page bytes.
+pub struct RenderedReport {
+    pub model: ReportModel,
+    pub stem: String,
+    pub workbook: Vec<u8>,
+    pub page: String,
+}
+
+impl RenderedReport {
+    pub fn workbook_name(&self) -> String {
+        format!("{}.xlsx", self.stem)
+    }
+
+    pub fn page_name(&self) -> String {
+        format!("{}.html", self.stem)
+    }
+}
+
 /// Renders every report: `<stem>.xlsx` and `<stem>.html` for Statewide and each office.
 pub fn render_all(
     results: &Results,
     config: &Config,
     extract_reports: &BTreeMap<Extract, ExtractReport>,
-) -> anyhow::Result<BTreeMap<String, Vec<u8>>> {
-    let mut files = BTreeMap::new();
+) -> anyhow::Result<Vec<RenderedReport>> {
+    let mut rendered = Vec::new();
     for (scope, stem) in report_file_stems(&results.offices) {
         let model = ReportModel::build(results, scope, config, extract_reports);
-        files.insert(format!("{stem}.xlsx"), workbook::render(&model)?);
-        files.insert(format!("{stem}.html"), html::render(&model).into_bytes());
+        rendered.push(RenderedReport {
+            workbook: workbook::render(&model)?,
+            page: html::render(&model, None),
+            stem,
+            model,
+        });
     }
-    Ok(files)
+    Ok(rendered)
 }
 
 #[cfg(test)]

@@ -24,6 +24,8 @@ categories = ["Unknown"]
 missing = "Unknown"
 "#;
 
+const DELIVERY: &str = "[delivery]\nfrom = \"reports@agency.example\"\nallowed_domains = [\"agency.example\"]\n";
+
 #[test]
 fn the_minimal_configuration_is_valid_and_the_shipped_one_too() {
     Config::from_toml(Path::new("site.toml"), VALID, &measure_ids()).expect("valid");
@@ -82,6 +84,32 @@ fn each_mistake_gets_a_message_with_file_key_and_reason() {
         (
             &format!("{VALID}[offices]\nnames = [\"Statewide\"]\n"),
             &["`offices.names[0]`", "reserved"],
+        ),
+        (
+            &format!("{VALID}{DELIVERY}leadership = [\"boss@gmail.com\"]\n"),
+            &["`delivery.leadership[0]`", "outside delivery.allowed_domains"],
+        ),
+        (
+            &format!("{VALID}{DELIVERY}operations = [\"not an address\"]\n"),
+            &["`delivery.operations[0]`"],
+        ),
+        (
+            &format!(
+                "{VALID}{DELIVERY}[delivery.smtp]\nhost = \"smtp.agency.example\"\nsecurity = \"none\"\nallow_plaintext = true\n"
+            ),
+            &["`delivery.smtp.security`", "only for a relay on this machine"],
+        ),
+        (
+            &format!(
+                "{VALID}{DELIVERY}[delivery.smtp]\nhost = \"smtp.agency.example\"\nsecurity = \"starttls\"\npassword = \"hunter2\"\n"
+            ),
+            &["unknown field `password`"],
+        ),
+        (
+            &format!(
+                "{VALID}{DELIVERY}[delivery.smtp]\nhost = \"smtp.agency.example\"\nsecurity = \"starttls\"\nusername = \"bot\"\n"
+            ),
+            &["`delivery.smtp`", "needs both a username"],
         ),
     ];
     for (toml, fragments) in cases {

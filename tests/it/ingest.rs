@@ -220,3 +220,38 @@ fn a_header_only_file_is_read_as_zero_rows() {
         (0, 0, 0)
     );
 }
+
+#[test]
+fn an_office_outside_the_configured_list_is_rejected_and_matching_ignores_case() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    crate::support::copy_extracts(&fixture("tiny"), directory.path());
+    std::fs::write(
+        directory.path().join("removals.csv"),
+        "removal_id,child_id,office,removal_date\nR1,C1,hartford,2026-01-05\nR2,C2,Gotham,2026-01-05\n",
+    )
+    .expect("write");
+    let text = std::fs::read_to_string(crate::support::test_config_path()).expect("config");
+    let config_path = directory.path().join("config.toml");
+    std::fs::write(
+        &config_path,
+        format!("{text}\n[offices]\nnames = [\"Hartford\", \"Norwich\"]\n"),
+    )
+    .expect("write");
+    let config = permanency_report::commands::load_config(
+        &permanency_report::cli::InputArgs {
+            config: config_path,
+            input_dir: Some(directory.path().to_path_buf()),
+        },
+        None,
+    )
+    .expect("valid configuration");
+    let data = read_extracts(&config).expect("readable");
+    assert_reconciles(&data);
+    assert_eq!(data.episodes.len(), 1);
+    assert_eq!(data.episodes[0].office, "Hartford", "the configured spelling is used");
+    check_rejects(
+        &data,
+        Extract::Removals,
+        &[(3, "unknown_office", "\"Gotham\" is not one of the configured offices")],
+    );
+}

@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+pub mod delivery;
+
 use crate::calendar::HolidayCalendar;
 use crate::date_format::{DateFormats, DatePattern};
 use crate::ingest::columns::{Extract, canonical_columns};
@@ -61,6 +63,8 @@ struct ConfigFile {
     targets: BTreeMap<String, f64>,
     #[serde(default)]
     reports: ReportsSettings,
+    #[serde(default)]
+    delivery: Option<delivery::DeliverySection>,
 }
 
 /// `[reports]`: how the human reports are made.
@@ -270,6 +274,8 @@ pub struct Config {
     pub holidays: HolidayCalendar,
     pub targets: BTreeMap<String, f64>,
     pub reports: ReportsSettings,
+    /// `None` when the file has no `[delivery]` section: reports are written, nothing is sent.
+    pub delivery: Option<delivery::DeliverySettings>,
     /// SHA-256 of the configuration file's bytes, for the manifest.
     pub digest: String,
 }
@@ -516,6 +522,11 @@ impl Validator<'_> {
             }
         }
 
+        let delivery = file
+            .delivery
+            .map(|section| delivery::validate(section, &offices).map_err(|(key, message)| self.invalid(key, message)))
+            .transpose()?;
+
         Ok(Config {
             source: self.path.to_path_buf(),
             input_dir: input.dir.clone(),
@@ -534,6 +545,7 @@ impl Validator<'_> {
             holidays: HolidayCalendar::new(holidays),
             targets: file.targets,
             reports: file.reports,
+            delivery,
             digest,
         })
     }

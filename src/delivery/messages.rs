@@ -1,0 +1,191 @@
+//! Builds the messages of a run: one per (recipient, report), and alerts for operations.
+//! Deterministic: the Date header is the morning after `as_of` (06:00 UTC), and the
+//! Message-ID and MIME boundaries are derived from (as_of, report, recipient).
+
+use std::time::{Duration, SystemTime};
+
+use chrono::NaiveDate;
+use lettre::Message;
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+
+use crate::config::delivery::DeliverySettings;
+use crate::reports::{RenderedReport, Scope, html, text};
+
+const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// One message to one recipient.
+pub struct OutgoingMessage {
+    /// The report's file stem (`statewide`, `office-hartford`) or `alert`.
+    pub report: String,
+    pub recipient: Mailbox,
+    pub message_id: String,
+    pub message: Message,
+}
+
+impl OutgoingMessage {
+    /// `<report>--<recipient>.eml`, safe as a file name.
+    pub fn outbox_file_name(&self) -> String {
+        let address: String = self
+            .recipient
+            .email
+            .to_string()
+            .chars()
+            .map(|character| {
+                if character.is_ascii_alphanumeric() || character == '.' || character == '-' {
+                    character
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        format!("{}--{address}.eml", self.report)
+    }
+}
+
+/// What `report_messages` planned, and the reports nobody is set to receive.
+pub struct Plan {
+    pub messages: Vec<OutgoingMessage>,
+    pub unrouted: Vec<String>,
+}
+
+/// Leadership gets the statewide report; each office's recipients get their office's report
+/// (its workbook, page and case lists, never another office's).
+pub fn report_messages(
+    reports: &[RenderedReport],
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+) -> anyhow::Result<Plan> {
+    let mut plan = Plan {
+        messages: Vec::new(),
+        unrouted: Vec::new(),
+    };
+    for report in reports {
+        let recipients: &[Mailbox] = match &report.model.scope {
+            Scope::Statewide => &settings.leadership,
+            Scope::Office(name) => settings.offices.get(name).map_or(&[], Vec::as_slice),
+        };
+        if recipients.is_empty() {
+            plan.unrouted.push(report.model.scope.display_name().to_string());
+            continue;
+        }
+        let too_large = report.workbook.len() as u64 > settings.max_attachment_bytes;
+        let notice = too_large.then(|| {
+            let location = settings
+                .report_location
+                .as_deref()
+                .map_or_else(|| "the reports directory".to_string(), |location| format!("{location}/{as_of}"));
+            format!(
+                "The workbook ({:.1} MB) is larger than the {:.1} MB mail limit, so it is not attached: it is {} in {location}.",
+                report.workbook.len() as f64 / 1e6,
+                settings.max_attachment_bytes as f64 / 1e6,
+                report.workbook_name()
+            )
+        });
+        let subject = format!(
+            "Permanency report — {} — as of {as_of}",
+            report.model.scope.display_name()
+        );
+        for recipient in recipients {
+            let attachment = (!too_large).then(|| (report.workbook_name(), report.workbook.clone()));
+            plan.messages.push(build(
+                settings,
+                as_of,
+                &report.stem,
+                recipient,
+                &subject,
+                text::render(&report.model, notice.as_deref()),
+                Some(html::render(&report.model, notice.as_deref())),
+                attachment,
+            )?);
+        }
+    }
+    Ok(plan)
+}
+
+/// One plain-text alert per operations address.
+pub fn alert_messages(
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+    subject: &str,
+    body: &str,
+) -> anyhow::Result<Vec<OutgoingMessage>> {
+    settings
+        .operations
+        .iter()
+        .map(|recipient| {
+            build(
+                settings,
+                as_of,
+                "alert",
+                recipient,
+                &format!("ALERT permanency-report as of {as_of}: {subject}"),
+                body.to_string(),
+                None,
+                None,
+            )
+        })
+        .collect()
+}
+
+/// Header text from the data may hold line breaks or control characters: never in a header.
+fn header_safe(text: &str) -> String {
+    text.chars()
+        .map(|character| if character.is_control() { ' ' } else { character })
+        .collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build(
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+    report: &str,
+    recipient: &Mailbox,
+    subject: &str,
+    plain: String,
+    page: Option<String>,
+    attachment: Option<(String, Vec<u8>)>,
+) -> anyhow::Result<OutgoingMessage> {
+    let token = &crate::output::sha256_hex(format!("{as_of}\n{report}\n{}", recipient.email).as_bytes())[..24];
+    let message_id = format!("<{as_of}.{report}.{token}@permanency-report>");
+    let body = match page {
+        None => MultiPart::mixed()
+            .boundary(format!("mixed-{token}"))
+            .singlepart(SinglePart::plain(plain)),
+        Some(page) => {
+            let alternative = MultiPart::alternative()
+                .boundary(format!("alternative-{token}"))
+                .singlepart(SinglePart::plain(plain))
+                .singlepart(SinglePart::html(page));
+            let mixed = MultiPart::mixed()
+                .boundary(format!("mixed-{token}"))
+                .multipart(alternative);
+            match attachment {
+                None => mixed,
+                Some((name, bytes)) => {
+                    mixed.singlepart(Attachment::new(name).body(bytes, ContentType::parse(XLSX_CONTENT_TYPE)?))
+                }
+            }
+        }
+    };
+    let message = Message::builder()
+        .from(settings.from.clone())
+        .to(recipient.clone())
+        .subject(header_safe(subject))
+        .date(morning_after(as_of))
+        .message_id(Some(message_id.clone()))
+        .multipart(body)?;
+    Ok(OutgoingMessage {
+        report: report.to_string(),
+        recipient: recipient.clone(),
+        message_id,
+        message,
+    })
+}
+
+/// 06:00 UTC on the day after `as_of`: when the nightly run's mail is read.
+fn morning_after(as_of: NaiveDate) -> SystemTime {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(as_of);
+    let days = (as_of - epoch).num_days().max(0) as u64 + 1;
+    SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400 + 6 * 3_600)
+}

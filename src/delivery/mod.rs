@@ -1,0 +1,123 @@
+//! Delivery: every manager gets their own report by email, once. Messages are planned by pure
+//! functions (`messages`); `outbox` turns them into `.eml` files, `smtp` sends them with
+//! retries, and `ledger` remembers what a server accepted so a rerun never sends it twice.
+
+pub mod ledger;
+pub mod messages;
+pub mod smtp;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use tracing::{error, info, warn};
+
+use crate::config::Config;
+use crate::config::delivery::{DeliverySettings, SmtpSettings};
+use messages::OutgoingMessage;
+
+/// How this run delivers, decided (and credentials read) before any work starts.
+pub enum Mailer {
+    /// `--no-email`, or no `[delivery]` section.
+    Off,
+    /// No SMTP server configured: messages become `.eml` files in `<out>/<as_of>/outbox/`.
+    Outbox(DeliverySettings),
+    Smtp {
+        settings: DeliverySettings,
+        smtp: SmtpSettings,
+        transport: Box<lettre::SmtpTransport>,
+        ledger_path: PathBuf,
+    },
+}
+
+impl Mailer {
+    pub fn prepare(config: &Config, out_root: &Path, no_email: bool) -> anyhow::Result<Self> {
+        let Some(settings) = config.delivery.clone().filter(|_| !no_email) else {
+            return Ok(Self::Off);
+        };
+        let Some(smtp) = settings.smtp.clone() else {
+            return Ok(Self::Outbox(settings));
+        };
+        let credentials = smtp::resolve_credentials(&smtp.credentials)?;
+        let transport = Box::new(smtp::transport(&smtp, credentials)?);
+        let ledger_path = settings
+            .ledger
+            .clone()
+            .unwrap_or_else(|| out_root.join("delivery-ledger.csv"));
+        Ok(Self::Smtp {
+            settings,
+            smtp,
+            transport,
+            ledger_path,
+        })
+    }
+
+    pub fn settings(&self) -> Option<&DeliverySettings> {
+        match self {
+            Self::Off => None,
+            Self::Outbox(settings) | Self::Smtp { settings, .. } => Some(settings),
+        }
+    }
+
+    /// Delivers `messages`: as outbox files added to `files` (written with the run's other
+    /// outputs), or through SMTP. Returns what could not be delivered.
+    pub fn deliver(
+        &self,
+        messages: &[OutgoingMessage],
+        files: &mut BTreeMap<String, Vec<u8>>,
+        as_of: NaiveDate,
+        resend: bool,
+    ) -> anyhow::Result<Vec<String>> {
+        match self {
+            Self::Off => Ok(Vec::new()),
+            Self::Outbox(_) => {
+                for message in messages {
+                    files.insert(
+                        format!("outbox/{}", message.outbox_file_name()),
+                        message.message.formatted(),
+                    );
+                }
+                info!(messages = messages.len(), "messages written to the outbox");
+                Ok(Vec::new())
+            }
+            Self::Smtp {
+                smtp,
+                transport,
+                ledger_path,
+                ..
+            } => {
+                let mut ledger = ledger::Ledger::open(ledger_path)?;
+                let report = smtp::send_all(messages, smtp, transport, &mut ledger, &as_of.to_string(), resend);
+                info!(
+                    sent = report.sent,
+                    already_sent = report.already_sent,
+                    failed = report.failed.len(),
+                    "delivery finished"
+                );
+                Ok(report.failed)
+            }
+        }
+    }
+
+    /// Tells operations that something went wrong. Best effort: a failure here is logged, and
+    /// the run's exit status already says what happened.
+    pub fn alert(&self, files: &mut BTreeMap<String, Vec<u8>>, as_of: NaiveDate, subject: &str, body: &str) {
+        let Some(settings) = self.settings() else {
+            return;
+        };
+        if settings.operations.is_empty() {
+            warn!("no operations address is configured: the alert \"{subject}\" goes to the log only");
+            return;
+        }
+        let outcome = messages::alert_messages(settings, as_of, subject, body).and_then(|alerts| {
+            self.deliver(&alerts, files, as_of, true)
+                .context("cannot send the alert")
+        });
+        match outcome {
+            Ok(failed) if failed.is_empty() => {}
+            Ok(failed) => error!(failures = %failed.join("; "), "the alert could not be delivered"),
+            Err(problem) => error!(error = %format!("{problem:#}"), "the alert could not be delivered"),
+        }
+    }
+}
