@@ -113,6 +113,33 @@ impl Period {
     }
 }
 
+/// How often `backfill` takes an as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Every {
+    /// Monthly: the same day each month (clamped), or each month's last day when `from` is one.
+    Month,
+    /// Weekly: every 7 days.
+    Week,
+}
+
+/// The as-of dates from `from` to `to` inclusive.
+pub fn as_of_series(from: NaiveDate, to: NaiveDate, every: Every) -> Vec<NaiveDate> {
+    let month_end = add_days(from, 1).month() != from.month();
+    let mut dates = Vec::new();
+    for step in 0.. {
+        let date = match every {
+            Every::Week => add_days(from, 7 * step),
+            Every::Month if month_end => add_days(add_months(add_days(from, 1), step as i32), -1),
+            Every::Month => add_months(from, step as i32),
+        };
+        if date > to {
+            break;
+        }
+        dates.push(date);
+    }
+    dates
+}
+
 /// `birth_date + 216 months ≤ date` (with the configured number of months).
 pub fn is_adult_on(birth_date: NaiveDate, date: NaiveDate, adult_age_months: u32) -> bool {
     add_months(birth_date, adult_age_months as i32) <= date
@@ -184,6 +211,33 @@ mod tests {
         assert_eq!(months[0], Period::new(d("2025-11-01"), d("2025-11-30")));
         assert_eq!(months[3], Period::new(d("2026-02-01"), d("2026-02-28")));
         assert_eq!(months[11], Period::new(d("2026-10-01"), d("2026-10-15")));
+    }
+
+    #[test]
+    fn backfill_dates_step_by_month_keeping_month_ends_or_by_week() {
+        let dates = |from, to, every| -> Vec<String> {
+            as_of_series(d(from), d(to), every)
+                .into_iter()
+                .map(|date| date.to_string())
+                .collect()
+        };
+        assert_eq!(
+            dates("2024-01-31", "2024-05-15", Every::Month),
+            ["2024-01-31", "2024-02-29", "2024-03-31", "2024-04-30"]
+        );
+        assert_eq!(
+            dates("2024-01-15", "2024-03-15", Every::Month),
+            ["2024-01-15", "2024-02-15", "2024-03-15"]
+        );
+        assert_eq!(
+            dates("2024-01-30", "2024-03-01", Every::Month),
+            ["2024-01-30", "2024-02-29"]
+        );
+        assert_eq!(
+            dates("2026-10-01", "2026-10-20", Every::Week),
+            ["2026-10-01", "2026-10-08", "2026-10-15"]
+        );
+        assert!(dates("2026-10-02", "2026-10-01", Every::Week).is_empty());
     }
 
     #[test]

@@ -44,6 +44,12 @@ pub enum Command {
     #[command(after_help = "Example:\n  permanency-report generate --children 2000 --seed 7 --out sample-data")]
     Generate(GenerateArgs),
 
+    /// Rebuild the outputs of every as-of date in a range, reading the extracts once; no email.
+    #[command(
+        after_help = "Example:\n  permanency-report backfill --from 2024-01-31 --to 2026-10-31 --every month --out history"
+    )]
+    Backfill(BackfillArgs),
+
     /// Show, for one episode, each measure's verdict and the dates that decided it.
     #[command(after_help = "Example:\n  permanency-report explain --removal-id R0000123 --as-of 2026-10-31")]
     Explain(ExplainArgs),
@@ -88,6 +94,40 @@ pub struct RunArgs {
     /// Send every message again, even those the delivery ledger says were accepted.
     #[arg(long)]
     pub resend: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackfillArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// The first as-of date.
+    #[arg(long, value_parser = parse_date)]
+    pub from: NaiveDate,
+
+    /// The last as-of date (inclusive).
+    #[arg(long, value_parser = parse_date)]
+    pub to: NaiveDate,
+
+    /// How often to take an as-of date.
+    #[arg(long, value_enum, default_value_t = crate::calendar::Every::Month)]
+    pub every: crate::calendar::Every,
+
+    /// Output directory (overrides `output.dir`): <out>/<as_of>/ for each date, <out>/series.csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+
+    /// File of holidays, ISO dates one a line; replaces the configured list.
+    #[arg(long)]
+    pub holidays: Option<PathBuf>,
+
+    /// Also write episodes.csv for each date (one row per episode: large at scale).
+    #[arg(long)]
+    pub with_episodes: bool,
+
+    /// Also write the workbooks and pages for each date.
+    #[arg(long)]
+    pub with_reports: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,7 +14,8 @@ pub enum Failure {
     /// Exit 3: reports were written but could not be delivered.
     #[error("{0:#}")]
     Delivery(anyhow::Error),
-    /// Exit 1 as well: writing outputs failed (disk full, permissions).
+    /// Exit 1 as well: writing outputs failed (disk full, permissions), or another run holds
+    /// the output directory's lock.
     #[error("{0:#}")]
     Output(anyhow::Error),
 }

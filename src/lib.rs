@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod measures;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod reports;
 pub mod results;
 
@@ -22,12 +23,14 @@ use chrono::NaiveDate;
 use cli::Command;
 use failure::Failure;
 
-/// Runs one command. `today` comes from the caller so nothing below reads the clock.
-pub fn run(command: Command, today: NaiveDate) -> Result<(), Failure> {
+/// Runs one command. `today` comes from the caller so nothing below reads the clock;
+/// `progress` says whether progress bars may be drawn.
+pub fn run(command: Command, today: NaiveDate, progress: progress::Progress) -> Result<(), Failure> {
     match command {
-        Command::Run(arguments) => commands::run::run(&arguments, today),
-        Command::Validate(arguments) => commands::validate::validate(&arguments),
+        Command::Run(arguments) => commands::run::run(&arguments, today, progress),
+        Command::Validate(arguments) => commands::validate::validate(&arguments, progress),
         Command::Generate(arguments) => commands::generate::generate(&arguments),
-        Command::Explain(arguments) => commands::explain::explain(&arguments, today),
+        Command::Backfill(arguments) => commands::backfill::backfill(&arguments, progress),
+        Command::Explain(arguments) => commands::explain::explain(&arguments, today, progress),
     }
 }

@@ -1,9 +1,11 @@
 //! Parses arguments, sets up logging, runs the command and maps its failure to an exit status.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
 use permanency_report::cli::{Cli, LogFormat};
+use permanency_report::progress::Progress;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -17,7 +19,8 @@ fn main() -> ExitCode {
     };
     setup_logging(cli.log_format);
     let today = chrono::Local::now().date_naive();
-    match permanency_report::run(cli.command, today) {
+    let progress = Progress::new(std::io::stderr().is_terminal() && cli.log_format == LogFormat::Text);
+    match permanency_report::run(cli.command, today, progress) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("error: {failure}");

@@ -9,10 +9,14 @@ use crate::failure::Failure;
 use crate::ingest;
 use crate::measures::{EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for};
 
-pub fn explain(arguments: &ExplainArgs, today: chrono::NaiveDate) -> Result<(), Failure> {
+pub fn explain(
+    arguments: &ExplainArgs,
+    today: chrono::NaiveDate,
+    progress: crate::progress::Progress,
+) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
     let as_of = as_of_or_yesterday(arguments.as_of, today);
-    let data = ingest::read_extracts(&config).map_err(|error| Failure::Input(error.into()))?;
+    let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
     let Ok(position) = data
         .episodes
         .binary_search_by(|episode| episode.removal_id.as_str().cmp(arguments.removal_id.as_str()))

@@ -1,7 +1,9 @@
 //! One file per subcommand: orchestration only (load, call the pure parts, write, report).
 
+pub mod backfill;
 pub mod explain;
 pub mod generate;
+pub mod outputs;
 pub mod run;
 pub mod validate;
 

@@ -5,41 +5,46 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use tracing::{info, warn};
 
 use crate::cli::RunArgs;
+use crate::commands::outputs;
 use crate::commands::validate::over_limit_extracts;
 use crate::commands::{as_of_or_yesterday, load_config};
 use crate::delivery::Mailer;
 use crate::delivery::messages::report_messages;
 use crate::failure::Failure;
 use crate::ingest;
-use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
-use crate::output::{self, tables};
+use crate::output::run_directory;
+use crate::progress::Progress;
 use crate::results::{self, STATEWIDE};
 
-pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
+pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
     let as_of = as_of_or_yesterday(arguments.as_of, today);
     let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
     let run_directory = out_root.join(as_of.to_string());
     let mailer = Mailer::prepare(&config, &out_root, arguments.no_email || arguments.dry_run)
         .map_err(|error| Failure::Configuration(error.context("cannot set up delivery")))?;
+    let _lock = if arguments.dry_run {
+        None
+    } else {
+        Some(run_directory::lock_output_directory(&out_root).map_err(|error| Failure::Output(error.into()))?)
+    };
     let mut timings: BTreeMap<&'static str, u128> = BTreeMap::new();
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
 
     let started = Instant::now();
     info!(as_of = %as_of, input_dir = %config.input_dir.display(), "reading extracts");
-    let data = match ingest::read_extracts(&config) {
+    let data = match ingest::read_extracts(&config, progress) {
         Ok(data) => data,
         Err(error) => {
             let message = format!("{:#}", anyhow::Error::from(error));
             let text = format!("as_of {as_of}: reports withheld.\n{message}\n");
             files.insert("data_quality.txt".into(), text.clone().into_bytes());
             mailer.alert(&mut files, as_of, "input error, reports withheld", &text);
-            write_unless_dry_run(arguments, &run_directory, &files)?;
+            write_unless_dry_run(arguments, &out_root, as_of, &files)?;
             return Err(Failure::Input(anyhow::anyhow!("{message}")));
         }
     };
@@ -56,19 +61,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
     }
 
     let render = |error: anyhow::Error| Failure::Output(error.context("cannot render outputs"));
-    for (extract, report) in &data.reports {
-        files.insert(
-            format!("rejects/{}.csv", extract.name()),
-            tables::rejects_csv(report).map_err(render)?,
-        );
-    }
-    files.insert(
-        "data_quality.csv".into(),
-        tables::data_quality_csv(&data.reports).map_err(render)?,
-    );
-    let quality_text = tables::data_quality_text(&data.reports, config.max_rejected_share);
-    files.insert("data_quality.txt".into(), quality_text.clone().into_bytes());
-
+    files.extend(outputs::quality_files(&data, &config).map_err(render)?);
     let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
     if !over_limit.is_empty() {
         let failure = format!(
@@ -77,13 +70,14 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
             config.max_rejected_share * 100.0,
             run_directory.join("data_quality.txt").display()
         );
+        let quality_text = String::from_utf8_lossy(&files["data_quality.txt"]).into_owned();
         mailer.alert(
             &mut files,
             as_of,
             "too many rejected rows, reports withheld",
             &format!("{failure}\n\n{quality_text}"),
         );
-        write_unless_dry_run(arguments, &run_directory, &files)?;
+        write_unless_dry_run(arguments, &out_root, as_of, &files)?;
         return Err(Failure::Input(anyhow::anyhow!(failure)));
     }
 
@@ -92,18 +86,12 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
     timings.insert("measures", started.elapsed().as_millis());
 
     let started = Instant::now();
-    files.insert("measures.csv".into(), tables::measures_csv(&results).map_err(render)?);
-    files.insert("cases.csv".into(), tables::cases_csv(&results).map_err(render)?);
-    files.insert("equity.csv".into(), tables::equity_csv(&results).map_err(render)?);
-    files.insert(
-        "episodes.csv".into(),
-        tables::episodes_csv(&data.episodes, &results).map_err(render)?,
-    );
-    let rendered = crate::reports::render_all(&results, &config, &data.reports).map_err(render)?;
-    for report in &rendered {
-        files.insert(report.workbook_name(), report.workbook.clone());
-        files.insert(report.page_name(), report.page.clone().into_bytes());
-    }
+    let detail = outputs::Detail {
+        episodes: true,
+        reports: true,
+    };
+    let (result_files, rendered) = outputs::result_files(&data, &results, &config, detail).map_err(render)?;
+    files.extend(result_files);
     let messages = match mailer.settings() {
         Some(settings) => {
             let plan = report_messages(&rendered, settings, as_of).map_err(render)?;
@@ -122,24 +110,8 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
         _ => Vec::new(),
     };
     timings.insert("render", started.elapsed().as_millis());
-
-    let manifest = Manifest {
-        as_of: as_of.to_string(),
-        program: env!("CARGO_PKG_NAME"),
-        program_version: env!("CARGO_PKG_VERSION"),
-        configuration: ConfigurationEntry {
-            path: config.source.display().to_string(),
-            sha256: config.digest.clone(),
-            holidays: config.holidays.dates().map(ToString::to_string).collect(),
-        },
-        inputs: input_entries(&data.reports),
-        outputs: files
-            .iter()
-            .map(|(name, bytes)| (name.clone(), output::sha256_hex(bytes)))
-            .collect(),
-        timings_ms: timings,
-    };
-    files.insert("manifest.json".into(), manifest.to_json().map_err(render)?);
+    let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
+    files.insert("manifest.json".into(), manifest);
 
     if arguments.dry_run {
         println!(
@@ -152,7 +124,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
         print_statewide_summary(&results);
         return Ok(());
     }
-    write_files(&run_directory, &files).map_err(Failure::Output)?;
+    run_directory::publish(&out_root, &as_of.to_string(), &files).map_err(Failure::Output)?;
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
 
@@ -183,21 +155,16 @@ pub fn run(arguments: &RunArgs, today: NaiveDate) -> Result<(), Failure> {
 
 fn write_unless_dry_run(
     arguments: &RunArgs,
-    directory: &Path,
+    out_root: &Path,
+    as_of: NaiveDate,
     files: &BTreeMap<String, Vec<u8>>,
 ) -> Result<(), Failure> {
     if arguments.dry_run {
         return Ok(());
     }
-    write_files(directory, files).map_err(Failure::Output)
-}
-
-fn write_files(directory: &Path, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
-    for (name, bytes) in files {
-        output::write_file_atomically(&directory.join(name), bytes)
-            .with_context(|| format!("cannot write the run's outputs into {}", directory.display()))?;
-    }
-    Ok(())
+    run_directory::publish(out_root, &as_of.to_string(), files)
+        .map(|_| ())
+        .map_err(Failure::Output)
 }
 
 fn print_statewide_summary(results: &results::Results) {

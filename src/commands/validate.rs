@@ -7,9 +7,9 @@ use crate::failure::Failure;
 use crate::ingest;
 use crate::output::tables::data_quality_text;
 
-pub fn validate(arguments: &InputArgs) -> Result<(), Failure> {
+pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> Result<(), Failure> {
     let config = load_config(arguments, None)?;
-    let data = ingest::read_extracts(&config).map_err(|error| Failure::Input(error.into()))?;
+    let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
     print!("{}", data_quality_text(&data.reports, config.max_rejected_share));
     let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
     if over_limit.is_empty() {

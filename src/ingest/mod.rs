@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::config::Config;
 use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus};
+use crate::progress::Progress;
 use columns::Extract;
 use linking::EpisodeIndex;
 pub use reader::{ExtractError, ExtractReport};
@@ -25,53 +26,60 @@ pub struct IngestedData {
 
 /// Reads removals first (linking needs every episode), then notices and meetings, linking each
 /// accepted row as it is read so they are never held in memory as rows.
-pub fn read_extracts(config: &Config) -> Result<IngestedData, ExtractError> {
-    let (mut episodes, removals_report) = read_removals(config)?;
+pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
+    let (mut episodes, removals_report) = read_removals(config, progress)?;
     episodes.sort_unstable_by(|left, right| left.removal_id.cmp(&right.removal_id));
     let index = EpisodeIndex::new(&episodes);
 
     let mut notice_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut meeting_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut notices_report = reader::read_extract(config, Extract::Notifications, "notice_id", |fields, _line| {
-        let child_id = fields.required("child_id");
-        let removal_id = fields.optional("removal_id");
-        let notice_date = fields.date("notice_date", true);
-        let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
-            return false;
-        };
-        let _ = fields.required("notice_id");
-        if !fields.problems.is_empty() {
-            return false;
-        }
-        match index.link(removal_id, child_id, notice_date) {
-            Ok(episode) => episodes[episode].notice_dates.push(notice_date),
-            Err(orphan) => *notice_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-        }
-        true
-    })?;
-    let mut meetings_report = reader::read_extract(config, Extract::Meetings, "meeting_id", |fields, _line| {
-        let _ = fields.required("meeting_id");
-        let child_id = fields.required("child_id");
-        let removal_id = fields.optional("removal_id");
-        let meeting_date = fields.date("meeting_date", true);
-        let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
-        let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
-        let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
-            return false;
-        };
-        if !fields.problems.is_empty() {
-            return false;
-        }
-        match index.link(removal_id, child_id, date) {
-            Ok(episode) => episodes[episode].meetings.push(LinkedMeeting {
-                date,
-                meeting_type,
-                status: status.unwrap_or(MeetingStatus::Held),
-            }),
-            Err(orphan) => *meeting_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-        }
-        true
-    })?;
+    let mut notices_report = reader::read_extract(
+        config,
+        Extract::Notifications,
+        "notice_id",
+        progress,
+        |fields, _line| {
+            let child_id = fields.required("child_id");
+            let removal_id = fields.optional("removal_id");
+            let notice_date = fields.date("notice_date", true);
+            let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
+                return false;
+            };
+            let _ = fields.required("notice_id");
+            if !fields.problems.is_empty() {
+                return false;
+            }
+            match index.link(removal_id, child_id, notice_date) {
+                Ok(episode) => episodes[episode].notice_dates.push(notice_date),
+                Err(orphan) => *notice_orphans.entry(orphan.as_str()).or_insert(0) += 1,
+            }
+            true
+        },
+    )?;
+    let mut meetings_report =
+        reader::read_extract(config, Extract::Meetings, "meeting_id", progress, |fields, _line| {
+            let _ = fields.required("meeting_id");
+            let child_id = fields.required("child_id");
+            let removal_id = fields.optional("removal_id");
+            let meeting_date = fields.date("meeting_date", true);
+            let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
+            let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
+            let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
+                return false;
+            };
+            if !fields.problems.is_empty() {
+                return false;
+            }
+            match index.link(removal_id, child_id, date) {
+                Ok(episode) => episodes[episode].meetings.push(LinkedMeeting {
+                    date,
+                    meeting_type,
+                    status: status.unwrap_or(MeetingStatus::Held),
+                }),
+                Err(orphan) => *meeting_orphans.entry(orphan.as_str()).or_insert(0) += 1,
+            }
+            true
+        })?;
 
     notices_report.orphaned_by_reason = notice_orphans;
     meetings_report.orphaned_by_reason = meeting_orphans;
@@ -92,9 +100,9 @@ pub fn read_extracts(config: &Config) -> Result<IngestedData, ExtractError> {
     })
 }
 
-fn read_removals(config: &Config) -> Result<(Vec<Episode>, ExtractReport), ExtractError> {
+fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, ExtractReport), ExtractError> {
     let mut episodes = Vec::new();
-    let report = reader::read_extract(config, Extract::Removals, "removal_id", |fields, _line| {
+    let report = reader::read_extract(config, Extract::Removals, "removal_id", progress, |fields, _line| {
         let removal_id = fields.required("removal_id");
         let child_id = fields.required("child_id");
         let office = fields.required("office").and_then(|office| {

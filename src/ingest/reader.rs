@@ -207,6 +207,7 @@ struct HashingReader<Inner> {
     inner: Inner,
     hasher: Sha256,
     bytes: u64,
+    progress: indicatif::ProgressBar,
 }
 
 impl<Inner: Read> Read for HashingReader<Inner> {
@@ -214,6 +215,7 @@ impl<Inner: Read> Read for HashingReader<Inner> {
         let count = self.inner.read(buffer)?;
         self.hasher.update(&buffer[..count]);
         self.bytes += count as u64;
+        self.progress.inc(count as u64);
         Ok(count)
     }
 }
@@ -225,6 +227,7 @@ pub fn read_extract(
     config: &Config,
     extract: Extract,
     id_column: &str,
+    progress: crate::progress::Progress,
     mut accept_row: impl FnMut(&mut RowFields<'_>, u64) -> bool,
 ) -> Result<ExtractReport, ExtractError> {
     let input = config.extract(extract);
@@ -234,10 +237,12 @@ pub fn read_extract(
         path: path.clone(),
         source,
     })?;
+    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
     let mut hashing = HashingReader {
         inner: BufReader::with_capacity(1 << 20, file),
         hasher: Sha256::new(),
         bytes: 0,
+        progress: progress.bytes(extract.name(), size),
     };
     let mut report = ExtractReport {
         path: path.clone(),
@@ -359,6 +364,7 @@ pub fn read_extract(
             }
         }
     }
+    hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
     report.sha256 = hex(&hashing.hasher.finalize());
     Ok(report)

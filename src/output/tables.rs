@@ -215,3 +215,37 @@ pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejecte
     }
     text
 }
+
+/// `series.csv`: the headline figures of several as-of dates, for analysts' time series:
+/// `as_of,measure,office,numerator,denominator,rate,target`.
+pub fn series_csv(all_results: &[Results]) -> anyhow::Result<Vec<u8>> {
+    let mut writer = new_writer();
+    writer.write_record([
+        "as_of",
+        "measure",
+        "office",
+        "numerator",
+        "denominator",
+        "rate",
+        "target",
+    ])?;
+    for results in all_results {
+        let as_of = results.as_of.to_string();
+        for row in results
+            .rates
+            .iter()
+            .filter(|row| row.kind == crate::measures::PeriodKind::Headline)
+        {
+            writer.write_record([
+                as_of.as_str(),
+                row.measure,
+                &neutralise_csv_text(&row.office),
+                &row.counts.numerator.to_string(),
+                &row.counts.denominator.to_string(),
+                &format_rate(row.counts.rate()),
+                &format_rate(row.target),
+            ])?;
+        }
+    }
+    finish(writer)
+}

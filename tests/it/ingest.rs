@@ -3,11 +3,12 @@
 
 use permanency_report::ingest::columns::Extract;
 use permanency_report::ingest::{IngestedData, read_extracts};
+use permanency_report::progress::Progress;
 
 use crate::support::{config_for, fixture};
 
 fn messy() -> IngestedData {
-    read_extracts(&config_for(&fixture("messy"))).expect("the messy fixture is readable")
+    read_extracts(&config_for(&fixture("messy")), Progress::hidden()).expect("the messy fixture is readable")
 }
 
 fn assert_reconciles(data: &IngestedData) {
@@ -180,7 +181,9 @@ fn a_missing_required_column_or_file_is_an_extract_error_naming_it() {
         "meeting_id,child_id,meeting_date,status\n",
     )
     .expect("write");
-    let error = read_extracts(&config_for(directory.path())).err().expect("an error");
+    let error = read_extracts(&config_for(directory.path()), Progress::hidden())
+        .err()
+        .expect("an error");
     let message = error.to_string();
     assert!(message.contains("meetings extract"), "{message}");
     assert!(
@@ -189,7 +192,7 @@ fn a_missing_required_column_or_file_is_an_extract_error_naming_it() {
     );
 
     std::fs::write(directory.path().join("meetings.csv"), "").expect("write");
-    let message = read_extracts(&config_for(directory.path()))
+    let message = read_extracts(&config_for(directory.path()), Progress::hidden())
         .err()
         .expect("an error")
         .to_string();
@@ -198,7 +201,11 @@ fn a_missing_required_column_or_file_is_an_extract_error_naming_it() {
     std::fs::remove_file(directory.path().join("meetings.csv")).expect("remove");
     let message = format!(
         "{:#}",
-        anyhow::Error::from(read_extracts(&config_for(directory.path())).err().expect("an error"))
+        anyhow::Error::from(
+            read_extracts(&config_for(directory.path()), Progress::hidden())
+                .err()
+                .expect("an error")
+        )
     );
     assert!(message.contains("cannot open the file"), "{message}");
     assert!(message.contains("meetings.csv"), "{message}");
@@ -213,7 +220,7 @@ fn a_header_only_file_is_read_as_zero_rows() {
         "notice_id,child_id,removal_id,notice_date\r\n",
     )
     .expect("write");
-    let data = read_extracts(&config_for(directory.path())).expect("readable");
+    let data = read_extracts(&config_for(directory.path()), Progress::hidden()).expect("readable");
     let report = &data.reports[&Extract::Notifications];
     assert_eq!(
         (report.rows_read, report.rows_accepted, report.rows_rejected()),
@@ -245,7 +252,7 @@ fn an_office_outside_the_configured_list_is_rejected_and_matching_ignores_case()
         None,
     )
     .expect("valid configuration");
-    let data = read_extracts(&config).expect("readable");
+    let data = read_extracts(&config, Progress::hidden()).expect("readable");
     assert_reconciles(&data);
     assert_eq!(data.episodes.len(), 1);
     assert_eq!(data.episodes[0].office, "Hartford", "the configured spelling is used");

@@ -5,5 +5,6 @@ mod config_errors;
 mod delivery;
 mod ingest;
 mod measures_end_to_end;
+mod operations;
 mod reports;
 mod support;

@@ -1,0 +1,122 @@
+//! Publishing a run's files safely: one run at a time per output directory (a lock file), and
+//! a run directory that appears complete or not at all. Files are written into a staging
+//! directory beside the final one, then the staging directory is renamed into place; a rerun
+//! for the same as-of moves the previous directory aside first and deletes it after. A crash
+//! or `kill -9` leaves only a hidden staging directory, removed by the next run.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+const LOCK_FILE: &str = ".permanency-report.lock";
+
+/// Held for the whole run; dropping it releases the lock.
+pub struct OutputLock {
+    _file: File,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "another permanency-report run is writing to {directory} (lock file {lock}); try again when it has finished"
+    )]
+    Busy { directory: PathBuf, lock: PathBuf },
+    #[error("cannot lock the output directory {directory}")]
+    Io {
+        directory: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Takes the output directory's lock without waiting, then removes what crashed runs left.
+pub fn lock_output_directory(out_root: &Path) -> Result<OutputLock, LockError> {
+    let io_error = |source| LockError::Io {
+        directory: out_root.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(out_root).map_err(io_error)?;
+    let lock_path = out_root.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(io_error)?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(LockError::Busy {
+                directory: out_root.to_path_buf(),
+                lock: lock_path,
+            });
+        }
+        Err(std::fs::TryLockError::Error(source)) => return Err(io_error(source)),
+    }
+    remove_leftovers(out_root);
+    Ok(OutputLock { _file: file })
+}
+
+/// Staging and replaced directories of runs that died; only called under the lock.
+fn remove_leftovers(out_root: &Path) {
+    let Ok(entries) = std::fs::read_dir(out_root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && (name.contains(".partial-") || name.contains(".replaced-")) {
+            let path = entry.path();
+            let _ = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+        }
+    }
+}
+
+/// Writes `files` (relative names → bytes) as the directory `<out_root>/<name>`, replacing any
+/// previous one. Call it while holding the lock.
+pub fn publish(out_root: &Path, name: &str, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<PathBuf> {
+    let final_directory = out_root.join(name);
+    let staging = out_root.join(format!(".{name}.partial-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
+    }
+    for (relative, bytes) in files {
+        let path = staging.join(relative);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let replaced = out_root.join(format!(".{name}.replaced-{}", std::process::id()));
+    if final_directory.exists() {
+        std::fs::rename(&final_directory, &replaced)
+            .with_context(|| format!("cannot move the previous {} aside", final_directory.display()))?;
+    }
+    std::fs::rename(&staging, &final_directory)
+        .with_context(|| format!("cannot move {} into place", final_directory.display()))?;
+    if replaced.exists() {
+        std::fs::remove_dir_all(&replaced).with_context(|| format!("cannot remove {}", replaced.display()))?;
+    }
+    Ok(final_directory)
+}
+
+/// Writes one file at `<out_root>/<name>` through a temporary name and a rename.
+pub fn publish_file(out_root: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+    let path = out_root.join(name);
+    let temporary = out_root.join(format!(".{name}.partial-{}", std::process::id()));
+    let mut file = File::create(&temporary).with_context(|| format!("cannot create {}", temporary.display()))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", temporary.display()))?;
+    std::fs::rename(&temporary, &path).with_context(|| format!("cannot move {} into place", path.display()))?;
+    Ok(path)
+}

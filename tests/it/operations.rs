@@ -1,0 +1,358 @@
+//! Running it every night: backfill, the output lock, kill -9 mid-run, JSON logs, and the
+//! deployment files.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use crate::support::{fixture, read_csv, repository_root, run_binary, stderr_of, test_config_path};
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn backfill_writes_each_date_as_a_run_would_and_one_series() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let history = directory.path().join("history");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "backfill",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("tiny")),
+            "--from",
+            "2026-08-31",
+            "--to",
+            "2026-10-31",
+            "--every",
+            "month",
+            "--out",
+            utf8(&history),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    for date in ["2026-08-31", "2026-09-30", "2026-10-31"] {
+        assert!(history.join(date).join("measures.csv").is_file(), "{date}");
+        assert!(
+            !history.join(date).join("statewide.xlsx").exists(),
+            "no workbooks unless --with-reports"
+        );
+    }
+    let series = read_csv(&history.join("series.csv"));
+    assert_eq!(
+        series[0],
+        [
+            "as_of",
+            "measure",
+            "office",
+            "numerator",
+            "denominator",
+            "rate",
+            "target"
+        ]
+    );
+    assert_eq!(
+        series.len(),
+        1 + 3 * 8 * 4,
+        "3 dates × 8 measures × (3 offices + Statewide)"
+    );
+    let october = series
+        .iter()
+        .find(|row| row[0] == "2026-10-31" && row[1] == "reunification_12m" && row[2] == "Statewide")
+        .expect("row");
+    assert_eq!(october[3..5], ["1", "2"]);
+
+    // The backfilled date is exactly what `run` writes for it.
+    let single = directory.path().join("single");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("tiny")),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(&single),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    for file in ["measures.csv", "cases.csv", "equity.csv", "rejects/removals.csv"] {
+        assert_eq!(
+            std::fs::read(history.join("2026-10-31").join(file)).expect("backfill file"),
+            std::fs::read(single.join("2026-10-31").join(file)).expect("run file"),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn a_second_run_on_a_locked_output_directory_exits_1_and_writes_nothing() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let out = directory.path().join("out");
+    std::fs::create_dir_all(&out).expect("mkdir");
+    let lock = std::fs::File::create(out.join(".permanency-report.lock")).expect("lock file");
+    lock.lock().expect("the test holds the lock");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("tiny")),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(&out),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("another permanency-report run is writing to"),
+        "{}",
+        stderr_of(&output)
+    );
+    assert!(!out.join("2026-10-31").exists());
+    drop(lock);
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("tiny")),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(&out),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+}
+
+#[test]
+fn two_runs_started_together_never_both_write() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let out = directory.path().join("out");
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_permanency-report"))
+            .args(["run", "--as-of", "2026-10-31", "--out", utf8(&out), "--no-email"])
+            .current_dir(repository_root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (first, second) = (spawn(), spawn());
+    let outputs = [
+        first.wait_with_output().expect("wait"),
+        second.wait_with_output().expect("wait"),
+    ];
+    let codes: Vec<Option<i32>> = outputs.iter().map(|output| output.status.code()).collect();
+    // Either they did not overlap (both 0) or exactly one got the lock and the other stopped.
+    assert!(
+        codes == [Some(0), Some(0)] || codes.contains(&Some(1)) && codes.contains(&Some(0)),
+        "{codes:?}"
+    );
+    for output in &outputs {
+        if output.status.code() == Some(1) {
+            assert!(String::from_utf8_lossy(&output.stderr).contains("another permanency-report run"));
+        }
+    }
+    assert!(out.join("2026-10-31/manifest.json").is_file());
+}
+
+#[test]
+fn kill_9_during_a_run_never_leaves_a_partial_report() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let input = directory.path().join("input");
+    let output = run_binary(
+        &repository_root(),
+        &["generate", "--children", "20000", "--seed", "3", "--out", utf8(&input)],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let out = directory.path().join("out");
+    for delay_ms in [50u64, 200, 500, 900, 1400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_permanency-report"))
+            .args([
+                "run",
+                "--input-dir",
+                utf8(&input),
+                "--as-of",
+                "2026-10-31",
+                "--out",
+                utf8(&out),
+                "--no-email",
+            ])
+            .current_dir(repository_root())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let run_directory = out.join("2026-10-31");
+        if run_directory.exists() {
+            // If the directory is there, it is complete: every file the manifest lists.
+            let manifest: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(run_directory.join("manifest.json")).expect("a complete run has its manifest"),
+            )
+            .expect("json");
+            for (name, digest) in manifest["outputs"].as_object().expect("outputs") {
+                let bytes =
+                    std::fs::read(run_directory.join(name)).unwrap_or_else(|_| panic!("{name} listed but missing"));
+                assert_eq!(
+                    permanency_report::output::sha256_hex(&bytes),
+                    digest.as_str().expect("digest"),
+                    "{name}"
+                );
+            }
+        }
+    }
+    // The next run finishes and clears what the killed ones left behind.
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--input-dir",
+            utf8(&input),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(&out),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let leftovers: Vec<String> = std::fs::read_dir(&out)
+        .expect("out")
+        .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".partial-") || name.contains(".replaced-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_with_fields_and_no_child_data() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("tiny")),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(directory.path()),
+            "--no-email",
+            "--log-format",
+            "json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let logs = stderr_of(&output);
+    let mut saw_extract = false;
+    for line in logs.lines() {
+        let object: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        for key in ["timestamp", "level", "message"] {
+            assert!(object.get(key).is_some(), "{key} in {line}");
+        }
+        if object["message"] == "extract read" {
+            saw_extract = true;
+            assert!(object["rows_read"].is_u64() && object["extract"].is_string(), "{line}");
+        }
+        if object["message"] == "reading extracts" {
+            assert_eq!(object["as_of"], "2026-10-31");
+        }
+    }
+    assert!(saw_extract);
+    for identifier in ["C1", "C4", "C5", "C6", "A1", "B1", "X1"] {
+        assert!(
+            !logs.contains(&format!("\"{identifier}\"")),
+            "child data {identifier} in the logs"
+        );
+    }
+}
+
+#[test]
+fn the_deployment_files_name_the_image_command_and_secret() {
+    let root = repository_root();
+    let cronjob: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root.join("deploy/cronjob.yaml")).expect("cronjob"))
+            .expect("valid YAML");
+    assert_eq!(cronjob["kind"], "CronJob");
+    assert_eq!(cronjob["spec"]["concurrencyPolicy"], "Forbid");
+    let job = &cronjob["spec"]["jobTemplate"]["spec"];
+    assert!(job["backoffLimit"].as_u64().is_some());
+    let pod = &job["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    let container = &pod["containers"][0];
+    assert!(
+        container["image"]
+            .as_str()
+            .is_some_and(|image| image.contains("permanency-report"))
+    );
+    let arguments: Vec<&str> = container["args"]
+        .as_sequence()
+        .expect("args")
+        .iter()
+        .filter_map(|value| value.as_str())
+        .collect();
+    assert_eq!(arguments[0], "run");
+    assert!(arguments.windows(2).any(|pair| pair == ["--log-format", "json"]));
+    let secrets: Vec<&str> = container["env"]
+        .as_sequence()
+        .expect("env")
+        .iter()
+        .filter_map(|variable| variable["valueFrom"]["secretKeyRef"]["name"].as_str())
+        .collect();
+    assert_eq!(secrets, ["permanency-report-smtp", "permanency-report-smtp"]);
+    let mounts: Vec<&str> = container["volumeMounts"]
+        .as_sequence()
+        .expect("mounts")
+        .iter()
+        .filter_map(|mount| mount["mountPath"].as_str())
+        .collect();
+    assert!(mounts.contains(&"/data/extracts") && mounts.contains(&"/data/reports"));
+
+    let dockerfile = std::fs::read_to_string(root.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        dockerfile.contains(" AS build") && dockerfile.contains("COPY --from=build"),
+        "multi-stage"
+    );
+    assert!(
+        dockerfile
+            .lines()
+            .any(|line| line.starts_with("USER ") && !line.contains("root")),
+        "non-root user"
+    );
+    assert!(dockerfile.contains("ENTRYPOINT [\"/usr/local/bin/permanency-report\"]"));
+
+    let crontab = std::fs::read_to_string(root.join("deploy/crontab")).expect("crontab");
+    let entry = crontab
+        .lines()
+        .find(|line| !line.starts_with('#') && !line.trim().is_empty())
+        .expect("an entry");
+    let fields: Vec<&str> = entry.split_whitespace().collect();
+    assert!(
+        fields[..5]
+            .iter()
+            .all(|field| field.chars().all(|c| c.is_ascii_digit() || c == '*')),
+        "{entry}"
+    );
+    assert_eq!(fields[6], "/usr/local/bin/permanency-report");
+    assert_eq!(fields[7], "run");
+}
