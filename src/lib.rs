@@ -20,6 +20,11 @@ pub mod results;
 
 use chrono::NaiveDate;
 
+/// A hash map with a fast, non-cryptographic hasher, for the per-row lookups of ingest (ids,
+/// codes) where std's SipHash was the largest cost. Keys come from the extracts, but nothing
+/// depends on iteration order and the inputs are trusted agency files, not network requests.
+pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
 use cli::Command;
 use failure::Failure;
 

@@ -12,7 +12,8 @@ use crate::calendar::Period;
 use crate::config::Config;
 use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{
-    CaseStatus, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for,
+    Candidates, CaseStatus, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, REGISTRY, Verdict, case_entry_for,
+    verdict_for,
 };
 use crate::model::Episode;
 
@@ -249,19 +250,37 @@ impl SharedInputs<'_> {
             }
         }
 
-        // Trend: one pass per month.
+        // Trend: each month evaluates only its candidates (or every episode).
+        let by_date: Option<Vec<(NaiveDate, usize)>> = match measure.candidates() {
+            Candidates::Every => None,
+            Candidates::ByDate(date_of) => {
+                let mut dated: Vec<(NaiveDate, usize)> = self
+                    .episodes
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position)))
+                    .collect();
+                dated.sort_unstable();
+                Some(dated)
+            }
+        };
         let months: Vec<(Period, Vec<Counts>)> = Period::trend_months(self.as_of)
             .into_iter()
             .map(|month| {
                 let period = measure.cohort_period(month, PeriodKind::Month, timeframes);
                 let context = self.context(period);
                 let mut counts = vec![Counts::default(); office_count];
-                for (position, episode) in self.episodes.iter().enumerate() {
-                    counts[self.episode_office[position]].add(&verdict_for(
-                        measure,
-                        &EpisodeAsOf::new(episode, self.as_of),
-                        &context,
-                    ));
+                let mut count = |position: usize| {
+                    let known = EpisodeAsOf::new(&self.episodes[position], self.as_of);
+                    counts[self.episode_office[position]].add(&verdict_for(measure, &known, &context));
+                };
+                match &by_date {
+                    None => (0..self.episodes.len()).for_each(&mut count),
+                    Some(dated) => {
+                        let first = dated.partition_point(|&(date, _)| date < period.start);
+                        let end = dated.partition_point(|&(date, _)| date <= period.end);
+                        dated[first..end].iter().for_each(|&(_, position)| count(position));
+                    }
                 }
                 (period, counts)
             })

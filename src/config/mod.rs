@@ -4,7 +4,7 @@
 //! Validation happens before any work starts; every error names the file, the key and what is
 //! wrong. `config/permanency.toml` documents every field.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 pub mod delivery;
 
+use crate::FastHashMap;
 use crate::calendar::HolidayCalendar;
 use crate::date_format::{DateFormats, DatePattern};
 use crate::ingest::columns::{Extract, canonical_columns};
@@ -239,18 +240,20 @@ pub struct ExtractInput {
     pub headers: BTreeMap<&'static str, String>,
 }
 
-/// Agency codes (lower-cased, trimmed) → canonical values.
+/// Agency codes (lower-cased, trimmed) → canonical values. Offices and race/ethnicity also
+/// hold their spellings as configured, so the common case needs no lower-casing.
 #[derive(Debug, Clone, Default)]
 pub struct CodeMaps {
-    pub discharge_reason: HashMap<String, DischargeReason>,
-    pub permanency_goal: HashMap<String, PermanencyGoal>,
-    pub meeting_type: HashMap<String, MeetingType>,
-    pub meeting_status: HashMap<String, MeetingStatus>,
-    pub yes_no: HashMap<String, bool>,
-    /// Lower-cased office spelling → canonical spelling; empty = any office accepted.
-    pub offices: HashMap<String, String>,
-    /// Lower-cased category or alias → category.
-    pub race_ethnicity: HashMap<String, String>,
+    pub discharge_reason: FastHashMap<String, DischargeReason>,
+    pub permanency_goal: FastHashMap<String, PermanencyGoal>,
+    pub meeting_type: FastHashMap<String, MeetingType>,
+    pub meeting_status: FastHashMap<String, MeetingStatus>,
+    pub yes_no: FastHashMap<String, bool>,
+    /// Office spelling (as configured, and lower-cased) → canonical spelling; empty = any
+    /// office accepted.
+    pub offices: FastHashMap<String, String>,
+    /// Category or alias (as configured, and lower-cased) → category.
+    pub race_ethnicity: FastHashMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -441,6 +444,7 @@ impl Validator<'_> {
         }
 
         let mut offices = Vec::new();
+        let mut seen_offices = BTreeSet::new();
         for (index, name) in file.offices.names.iter().enumerate() {
             let trimmed = name.trim();
             if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("Statewide") {
@@ -449,13 +453,11 @@ impl Validator<'_> {
                     format!("{name:?} cannot be an office name (empty, or the reserved word Statewide)"),
                 ));
             }
-            if codes
-                .offices
-                .insert(normalize_code(trimmed), trimmed.to_string())
-                .is_some()
-            {
+            if !seen_offices.insert(normalize_code(trimmed)) {
                 return Err(self.invalid(format!("offices.names[{index}]"), format!("{name:?} is listed twice")));
             }
+            codes.offices.insert(trimmed.to_string(), trimmed.to_string());
+            codes.offices.insert(normalize_code(trimmed), trimmed.to_string());
             offices.push(trimmed.to_string());
         }
 
@@ -463,14 +465,13 @@ impl Validator<'_> {
         if race.categories.is_empty() {
             return Err(self.invalid("race_ethnicity.categories", "list at least one reporting category"));
         }
+        let mut seen_categories = BTreeSet::new();
         for category in &race.categories {
-            if codes
-                .race_ethnicity
-                .insert(normalize_code(category), category.clone())
-                .is_some()
-            {
+            if !seen_categories.insert(normalize_code(category)) {
                 return Err(self.invalid("race_ethnicity.categories", format!("{category:?} is listed twice")));
             }
+            codes.race_ethnicity.insert(category.clone(), category.clone());
+            codes.race_ethnicity.insert(normalize_code(category), category.clone());
         }
         if !race.categories.contains(&race.missing) {
             return Err(self.invalid(
@@ -485,6 +486,7 @@ impl Validator<'_> {
                     format!("{category:?} is not one of race_ethnicity.categories"),
                 ));
             }
+            codes.race_ethnicity.insert(alias.clone(), category.clone());
             codes.race_ethnicity.insert(normalize_code(alias), category.clone());
         }
 
@@ -604,8 +606,8 @@ impl Validator<'_> {
         aliases: &BTreeMap<String, String>,
         all: &[Code],
         canonical: fn(Code) -> &'static str,
-    ) -> Result<HashMap<String, Code>, ConfigError> {
-        let mut map: HashMap<String, Code> = all.iter().map(|&code| (canonical(code).to_string(), code)).collect();
+    ) -> Result<FastHashMap<String, Code>, ConfigError> {
+        let mut map: FastHashMap<String, Code> = all.iter().map(|&code| (canonical(code).to_string(), code)).collect();
         for (agency_code, target) in aliases {
             let Some(&code) = all.iter().find(|&&code| canonical(code) == target.trim()) else {
                 let names: Vec<&str> = all.iter().map(|&code| canonical(code)).collect();

@@ -3,8 +3,6 @@
 //! the latest `removal_date` on or before the row's date (ties broken by the larger
 //! removal_id, so the result never depends on row order); anything else is an orphan.
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 
 use crate::model::Episode;
@@ -29,17 +27,17 @@ impl OrphanReason {
 
 /// Finds episodes by removal_id and by child.
 pub struct EpisodeIndex {
-    by_removal_id: HashMap<String, usize>,
+    by_removal_id: crate::FastHashMap<String, usize>,
     /// Each child's episodes as (removal_date, removal_id, index), ascending.
-    by_child: HashMap<String, Vec<(NaiveDate, usize)>>,
+    by_child: crate::FastHashMap<String, Vec<(NaiveDate, usize)>>,
 }
 
 impl EpisodeIndex {
     /// `episodes` must be sorted by removal_id (ties on removal_date then resolve to the later
     /// index, which is the larger removal_id).
     pub fn new(episodes: &[Episode]) -> Self {
-        let mut by_removal_id = HashMap::with_capacity(episodes.len());
-        let mut by_child: HashMap<String, Vec<(NaiveDate, usize)>> = HashMap::new();
+        let mut by_removal_id = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+        let mut by_child: crate::FastHashMap<String, Vec<(NaiveDate, usize)>> = Default::default();
         for (index, episode) in episodes.iter().enumerate() {
             by_removal_id.insert(episode.removal_id.clone(), index);
             by_child

@@ -129,10 +129,8 @@ fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, E
         let birth_date = fields.date("birth_date", false);
         let race_ethnicity = match fields.optional("race_ethnicity") {
             None => config.race_missing_category.clone(),
-            Some(value) => config
-                .codes
-                .race_ethnicity
-                .get(&crate::config::normalize_code(value))
+            Some(value) => (config.codes.race_ethnicity.get(value))
+                .or_else(|| config.codes.race_ethnicity.get(&crate::config::normalize_code(value)))
                 .cloned()
                 .unwrap_or_else(|| value.to_string()),
         };

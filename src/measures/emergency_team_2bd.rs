@@ -32,6 +32,10 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         )
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        crate::measures::Candidates::ByDate(|episode| Some(episode.removal_date))
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         if !episode.episode.emergency {
             return excluded("not_emergency", "not an emergency removal");

@@ -32,6 +32,10 @@ impl Measure for InitialJointConversationWithin5Days {
         )
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        crate::measures::Candidates::ByDate(|episode| Some(episode.placement_date))
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let placement = episode.episode.placement_date;
         if !context.period.contains(placement) {

@@ -61,6 +61,11 @@ pub trait Measure: Sync {
         period
     }
 
+    /// Which episodes a period can count, so each trend month looks only at its own.
+    fn candidates(&self) -> Candidates {
+        Candidates::Every
+    }
+
     /// Where `episode` stands in this measure for `context.period`.
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict;
 
@@ -86,6 +91,17 @@ impl PeriodKind {
             Self::Month => "month",
         }
     }
+}
+
+/// Which episodes a cohort period can count.
+#[derive(Clone, Copy)]
+pub enum Candidates {
+    /// Any episode (point-in-time measures).
+    Every,
+    /// Only episodes whose date (the discharge for timely permanency, the removal or placement
+    /// for cohort measures) falls inside the cohort period; `None` = never counted.
+    /// `evaluate` must exclude every other episode: a test checks the trend both ways.
+    ByDate(fn(&Episode) -> Option<NaiveDate>),
 }
 
 /// What a measure needs besides the episode: the dates, the configuration, and (for the entry

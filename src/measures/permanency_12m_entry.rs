@@ -50,6 +50,10 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         }
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        crate::measures::Candidates::ByDate(|episode| Some(episode.removal_date))
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let removal = episode.episode.removal_date;
         if !context.period.contains(removal) {

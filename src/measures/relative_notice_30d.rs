@@ -35,6 +35,10 @@ impl Measure for RelativeNoticeWithin30Days {
         )
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        crate::measures::Candidates::ByDate(|episode| Some(episode.removal_date))
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         if !context.period.contains(episode.episode.removal_date) {
             return excluded("removed_outside_period", "removal date is outside the reporting period");

@@ -58,6 +58,10 @@ impl Measure for TimelyPermanency {
         )
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        crate::measures::Candidates::ByDate(|episode| episode.discharge.map(|discharge| discharge.date))
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let Some(discharge) = episode.discharge() else {
             return excluded("not_discharged", "not discharged on or before the as-of date");

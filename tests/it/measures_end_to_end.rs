@@ -228,3 +228,55 @@ fn episodes_csv_gives_every_episode_a_verdict_for_every_measure() {
     let a3 = rows.iter().find(|row| row[0] == "A3").expect("A3");
     assert_eq!(a3[4], "excluded:discharged_outside_period");
 }
+
+/// The trend counts only each month's candidates (`Measure::candidates`); that is exact only if
+/// every other episode is excluded. Checked on the whole sample for every month.
+#[test]
+fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
+    use permanency_report::calendar::Period;
+    use permanency_report::measures::{Candidates, EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, verdict_for};
+
+    let root = crate::support::repository_root();
+    let config = permanency_report::commands::load_config(
+        &permanency_report::cli::InputArgs {
+            config: root.join("config/permanency.toml"),
+            input_dir: Some(root.join("sample-data")),
+        },
+        None,
+    )
+    .expect("shipped configuration");
+    let data = permanency_report::ingest::read_extracts(&config, permanency_report::progress::Progress::hidden())
+        .expect("sample data");
+    let as_of = permanency_report::config::parse_iso_date("2026-10-31").expect("date");
+    let mut checked = 0;
+    for measure in REGISTRY {
+        let Candidates::ByDate(date_of) = measure.candidates() else {
+            continue;
+        };
+        for month in Period::trend_months(as_of) {
+            let period = measure.cohort_period(month, PeriodKind::Month, &config.timeframes);
+            let context = EvaluationContext {
+                as_of,
+                period,
+                timeframes: &config.timeframes,
+                holidays: &config.holidays,
+                episodes: &data.episodes,
+                index: &data.index,
+            };
+            for episode in &data.episodes {
+                if date_of(episode).is_some_and(|date| period.contains(date)) {
+                    continue;
+                }
+                let verdict = verdict_for(measure, &EpisodeAsOf::new(episode, as_of), &context);
+                assert!(
+                    !verdict.in_denominator(),
+                    "{} {period:?} {}: {verdict:?}",
+                    measure.id(),
+                    episode.removal_id
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100_000, "{checked}");
+}
