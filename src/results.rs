@@ -101,8 +101,8 @@ pub struct Results {
     pub rates: Vec<RateRow>,
     pub cases: Vec<CaseRow>,
     pub equity: Vec<EquityRow>,
-    /// `headline_verdicts[measure][episode]`, measures in registry order.
-    pub headline_verdicts: Vec<Vec<Verdict>>,
+    /// `headline_verdicts[measure]`, measures in registry order: each episode's verdict code.
+    pub headline_verdicts: Vec<VerdictCodes>,
 }
 
 /// What one measure contributes, computed on its own thread.
@@ -110,7 +110,50 @@ struct MeasureOutcome {
     rates: Vec<RateRow>,
     cases: Vec<CaseRow>,
     equity: Vec<EquityRow>,
-    verdicts: Vec<Verdict>,
+    verdicts: VerdictCodes,
+}
+
+/// One measure's headline verdict for every episode, one byte each (a million episodes ×
+/// eight measures would take hundreds of megabytes as full `Verdict`s).
+#[derive(Debug, Clone, Default)]
+pub struct VerdictCodes {
+    /// 0 = numerator, 1 = denominator only, 2 + i = excluded by `rules[i]`.
+    codes: Vec<u8>,
+    rules: Vec<&'static str>,
+}
+
+impl VerdictCodes {
+    fn push(&mut self, verdict: &Verdict) {
+        let code = match verdict {
+            Verdict::Counted { in_numerator: true, .. } => 0,
+            Verdict::Counted { .. } => 1,
+            Verdict::Excluded(exclusion) => {
+                let index = match self.rules.iter().position(|rule| *rule == exclusion.rule) {
+                    Some(index) => index,
+                    None => {
+                        self.rules.push(exclusion.rule);
+                        self.rules.len() - 1
+                    }
+                };
+                // A measure has a handful of rules; 254 would be a programming error.
+                2 + u8::try_from(index).unwrap_or(u8::MAX - 2)
+            }
+        };
+        self.codes.push(code);
+    }
+
+    /// `numerator`, `denominator` or `excluded:<rule>` for episode `position`, appended.
+    pub fn write_code(&self, position: usize, buffer: &mut String) {
+        match self.codes.get(position) {
+            Some(0) => buffer.push_str("numerator"),
+            Some(1) => buffer.push_str("denominator"),
+            Some(&code) => {
+                buffer.push_str("excluded:");
+                buffer.push_str(self.rules.get(usize::from(code - 2)).copied().unwrap_or("unknown"));
+            }
+            None => {}
+        }
+    }
 }
 
 pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
@@ -226,7 +269,10 @@ impl SharedInputs<'_> {
         let headline_period =
             measure.cohort_period(Period::reporting_period(self.as_of), PeriodKind::Headline, timeframes);
         let context = self.context(headline_period);
-        let mut verdicts = Vec::with_capacity(self.episodes.len());
+        let mut verdicts = VerdictCodes {
+            codes: Vec::with_capacity(self.episodes.len()),
+            rules: Vec::new(),
+        };
         let mut office_counts = vec![Counts::default(); office_count];
         let mut group_counts = vec![vec![Counts::default(); group_count]; office_count];
         let mut cases = Vec::new();
@@ -235,7 +281,7 @@ impl SharedInputs<'_> {
             let verdict = verdict_for(measure, &known, &context);
             office_counts[self.episode_office[position]].add(&verdict);
             group_counts[self.episode_office[position]][self.episode_group[position]].add(&verdict);
-            verdicts.push(verdict);
+            verdicts.push(&verdict);
             if let Some(entry) = case_entry_for(measure, &known, &context) {
                 cases.push(CaseRow {
                     office: episode.office.clone(),

@@ -290,86 +290,121 @@ pub fn read_extract(
             .position(|column| column.name == id_column)
             .and_then(|index| column_positions[index]);
 
-        let mut seen_ids: std::collections::HashSet<u128, foldhash::fast::RandomState> = Default::default();
-        // `csv` counts only the line breaks between records, not those inside quoted fields;
-        // every embedded break is a line of the file, so earlier ones shift later records.
-        let mut embedded_line_breaks = count_line_breaks(&header_record);
-        let mut record = csv::ByteRecord::new();
-        loop {
-            match csv_reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(error) => return Err(malformed(error)),
-            }
-            let line = record.position().map_or(0, csv::Position::line) + embedded_line_breaks;
-            embedded_line_breaks += count_line_breaks(&record);
-            report.rows_read += 1;
-            let raw_values = || {
-                record
-                    .iter()
-                    .map(|field| String::from_utf8_lossy(field).into_owned())
-                    .collect()
-            };
-
-            if record.len() != report.header.len() {
-                report.rejected.push(RejectedRow::new(
-                    line,
-                    vec![Problem::new(
-                        RejectKind::WrongFieldCount,
-                        format!(
-                            "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
-                            record.len(),
-                            report.header.len()
-                        ),
-                    )],
-                    raw_values(),
-                ));
-                continue;
-            }
-            let mut problems = Vec::new();
-            // One check for the whole row; per field only when it fails, to name the column.
-            if std::str::from_utf8(record.as_slice()).is_err() {
-                for (position, field) in record.iter().enumerate() {
-                    if std::str::from_utf8(field).is_err() {
-                        problems.push(Problem::new(
-                            RejectKind::InvalidUtf8,
-                            format!(
-                                "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
-                                report.header[position]
-                            ),
-                        ));
+        // Two threads: this one parses CSV (and hashes and counts lines), the other validates
+        // and links. Batches of records go back and forth so no record is allocated twice.
+        const BATCH: usize = 4096;
+        // Each record travels with its line and whether its id repeats an earlier row's.
+        type Batch = Vec<(u64, csv::ByteRecord, bool)>;
+        let (full_batches, batches_to_fill) = std::sync::mpsc::sync_channel::<(Batch, usize)>(4);
+        let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
+        let parse_result = std::thread::scope(|scope| {
+            let parser = scope.spawn(move || -> Result<(), csv::Error> {
+                // `csv` counts only the line breaks between records, not those inside quoted
+                // fields; every embedded break is a line of the file, so it shifts later records.
+                let mut embedded_line_breaks = count_line_breaks(&header_record);
+                // Duplicate ids are judged against every earlier row that carried an id. Ids
+                // are kept as 128-bit fingerprints (xxh3): no allocation per row, and a false
+                // match among even 10^9 ids has a probability below 10^-20.
+                let mut seen_ids: std::collections::HashSet<u128, foldhash::fast::RandomState> = Default::default();
+                loop {
+                    let mut batch = batches_to_reuse
+                        .try_recv()
+                        .unwrap_or_else(|_| (0..BATCH).map(|_| (0, csv::ByteRecord::new(), false)).collect());
+                    let mut filled = 0;
+                    let mut finished = false;
+                    while filled < BATCH {
+                        let (line, record, repeated_id) = &mut batch[filled];
+                        if !csv_reader.read_byte_record(record)? {
+                            finished = true;
+                            break;
+                        }
+                        *line = record.position().map_or(0, csv::Position::line) + embedded_line_breaks;
+                        embedded_line_breaks += count_line_breaks(record);
+                        let id = id_position
+                            .and_then(|position| record.get(position))
+                            .and_then(|field| std::str::from_utf8(field).ok())
+                            .map(str::trim)
+                            .filter(|id| !id.is_empty());
+                        *repeated_id =
+                            id.is_some_and(|id| !seen_ids.insert(xxhash_rust::xxh3::xxh3_128(id.as_bytes())));
+                        filled += 1;
+                    }
+                    if full_batches.send((batch, filled)).is_err() || finished {
+                        return Ok(());
                     }
                 }
-            }
-            let mut fields = RowFields {
-                record: &record,
-                headers: &report.header,
-                column_positions: &column_positions,
-                columns,
-                config,
-                problems,
-            };
-            // Duplicate ids are judged against every earlier row that carried an id. Ids are
-            // kept as 128-bit fingerprints (xxh3): no allocation per row, and a false match
-            // among even 10^9 ids has a probability below 10^-20.
-            if let Some(id) = id_position.and_then(|position| fields.text_at(position)) {
-                let id = id.trim();
-                if !id.is_empty() && !seen_ids.insert(xxhash_rust::xxh3::xxh3_128(id.as_bytes())) {
-                    let header = &report.header[id_position.unwrap_or_default()];
-                    fields.add_problem(
-                        RejectKind::DuplicateId,
-                        format!("column {header}: id {id:?} repeats an earlier row's id"),
-                    );
+            });
+            for (batch, filled) in batches_to_fill {
+                for (line, record, repeated_id) in &batch[..filled] {
+                    let line = *line;
+                    report.rows_read += 1;
+                    let raw_values = || {
+                        record
+                            .iter()
+                            .map(|field| String::from_utf8_lossy(field).into_owned())
+                            .collect()
+                    };
+
+                    if record.len() != report.header.len() {
+                        report.rejected.push(RejectedRow::new(
+                            line,
+                            vec![Problem::new(
+                                RejectKind::WrongFieldCount,
+                                format!(
+                                    "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
+                                    record.len(),
+                                    report.header.len()
+                                ),
+                            )],
+                            raw_values(),
+                        ));
+                        continue;
+                    }
+                    let mut problems = Vec::new();
+                    // One check for the whole row; per field only when it fails, to name the column.
+                    if std::str::from_utf8(record.as_slice()).is_err() {
+                        for (position, field) in record.iter().enumerate() {
+                            if std::str::from_utf8(field).is_err() {
+                                problems.push(Problem::new(
+                                    RejectKind::InvalidUtf8,
+                                    format!(
+                                        "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
+                                        report.header[position]
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    let mut fields = RowFields {
+                        record: &record,
+                        headers: &report.header,
+                        column_positions: &column_positions,
+                        columns,
+                        config,
+                        problems,
+                    };
+                    if *repeated_id && let Some(position) = id_position {
+                        let id = fields.text_at(position).unwrap_or_default().trim();
+                        let header = &report.header[position];
+                        fields.add_problem(
+                            RejectKind::DuplicateId,
+                            format!("column {header}: id {id:?} repeats an earlier row's id"),
+                        );
+                    }
+                    let accepted =
+                        fields.problems.is_empty() && accept_row(&mut fields, line) && fields.problems.is_empty();
+                    if accepted {
+                        report.rows_accepted += 1;
+                    } else {
+                        let problems = std::mem::take(&mut fields.problems);
+                        report.rejected.push(RejectedRow::new(line, problems, raw_values()));
+                    }
                 }
+                let _ = empty_batches.send(batch);
             }
-            let accepted = fields.problems.is_empty() && accept_row(&mut fields, line) && fields.problems.is_empty();
-            if accepted {
-                report.rows_accepted += 1;
-            } else {
-                let problems = std::mem::take(&mut fields.problems);
-                report.rejected.push(RejectedRow::new(line, problems, raw_values()));
-            }
-        }
+            parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        parse_result.map_err(malformed)?;
     }
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;

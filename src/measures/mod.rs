@@ -135,12 +135,22 @@ impl Verdict {
 
     /// `numerator`, `denominator` (in the denominator only) or `excluded:<rule>`.
     pub fn code(&self) -> String {
+        let mut code = String::new();
+        self.write_code(&mut code);
+        code
+    }
+
+    /// Appends `code()` to `buffer` without allocating.
+    pub fn write_code(&self, buffer: &mut String) {
         match self {
-            Self::Counted { in_numerator: true, .. } => "numerator".to_string(),
+            Self::Counted { in_numerator: true, .. } => buffer.push_str("numerator"),
             Self::Counted {
                 in_numerator: false, ..
-            } => "denominator".to_string(),
-            Self::Excluded(exclusion) => format!("excluded:{}", exclusion.rule),
+            } => buffer.push_str("denominator"),
+            Self::Excluded(exclusion) => {
+                buffer.push_str("excluded:");
+                buffer.push_str(exclusion.rule);
+            }
         }
     }
 }

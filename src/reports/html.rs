@@ -309,7 +309,8 @@ fn cases_section(page: &mut String, model: &ReportModel) {
          <tr><th style=\"{HEAD}\">Measure</th><th style=\"{HEAD}\">Status</th><th style=\"{HEAD}\">Child</th><th style=\"{HEAD}\">Removal</th>\
          <th style=\"{HEAD}\">Removed</th><th style=\"{HEAD}\">Deadline</th><th style=\"{HEAD}\">Days overdue</th></tr>\n"
     );
-    for case in cases {
+    let (shown, more) = crate::reports::cases_to_show(cases);
+    for case in shown {
         let colour = if case.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
         let _ = write!(
             page,
@@ -325,7 +326,15 @@ fn cases_section(page: &mut String, model: &ReportModel) {
             case.days_overdue
         );
     }
-    page.push_str("</table></td></tr>\n");
+    page.push_str("</table>");
+    for (measure, count) in more {
+        let _ = write!(
+            page,
+            "<p style=\"margin:4px 0 0;font-size:12px;color:#52606d;\">… and {count} more for {} in the attached workbook.</p>",
+            escape(measure)
+        );
+    }
+    page.push_str("</td></tr>\n");
 }
 
 /// For the report's own scope: each group's rate, with all other children's rate beneath.

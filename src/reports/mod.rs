@@ -406,6 +406,30 @@ fn equity_lines(
     lines
 }
 
+/// At most this many cases per measure in a page or a mail's text; the workbook has them all.
+pub const CASES_SHOWN_PER_MEASURE: usize = 50;
+
+/// The cases a page or mail shows (the first `CASES_SHOWN_PER_MEASURE` of each measure, which
+/// come most overdue first) and, per measure, how many more only the workbook lists.
+pub fn cases_to_show(cases: &[CaseRow]) -> (Vec<&CaseRow>, Vec<(&'static str, usize)>) {
+    let mut shown = Vec::new();
+    let mut more: Vec<(&'static str, usize)> = Vec::new();
+    let mut per_measure: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for case in cases {
+        let count = per_measure.entry(case.measure).or_insert(0);
+        *count += 1;
+        if *count <= CASES_SHOWN_PER_MEASURE {
+            shown.push(case);
+        } else {
+            match more.iter_mut().find(|(measure, _)| *measure == case.measure) {
+                Some((_, extra)) => *extra += 1,
+                None => more.push((case.measure, 1)),
+            }
+        }
+    }
+    (shown, more)
+}
+
 /// File names for each report: `statewide`, and `office-<name>` with the name made safe for
 /// file systems; distinct offices always get distinct names.
 pub fn report_file_stems(offices: &[String]) -> Vec<(Scope, String)> {
@@ -467,17 +491,36 @@ pub fn render_all(
     config: &Config,
     extract_reports: &BTreeMap<Extract, ExtractReport>,
 ) -> anyhow::Result<Vec<RenderedReport>> {
-    let mut rendered = Vec::new();
-    for (scope, stem) in report_file_stems(&results.offices) {
+    let render_one = |(scope, stem): (Scope, String)| -> anyhow::Result<RenderedReport> {
         let model = ReportModel::build(results, scope, config, extract_reports);
-        rendered.push(RenderedReport {
+        Ok(RenderedReport {
             workbook: workbook::render(&model)?,
             page: html::render(&model, None),
             stem,
             model,
+        })
+    };
+    // Two cores: alternate reports between two threads, then restore the order.
+    let stems = report_file_stems(&results.offices);
+    let (even, odd): (Vec<_>, Vec<_>) = stems.into_iter().enumerate().partition(|(index, _)| index % 2 == 0);
+    let (even, odd) = std::thread::scope(|scope| {
+        let odd_worker = scope.spawn(|| {
+            odd.into_iter()
+                .map(|(index, item)| Ok((index, render_one(item)?)))
+                .collect::<anyhow::Result<Vec<_>>>()
         });
-    }
-    Ok(rendered)
+        let even = even
+            .into_iter()
+            .map(|(index, item)| Ok((index, render_one(item)?)))
+            .collect::<anyhow::Result<Vec<_>>>();
+        let odd = odd_worker
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (even, odd)
+    });
+    let mut rendered: Vec<(usize, RenderedReport)> = even?.into_iter().chain(odd?).collect();
+    rendered.sort_by_key(|(index, _)| *index);
+    Ok(rendered.into_iter().map(|(_, report)| report).collect())
 }
 
 #[cfg(test)]

@@ -52,7 +52,8 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     }
     if let (Scope::Office(_), Some(cases)) = (&model.scope, &model.cases) {
         let _ = writeln!(text, "\nChildren overdue or due soon ({}):", cases.len());
-        for case in cases {
+        let (shown, more) = crate::reports::cases_to_show(cases);
+        for case in shown {
             let _ = writeln!(
                 text,
                 "  {:<9} {:<20} child {:<12} removal {:<12} removed {} deadline {} days overdue {}",
@@ -64,6 +65,9 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
                 case.deadline,
                 case.days_overdue
             );
+        }
+        for (measure, count) in more {
+            let _ = writeln!(text, "  … and {count} more for {measure} in the workbook");
         }
     }
     let quality: Vec<String> = model
