@@ -326,7 +326,11 @@ fn generate_notices(
         71..=78 => random.between(30, 31), // the deadline day and the day after
         _ => random.between(32, 120),
     };
-    let count = random.between(1, 3);
+    let count = match random.between(1, 100) {
+        1..=70 => 1,
+        71..=95 => 2,
+        _ => 3,
+    };
     let mut date = add_days(removal_date, first_delay);
     for number in 1..=count {
         if date > until {
@@ -396,16 +400,16 @@ fn generate_meetings(
     let mut date = add_days(removal_date, random.between(20, 60));
     while date <= in_care_until {
         write_meeting(random, rows, date, "large_team");
-        if random.chance(0.5) {
+        if random.chance(0.2) {
             let individual_date = add_days(date, random.between(-10, -1));
             write_meeting(random, rows, individual_date, "individual");
         }
         date = add_days(
             date,
             if random.chance(0.85) {
-                random.between(35, 89)
+                random.between(45, 89)
             } else {
-                random.between(90, 150)
+                random.between(90, 170)
             },
         );
     }

@@ -376,7 +376,7 @@ pub fn read_extract(
                         }
                     }
                     let mut fields = RowFields {
-                        record: &record,
+                        record,
                         headers: &report.header,
                         column_positions: &column_positions,
                         columns,

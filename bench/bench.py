@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""permanency-report benchmark: national-scale extracts, medians of several runs, peak memory.
+
+    python3 bench/bench.py                # 1M children, 3 runs each (about 15 minutes)
+    python3 bench/bench.py --runs 5
+
+Generates extracts with `permanency-report generate` (1,000,000 children: about 1.1M removals,
+1.3M notices, 8M meetings, 600 MB of CSV; plus 100k and 300k), then times with
+/usr/bin/time -v:
+  - `run --no-email` (all measures, trend, case lists, equity, all workbooks and pages);
+  - the floor: polars reading the same three files and nothing else;
+  - `backfill` of 120 monthly as-of dates;
+  - `run` at 100k and 300k children, for the cost per input row.
+Prints one table. Timings are never asserted in the test suite.
+"""
+import argparse
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BINARY = os.path.join(ROOT, "target", "release", "permanency-report")
+DATA = os.path.join(ROOT, "bench", "data")
+AS_OF = "2026-10-31"
+
+
+def sh(arguments, **kwargs):
+    return subprocess.run(arguments, check=True, **kwargs)
+
+
+def timed(arguments):
+    """(seconds, peak resident MB) of one run, through /usr/bin/time -v."""
+    result = subprocess.run(["/usr/bin/time", "-v", *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    if result.returncode != 0:
+        sys.exit(f"failed ({result.returncode}): {' '.join(arguments)}\n{result.stderr[-2000:]}")
+    elapsed = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (?:(\d+):)?(\d+):([\d.]+)", result.stderr)
+    hours, minutes, seconds = elapsed.groups()
+    wall = int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    peak_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", result.stderr).group(1))
+    return wall, peak_kb / 1024
+
+
+def measure(name, arguments, runs):
+    samples = [timed(arguments) for _ in range(runs)]
+    seconds = statistics.median(sample[0] for sample in samples)
+    peak = max(sample[1] for sample in samples)
+    print(f"  {name}: median {seconds:.2f} s of {[round(sample[0], 2) for sample in samples]}, peak {peak:.0f} MB", file=sys.stderr)
+    return {"name": name, "seconds": seconds, "peak_mb": peak, "samples": [sample[0] for sample in samples]}
+
+
+def dataset(children):
+    directory = os.path.join(DATA, f"{children}")
+    if not os.path.exists(os.path.join(directory, "meetings.csv")):
+        sh([BINARY, "generate", "--children", str(children), "--seed", "11", "--out", directory])
+    rows = 0
+    for name in ("removals", "notifications", "meetings"):
+        with open(os.path.join(directory, f"{name}.csv"), "rb") as file:
+            rows += sum(chunk.count(b"\n") for chunk in iter(lambda: file.read(1 << 24), b"")) - 1
+    size = sum(os.path.getsize(os.path.join(directory, f"{name}.csv")) for name in ("removals", "notifications", "meetings"))
+    return directory, rows, size
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--children", type=int, default=1_000_000)
+    parser.add_argument("--backfill-dates", type=int, default=120)
+    options = parser.parse_args()
+
+    try:
+        import polars  # noqa: F401
+    except ImportError:
+        sh([sys.executable, "-m", "pip", "install", "--quiet", "polars"])
+    sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
+    os.makedirs(DATA, exist_ok=True)
+    out = tempfile.mkdtemp(prefix="permanency-bench-")
+    config = os.path.join(ROOT, "config", "permanency.toml")
+
+    def run_arguments(directory):
+        return [BINARY, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", out, "--no-email"]
+
+    big, big_rows, big_size = dataset(options.children)
+    print(f"{options.children} children: {big_rows:,} rows, {big_size / 1e6:.0f} MB", file=sys.stderr)
+    results = {}
+    results["floor"] = measure("floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big], options.runs)
+    results["run"] = measure(f"run --no-email, {options.children} children", run_arguments(big), options.runs)
+    first_month_end = {"from": "2016-11-30", "to": AS_OF} if options.backfill_dates == 120 else None
+    backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
+                "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
+    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, 1)
+    scaling = []
+    for children in (100_000, 300_000):
+        directory, rows, _ = dataset(children)
+        scaling.append((children, rows, measure(f"run --no-email, {children} children", run_arguments(directory), options.runs)))
+    scaling.append((options.children, big_rows, results["run"]))
+    shutil.rmtree(out, ignore_errors=True)
+
+    floor = results["floor"]["seconds"]
+    run = results["run"]["seconds"]
+    per_row = [(children, measured["seconds"] / rows * 1e6) for children, rows, measured in scaling]
+    flatness = max(cost for _, cost in per_row) / min(cost for _, cost in per_row) - 1
+    rows_table = [
+        ("floor: polars reads the 3 files", f"{floor:.2f} s", f"{results['floor']['peak_mb']:.0f} MB", "", ""),
+        ("run --no-email (1M children)", f"{run:.2f} s", f"{results['run']['peak_mb']:.0f} MB",
+         f"<= 1.5 x floor = {1.5 * floor:.2f} s", "met" if run <= 1.5 * floor else f"NOT met ({run / floor:.1f} x floor)"),
+        ("run peak memory", "", f"{results['run']['peak_mb']:.0f} MB", "<= 1500 MB",
+         "met" if results["run"]["peak_mb"] <= 1500 else "NOT met"),
+        (f"backfill, {options.backfill_dates} monthly dates", f"{results['backfill']['seconds']:.2f} s", f"{results['backfill']['peak_mb']:.0f} MB",
+         f"<= 5 x run = {5 * run:.1f} s", "met" if results["backfill"]["seconds"] <= 5 * run else f"NOT met ({results['backfill']['seconds'] / run:.1f} x run)"),
+    ]
+    for children, cost in per_row:
+        rows_table.append((f"cost per input row, {children:,} children", f"{cost:.2f} us/row", "", "", ""))
+    rows_table.append(("cost per row, largest vs smallest", f"+{flatness * 100:.0f}%", "", "<= 20%", "met" if flatness <= 0.20 else "NOT met"))
+    widths = [max(len(row[column]) for row in rows_table) for column in range(5)]
+    print(f"\npermanency-report benchmark ({options.runs} runs, medians; {os.cpu_count()} cores)")
+    for row in [("what", "time", "peak", "target", "result"), *rows_table]:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)))
+
+
+if __name__ == "__main__":
+    main()
