@@ -123,21 +123,45 @@ fn read_digits(bytes: &[u8], position: &mut usize, fewest: usize, most: usize) -
     Some(number)
 }
 
-/// The configured list of accepted patterns.
+/// The configured list of accepted patterns, and the range of plausible dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DateFormats {
     patterns: Vec<DatePattern>,
+    earliest: NaiveDate,
+    latest: NaiveDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DateParseError {
     NoPatternFits,
     Ambiguous(NaiveDate, NaiveDate),
+    /// A real date, but outside the configured plausible range (`input.earliest_date` …
+    /// `input.latest_date`).
+    Implausible(NaiveDate),
 }
 
 impl DateFormats {
+    /// Accepts dates from 1900-01-01 to 2100-12-31; see `with_range`.
     pub fn new(patterns: Vec<DatePattern>) -> Self {
-        Self { patterns }
+        Self {
+            patterns,
+            earliest: NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or(NaiveDate::MIN),
+            latest: NaiveDate::from_ymd_opt(2100, 12, 31).unwrap_or(NaiveDate::MAX),
+        }
+    }
+
+    pub fn with_range(mut self, earliest: NaiveDate, latest: NaiveDate) -> Self {
+        self.earliest = earliest;
+        self.latest = latest;
+        self
+    }
+
+    pub fn earliest(&self) -> NaiveDate {
+        self.earliest
+    }
+
+    pub fn latest(&self) -> NaiveDate {
+        self.latest
     }
 
     /// Tries every pattern; a value that reads as two different dates is rejected.
@@ -153,7 +177,11 @@ impl DateFormats {
                 }
             }
         }
-        found.ok_or(DateParseError::NoPatternFits)
+        let date = found.ok_or(DateParseError::NoPatternFits)?;
+        if date < self.earliest || date > self.latest {
+            return Err(DateParseError::Implausible(date));
+        }
+        Ok(date)
     }
 
     /// "YYYY-MM-DD or MM/DD/YYYY", for messages.
@@ -229,6 +257,25 @@ mod tests {
         );
         assert_eq!(accepted.parse("04/04/2025"), Ok(d("2025-04-04")));
         assert_eq!(accepted.parse("25/04/2025"), Ok(d("2025-04-25")));
+    }
+
+    #[test]
+    fn real_dates_outside_the_plausible_range_are_refused() {
+        let accepted = formats(&["YYYY-MM-DD"]);
+        assert_eq!(
+            accepted.parse("1899-12-31"),
+            Err(DateParseError::Implausible(d("1899-12-31")))
+        );
+        assert_eq!(accepted.parse("1900-01-01"), Ok(d("1900-01-01")));
+        assert_eq!(accepted.parse("2100-12-31"), Ok(d("2100-12-31")));
+        assert_eq!(
+            accepted.parse("9999-12-31"),
+            Err(DateParseError::Implausible(d("9999-12-31")))
+        );
+        assert_eq!(
+            accepted.parse("0000-01-01"),
+            Err(DateParseError::Implausible(d("0000-01-01")))
+        );
     }
 
     #[test]

@@ -119,6 +119,10 @@ struct InputSection {
     #[serde(default = "default_delimiter")]
     delimiter: String,
     date_formats: Vec<String>,
+    #[serde(default = "default_earliest_date")]
+    earliest_date: String,
+    #[serde(default = "default_latest_date")]
+    latest_date: String,
     max_rejected_share: f64,
     #[serde(default)]
     columns: ColumnsSection,
@@ -132,6 +136,12 @@ fn default_notifications_file() -> String {
 }
 fn default_meetings_file() -> String {
     "meetings.csv".into()
+}
+fn default_earliest_date() -> String {
+    "1900-01-01".into()
+}
+fn default_latest_date() -> String {
+    "2100-12-31".into()
 }
 fn default_delimiter() -> String {
     ",".into()
@@ -336,7 +346,7 @@ impl Config {
     }
 }
 
-/// `YYYY-MM-DD`, strictly.
+/// `YYYY-MM-DD`, strictly (configuration, flags and holiday files; no plausibility range).
 pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     DatePattern::parse("YYYY-MM-DD").ok()?.parse_date(text)
 }
@@ -380,6 +390,21 @@ impl Validator<'_> {
             let pattern = DatePattern::parse(text)
                 .map_err(|message| self.invalid(format!("input.date_formats[{index}]"), message))?;
             patterns.push(pattern);
+        }
+        let earliest_date = parse_iso_date(&input.earliest_date).ok_or_else(|| {
+            self.invalid(
+                "input.earliest_date",
+                format!("{:?} is not a date in the form YYYY-MM-DD", input.earliest_date),
+            )
+        })?;
+        let latest_date = parse_iso_date(&input.latest_date).ok_or_else(|| {
+            self.invalid(
+                "input.latest_date",
+                format!("{:?} is not a date in the form YYYY-MM-DD", input.latest_date),
+            )
+        })?;
+        if latest_date < earliest_date {
+            return Err(self.invalid("input.latest_date", "is before input.earliest_date"));
         }
         if !(0.0..=1.0).contains(&input.max_rejected_share) {
             return Err(self.invalid(
@@ -536,7 +561,7 @@ impl Validator<'_> {
             notifications,
             meetings,
             delimiter,
-            date_formats: DateFormats::new(patterns),
+            date_formats: DateFormats::new(patterns).with_range(earliest_date, latest_date),
             max_rejected_share: input.max_rejected_share,
             output_dir: file.output.dir,
             offices,

@@ -161,6 +161,19 @@ impl<'a> RowFields<'a> {
                 ));
                 None
             }
+            Err(crate::date_format::DateParseError::Implausible(date)) => {
+                let header = self.header_of(column);
+                let formats = &self.config.date_formats;
+                self.problems.push(Problem::new(
+                    RejectKind::BadDate,
+                    format!(
+                        "column {header}: {value:?} ({date}) is outside the plausible range {} to {} (input.earliest_date, input.latest_date)",
+                        formats.earliest(),
+                        formats.latest()
+                    ),
+                ));
+                None
+            }
             Err(crate::date_format::DateParseError::Ambiguous(first, second)) => {
                 let header = self.header_of(column);
                 self.problems.push(Problem::new(
@@ -209,6 +222,78 @@ impl<'a> RowFields<'a> {
     pub fn add_problem(&mut self, kind: RejectKind, message: String) {
         self.problems.push(Problem::new(kind, message));
     }
+}
+
+/// Turns CRLF and lone CR line ends into LF before `csv` sees them, and ends the stream with an
+/// LF if the file does not. Then every record ends with exactly one LF, every line break inside
+/// a quoted field is one LF (a CRLF inside a quoted value is read as LF), and `record_start_line`
+/// is exact. The SHA-256 below this reader still sees the file's bytes as they are.
+struct NormalizeLineEnds<Inner> {
+    inner: Inner,
+    after_carriage_return: bool,
+    /// The last byte handed to `csv`, to know whether the stream needs a final LF.
+    last_byte: Option<u8>,
+    finished: bool,
+}
+
+impl<Inner> NormalizeLineEnds<Inner> {
+    fn new(inner: Inner) -> Self {
+        Self {
+            inner,
+            after_carriage_return: false,
+            last_byte: None,
+            finished: false,
+        }
+    }
+}
+
+impl<Inner: Read> Read for NormalizeLineEnds<Inner> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.finished || buffer.is_empty() {
+                return Ok(0);
+            }
+            let count = self.inner.read(buffer)?;
+            if count == 0 {
+                self.finished = true;
+                if self.last_byte.is_some_and(|byte| byte != b'\n') {
+                    buffer[0] = b'\n';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            let kept = if !self.after_carriage_return && !buffer[..count].contains(&b'\r') {
+                count
+            } else {
+                let mut kept = 0;
+                for index in 0..count {
+                    let byte = buffer[index];
+                    if self.after_carriage_return && byte == b'\n' {
+                        self.after_carriage_return = false;
+                        continue; // the LF of a CRLF: the CR already became one
+                    }
+                    self.after_carriage_return = byte == b'\r';
+                    buffer[kept] = if byte == b'\r' { b'\n' } else { byte };
+                    kept += 1;
+                }
+                kept
+            };
+            if kept > 0 {
+                self.last_byte = Some(buffer[kept - 1]);
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+/// The line on which `record` starts, from the reader's line count just after reading it
+/// (which includes blank lines skipped before it, its own embedded line breaks and its final
+/// LF): the count before the read would miss the blank lines `csv` skips. A record cut off by
+/// an unclosed quote at the end of the file has no final LF of its own; it still cannot start
+/// before the line the read began on.
+fn record_start_line(line_before_read: u64, line_after_record: u64, record: &csv::ByteRecord) -> u64 {
+    let embedded = record.as_slice().iter().filter(|&&byte| byte == b'\n').count() as u64;
+    line_after_record.saturating_sub(embedded + 1).max(line_before_read)
 }
 
 /// Feeds every byte it reads into a SHA-256, so the manifest's digest costs no second read.
@@ -262,7 +347,7 @@ pub fn read_extract(
             .delimiter(config.delimiter)
             .has_headers(true)
             .flexible(true)
-            .from_reader(&mut hashing);
+            .from_reader(NormalizeLineEnds::new(&mut hashing));
         let malformed = |source: csv::Error| {
             let line = source.position().map_or(0, csv::Position::line);
             ExtractError::Malformed {
@@ -299,9 +384,6 @@ pub fn read_extract(
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
         let parse_result = std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(), csv::Error> {
-                // `csv` counts only the line breaks between records, not those inside quoted
-                // fields; every embedded break is a line of the file, so it shifts later records.
-                let mut embedded_line_breaks = count_line_breaks(&header_record);
                 // Duplicate ids are judged against every earlier row that carried an id. Ids
                 // are kept as 128-bit fingerprints (xxh3): no allocation per row, and a false
                 // match among even 10^9 ids has a probability below 10^-20.
@@ -318,8 +400,8 @@ pub fn read_extract(
                             finished = true;
                             break;
                         }
-                        *line = record.position().map_or(0, csv::Position::line) + embedded_line_breaks;
-                        embedded_line_breaks += count_line_breaks(record);
+                        let line_before_read = record.position().map_or(0, csv::Position::line);
+                        *line = record_start_line(line_before_read, csv_reader.position().line(), record);
                         let id = id_position
                             .and_then(|position| record.get(position))
                             .and_then(|field| std::str::from_utf8(field).ok())
@@ -450,10 +532,6 @@ fn locate_columns(
         }
     }
     Ok(positions)
-}
-
-fn count_line_breaks(record: &csv::ByteRecord) -> u64 {
-    record.as_slice().iter().filter(|&&byte| byte == b'\n').count() as u64
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config_errors;
+mod corpus;
 mod delivery;
 mod ingest;
 mod measures_end_to_end;
