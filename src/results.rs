@@ -105,6 +105,17 @@ pub struct Results {
     pub headline_verdicts: Vec<VerdictCodes>,
 }
 
+impl Results {
+    /// The headline rows (every measure, office and Statewide), for `series.csv`.
+    pub fn headline_rows(&self) -> Vec<RateRow> {
+        self.rates
+            .iter()
+            .filter(|row| row.kind == PeriodKind::Headline)
+            .cloned()
+            .collect()
+    }
+}
+
 /// What one measure contributes, computed on its own thread.
 struct MeasureOutcome {
     rates: Vec<RateRow>,
@@ -156,133 +167,211 @@ impl VerdictCodes {
     }
 }
 
-pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
-    let offices = office_list(episodes, config);
-    let groups = group_list(episodes, config);
-    let office_of: HashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-    let group_of: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-    let episode_office: Vec<usize> = episodes
-        .iter()
-        .map(|episode| office_of[episode.office.as_str()])
-        .collect();
-    let episode_group: Vec<usize> = episodes
-        .iter()
-        .map(|episode| group_of[episode.race_ethnicity.as_str()])
-        .collect();
-    let shared = SharedInputs {
-        episodes,
-        index,
-        config,
-        as_of,
-        offices: &offices,
-        groups: &groups,
-        episode_office: &episode_office,
-        episode_group: &episode_group,
-    };
-
-    // Two cores: one thread per measure, the scheduler spreads them.
-    let outcomes: Vec<MeasureOutcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = REGISTRY
-            .iter()
-            .map(|&measure| {
-                let shared = &shared;
-                scope.spawn(move || shared.evaluate_measure(measure))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    });
-
-    let mut results = Results {
-        as_of,
-        reporting_period: Period::reporting_period(as_of),
-        offices: offices.clone(),
-        groups: groups.clone(),
-        rates: Vec::new(),
-        cases: Vec::new(),
-        equity: Vec::new(),
-        headline_verdicts: Vec::new(),
-    };
-    for outcome in outcomes {
-        results.rates.extend(outcome.rates);
-        results.cases.extend(outcome.cases);
-        results.equity.extend(outcome.equity);
-        results.headline_verdicts.push(outcome.verdicts);
-    }
-    let measure_position = |id: &str| {
-        REGISTRY
-            .iter()
-            .position(|measure| measure.id() == id)
-            .unwrap_or(usize::MAX)
-    };
-    results.cases.sort_by(|left, right| {
-        (
-            &left.office,
-            measure_position(left.measure),
-            left.status,
-            -left.days_overdue,
-            &left.removal_id,
-        )
-            .cmp(&(
-                &right.office,
-                measure_position(right.measure),
-                right.status,
-                -right.days_overdue,
-                &right.removal_id,
-            ))
-    });
-    results
-}
-
-struct SharedInputs<'a> {
+/// Everything about the episodes that does not depend on `as_of`, prepared once and reused for
+/// every date of a backfill: offices, groups, and each measure's candidates sorted by date.
+pub struct Engine<'a> {
     episodes: &'a [Episode],
     index: &'a EpisodeIndex,
     config: &'a Config,
-    as_of: NaiveDate,
-    offices: &'a [String],
-    groups: &'a [String],
-    episode_office: &'a [usize],
-    episode_group: &'a [usize],
+    offices: Vec<String>,
+    groups: Vec<String>,
+    episode_office: Vec<usize>,
+    episode_group: Vec<usize>,
+    /// Per measure (registry order): `None` = every episode; else (date, position) ascending.
+    candidates: Vec<Option<Vec<(NaiveDate, usize)>>>,
 }
 
-impl SharedInputs<'_> {
+impl<'a> Engine<'a> {
+    pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
+        let offices = office_list(episodes, config);
+        let groups = group_list(episodes, config);
+        let office_of: HashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let group_of: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let episode_office = episodes
+            .iter()
+            .map(|episode| office_of[episode.office.as_str()])
+            .collect();
+        let episode_group = episodes
+            .iter()
+            .map(|episode| group_of[episode.race_ethnicity.as_str()])
+            .collect();
+        let candidates = REGISTRY
+            .iter()
+            .map(|measure| match measure.candidates() {
+                Candidates::Every => None,
+                Candidates::ByDate(date_of) => {
+                    let mut dated: Vec<(NaiveDate, usize)> = episodes
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position)))
+                        .collect();
+                    dated.sort_unstable();
+                    Some(dated)
+                }
+            })
+            .collect();
+        Self {
+            episodes,
+            index,
+            config,
+            offices,
+            groups,
+            episode_office,
+            episode_group,
+            candidates,
+        }
+    }
+
+    /// The figures as known on `as_of`. With `keep_verdicts`, every episode's headline verdict
+    /// is kept for `episodes.csv` (a full pass per measure); without, only candidates are
+    /// evaluated, which is what a backfill needs.
+    pub fn compute(&self, as_of: NaiveDate, keep_verdicts: bool) -> Results {
+        // Every case-list rule requires the child to be in care on as_of.
+        let in_care: Vec<usize> = self
+            .episodes
+            .iter()
+            .enumerate()
+            .filter(|(_, episode)| EpisodeAsOf::new(episode, as_of).in_care_on(as_of))
+            .map(|(position, _)| position)
+            .collect();
+        let date = DateInputs {
+            engine: self,
+            as_of,
+            in_care: &in_care,
+            keep_verdicts,
+        };
+        // Two cores: one thread per measure, the scheduler spreads them.
+        let outcomes: Vec<MeasureOutcome> = std::thread::scope(|scope| {
+            let handles: Vec<_> = REGISTRY
+                .iter()
+                .enumerate()
+                .map(|(number, &measure)| {
+                    let date = &date;
+                    scope.spawn(move || date.evaluate_measure(number, measure))
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+
+        let mut results = Results {
+            as_of,
+            reporting_period: Period::reporting_period(as_of),
+            offices: self.offices.clone(),
+            groups: self.groups.clone(),
+            rates: Vec::new(),
+            cases: Vec::new(),
+            equity: Vec::new(),
+            headline_verdicts: Vec::new(),
+        };
+        for outcome in outcomes {
+            results.rates.extend(outcome.rates);
+            results.cases.extend(outcome.cases);
+            results.equity.extend(outcome.equity);
+            results.headline_verdicts.push(outcome.verdicts);
+        }
+        let measure_position = |id: &str| {
+            REGISTRY
+                .iter()
+                .position(|measure| measure.id() == id)
+                .unwrap_or(usize::MAX)
+        };
+        results.cases.sort_by(|left, right| {
+            (
+                &left.office,
+                measure_position(left.measure),
+                left.status,
+                -left.days_overdue,
+                &left.removal_id,
+            )
+                .cmp(&(
+                    &right.office,
+                    measure_position(right.measure),
+                    right.status,
+                    -right.days_overdue,
+                    &right.removal_id,
+                ))
+        });
+        results
+    }
+}
+
+/// One run's figures, with every episode's headline verdict (see `Engine` for backfills).
+pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
+    Engine::new(episodes, index, config).compute(as_of, true)
+}
+
+/// What one as-of date's threads share.
+struct DateInputs<'a> {
+    engine: &'a Engine<'a>,
+    as_of: NaiveDate,
+    in_care: &'a [usize],
+    keep_verdicts: bool,
+}
+
+impl DateInputs<'_> {
     fn context(&self, period: Period) -> EvaluationContext<'_> {
         EvaluationContext {
             as_of: self.as_of,
             period,
-            timeframes: &self.config.timeframes,
-            holidays: &self.config.holidays,
-            episodes: self.episodes,
-            index: self.index,
+            timeframes: &self.engine.config.timeframes,
+            holidays: &self.engine.config.holidays,
+            episodes: self.engine.episodes,
+            index: self.engine.index,
         }
     }
 
-    fn evaluate_measure(&self, measure: &dyn Measure) -> MeasureOutcome {
-        let timeframes = &self.config.timeframes;
-        let target = self.config.targets.get(measure.id()).copied();
-        let office_count = self.offices.len();
-        let group_count = self.groups.len();
+    /// Calls `visit` with each episode `measure` (number `number`) could count in `period`.
+    fn for_each_candidate(&self, number: usize, period: Period, mut visit: impl FnMut(usize)) {
+        match &self.engine.candidates[number] {
+            None => (0..self.engine.episodes.len()).for_each(visit),
+            Some(dated) => {
+                let first = dated.partition_point(|&(date, _)| date < period.start);
+                let end = dated.partition_point(|&(date, _)| date <= period.end);
+                dated[first..end].iter().for_each(|&(_, position)| visit(position));
+            }
+        }
+    }
 
-        // Headline: verdicts, office counts, group counts, case lists.
+    fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
+        let engine = self.engine;
+        let timeframes = &engine.config.timeframes;
+        let target = engine.config.targets.get(measure.id()).copied();
+        let office_count = engine.offices.len();
+        let group_count = engine.groups.len();
+
+        // Headline: office counts, group counts, and (when kept) every episode's verdict.
         let headline_period =
             measure.cohort_period(Period::reporting_period(self.as_of), PeriodKind::Headline, timeframes);
         let context = self.context(headline_period);
-        let mut verdicts = VerdictCodes {
-            codes: Vec::with_capacity(self.episodes.len()),
-            rules: Vec::new(),
-        };
+        let mut verdicts = VerdictCodes::default();
         let mut office_counts = vec![Counts::default(); office_count];
         let mut group_counts = vec![vec![Counts::default(); group_count]; office_count];
+        let mut count = |position: usize, verdict: &Verdict| {
+            office_counts[engine.episode_office[position]].add(verdict);
+            group_counts[engine.episode_office[position]][engine.episode_group[position]].add(verdict);
+        };
+        if self.keep_verdicts {
+            verdicts.codes.reserve(engine.episodes.len());
+            for (position, episode) in engine.episodes.iter().enumerate() {
+                let verdict = verdict_for(measure, &EpisodeAsOf::new(episode, self.as_of), &context);
+                count(position, &verdict);
+                verdicts.push(&verdict);
+            }
+        } else {
+            self.for_each_candidate(number, headline_period, |position| {
+                let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
+                count(position, &verdict_for(measure, &known, &context));
+            });
+        }
+
+        // Case lists: only children in care on as_of can be overdue or due soon.
         let mut cases = Vec::new();
-        for (position, episode) in self.episodes.iter().enumerate() {
-            let known = EpisodeAsOf::new(episode, self.as_of);
-            let verdict = verdict_for(measure, &known, &context);
-            office_counts[self.episode_office[position]].add(&verdict);
-            group_counts[self.episode_office[position]][self.episode_group[position]].add(&verdict);
-            verdicts.push(&verdict);
-            if let Some(entry) = case_entry_for(measure, &known, &context) {
+        for &position in self.in_care {
+            let episode = &engine.episodes[position];
+            if let Some(entry) = case_entry_for(measure, &EpisodeAsOf::new(episode, self.as_of), &context) {
                 cases.push(CaseRow {
                     office: episode.office.clone(),
                     measure: measure.id(),
@@ -297,43 +386,22 @@ impl SharedInputs<'_> {
         }
 
         // Trend: each month evaluates only its candidates (or every episode).
-        let by_date: Option<Vec<(NaiveDate, usize)>> = match measure.candidates() {
-            Candidates::Every => None,
-            Candidates::ByDate(date_of) => {
-                let mut dated: Vec<(NaiveDate, usize)> = self
-                    .episodes
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position)))
-                    .collect();
-                dated.sort_unstable();
-                Some(dated)
-            }
-        };
         let months: Vec<(Period, Vec<Counts>)> = Period::trend_months(self.as_of)
             .into_iter()
             .map(|month| {
                 let period = measure.cohort_period(month, PeriodKind::Month, timeframes);
                 let context = self.context(period);
                 let mut counts = vec![Counts::default(); office_count];
-                let mut count = |position: usize| {
-                    let known = EpisodeAsOf::new(&self.episodes[position], self.as_of);
-                    counts[self.episode_office[position]].add(&verdict_for(measure, &known, &context));
-                };
-                match &by_date {
-                    None => (0..self.episodes.len()).for_each(&mut count),
-                    Some(dated) => {
-                        let first = dated.partition_point(|&(date, _)| date < period.start);
-                        let end = dated.partition_point(|&(date, _)| date <= period.end);
-                        dated[first..end].iter().for_each(|&(_, position)| count(position));
-                    }
-                }
+                self.for_each_candidate(number, period, |position| {
+                    let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
+                    counts[engine.episode_office[position]].add(&verdict_for(measure, &known, &context));
+                });
                 (period, counts)
             })
             .collect();
 
         let mut rates = Vec::new();
-        let scopes = self
+        let scopes = engine
             .offices
             .iter()
             .map(String::as_str)
@@ -380,13 +448,13 @@ impl SharedInputs<'_> {
                 equity.push(EquityRow {
                     measure: measure.id(),
                     office: name.to_string(),
-                    group: self.groups[group].clone(),
+                    group: engine.groups[group].clone(),
                     group_counts: counts,
                     others_counts: total.minus(counts),
                 });
             }
         };
-        for (office, name) in self.offices.iter().enumerate() {
+        for (office, name) in engine.offices.iter().enumerate() {
             push_scope(name, &group_counts[office], office_counts[office]);
         }
         push_scope(STATEWIDE, &statewide_groups, statewide_total);

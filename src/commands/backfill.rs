@@ -54,10 +54,13 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     };
 
     let bar = progress.steps("as-of dates", dates.len() as u64);
-    let mut all_results = Vec::with_capacity(dates.len());
-    for &as_of in &dates {
+    let engine = results::Engine::new(&data.episodes, &data.index, &config);
+    // Two dates at a time: within one date the per-measure threads are uneven, so a second
+    // date keeps both cores busy. Only each date's headline rows are kept, for series.csv.
+    let next_date = std::sync::atomic::AtomicUsize::new(0);
+    let one_date = |as_of: chrono::NaiveDate| -> Result<Vec<results::RateRow>, Failure> {
         let started = Instant::now();
-        let results = results::compute(&data.episodes, &data.index, &config, as_of);
+        let results = engine.compute(as_of, arguments.with_episodes);
         let measures_ms = started.elapsed().as_millis();
         let (mut files, _) = outputs::result_files(&data, &results, &config, detail).map_err(render)?;
         files.extend(quality.clone());
@@ -65,11 +68,33 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
         files.insert("manifest.json".into(), manifest);
         run_directory::publish(&out_root, &as_of.to_string(), &files).map_err(Failure::Output)?;
-        all_results.push(results);
         bar.inc(1);
-    }
+        Ok(results.headline_rows())
+    };
+    let worker = || -> Result<Vec<(usize, Vec<results::RateRow>)>, Failure> {
+        let mut done = Vec::new();
+        loop {
+            let index = next_date.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&as_of) = dates.get(index) else {
+                return Ok(done);
+            };
+            done.push((index, one_date(as_of)?));
+        }
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let helper = scope.spawn(worker);
+        let first = worker();
+        (
+            first,
+            helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    let mut finished: Vec<(usize, Vec<results::RateRow>)> = first?.into_iter().chain(second?).collect();
+    finished.sort_by_key(|(index, _)| *index);
+    let series_rows: Vec<(chrono::NaiveDate, Vec<results::RateRow>)> =
+        finished.into_iter().map(|(index, rows)| (dates[index], rows)).collect();
     bar.finish_and_clear();
-    let series = tables::series_csv(&all_results).map_err(render)?;
+    let series = tables::series_csv(&series_rows).map_err(render)?;
     let path = run_directory::publish_file(&out_root, "series.csv", &series).map_err(Failure::Output)?;
     info!(dates = dates.len(), directory = %out_root.display(), "backfill written");
     println!(

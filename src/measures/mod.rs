@@ -70,6 +70,7 @@ pub trait Measure: Sync {
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict;
 
     /// Whether the episode is on this measure's case list on `as_of` (overdue or due soon).
+    /// Every case list is of children in care on `as_of`: the engine asks only about those.
     fn case_entry(&self, _episode: &EpisodeAsOf<'_>, _context: &EvaluationContext<'_>) -> Option<CaseEntry> {
         None
     }

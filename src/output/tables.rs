@@ -220,7 +220,7 @@ pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejecte
 
 /// `series.csv`: the headline figures of several as-of dates, for analysts' time series:
 /// `as_of,measure,office,numerator,denominator,rate,target`.
-pub fn series_csv(all_results: &[Results]) -> anyhow::Result<Vec<u8>> {
+pub fn series_csv(dates: &[(chrono::NaiveDate, Vec<crate::results::RateRow>)]) -> anyhow::Result<Vec<u8>> {
     let mut writer = new_writer();
     writer.write_record([
         "as_of",
@@ -231,13 +231,9 @@ pub fn series_csv(all_results: &[Results]) -> anyhow::Result<Vec<u8>> {
         "rate",
         "target",
     ])?;
-    for results in all_results {
-        let as_of = results.as_of.to_string();
-        for row in results
-            .rates
-            .iter()
-            .filter(|row| row.kind == crate::measures::PeriodKind::Headline)
-        {
+    for (as_of, rows) in dates {
+        let as_of = as_of.to_string();
+        for row in rows {
             writer.write_record([
                 as_of.as_str(),
                 row.measure,
