@@ -67,7 +67,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         let timings = BTreeMap::from([("ingest_shared", ingest_ms), ("measures", measures_ms)]);
         let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
         files.insert("manifest.json".into(), manifest);
-        run_directory::publish(&out_root, &as_of.to_string(), &files).map_err(Failure::Output)?;
+        run_directory::publish(&out_root, &as_of.to_string(), &files, config.output_permissions)
+            .map_err(Failure::Output)?;
         bar.inc(1);
         Ok(results.headline_rows())
     };
@@ -95,7 +96,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         finished.into_iter().map(|(index, rows)| (dates[index], rows)).collect();
     bar.finish_and_clear();
     let series = tables::series_csv(&series_rows).map_err(render)?;
-    let path = run_directory::publish_file(&out_root, "series.csv", &series).map_err(Failure::Output)?;
+    let path = run_directory::publish_file(&out_root, "series.csv", &series, config.output_permissions)
+        .map_err(Failure::Output)?;
     info!(dates = dates.len(), directory = %out_root.display(), "backfill written");
     println!(
         "wrote {} as-of dates ({} to {}) into {} and the series into {}",

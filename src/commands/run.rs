@@ -44,7 +44,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
             let text = format!("as_of {as_of}: reports withheld.\n{message}\n");
             files.insert("data_quality.txt".into(), text.clone().into_bytes());
             mailer.alert(&mut files, as_of, "input error, reports withheld", &text);
-            write_unless_dry_run(arguments, &out_root, as_of, &files)?;
+            write_unless_dry_run(arguments, &out_root, as_of, &files, config.output_permissions)?;
             return Err(Failure::Input(anyhow::anyhow!("{message}")));
         }
     };
@@ -77,7 +77,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
             "too many rejected rows, reports withheld",
             &format!("{failure}\n\n{quality_text}"),
         );
-        write_unless_dry_run(arguments, &out_root, as_of, &files)?;
+        write_unless_dry_run(arguments, &out_root, as_of, &files, config.output_permissions)?;
         return Err(Failure::Input(anyhow::anyhow!(failure)));
     }
 
@@ -124,7 +124,8 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         print_statewide_summary(&results);
         return Ok(());
     }
-    run_directory::publish(&out_root, &as_of.to_string(), &files).map_err(Failure::Output)?;
+    run_directory::publish(&out_root, &as_of.to_string(), &files, config.output_permissions)
+        .map_err(Failure::Output)?;
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
 
@@ -158,11 +159,12 @@ fn write_unless_dry_run(
     out_root: &Path,
     as_of: NaiveDate,
     files: &BTreeMap<String, Vec<u8>>,
+    permissions: crate::config::OutputPermissions,
 ) -> Result<(), Failure> {
     if arguments.dry_run {
         return Ok(());
     }
-    run_directory::publish(out_root, &as_of.to_string(), files)
+    run_directory::publish(out_root, &as_of.to_string(), files, permissions)
         .map(|_| ())
         .map_err(Failure::Output)
 }

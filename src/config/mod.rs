@@ -162,6 +162,24 @@ struct ColumnsSection {
 #[serde(deny_unknown_fields)]
 struct OutputSection {
     dir: PathBuf,
+    #[serde(default = "default_file_mode")]
+    file_mode: String,
+    #[serde(default = "default_directory_mode")]
+    directory_mode: String,
+}
+
+fn default_file_mode() -> String {
+    "0600".into()
+}
+fn default_directory_mode() -> String {
+    "0700".into()
+}
+
+/// Unix permissions for everything a run writes (the data is about children).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutputPermissions {
+    pub file_mode: u32,
+    pub directory_mode: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -278,6 +296,7 @@ pub struct Config {
     pub date_formats: DateFormats,
     pub max_rejected_share: f64,
     pub output_dir: PathBuf,
+    pub output_permissions: OutputPermissions,
     /// Offices in the configured order; empty when the file lists none.
     pub offices: Vec<String>,
     pub codes: CodeMaps,
@@ -563,7 +582,11 @@ impl Validator<'_> {
             delimiter,
             date_formats: DateFormats::new(patterns).with_range(earliest_date, latest_date),
             max_rejected_share: input.max_rejected_share,
-            output_dir: file.output.dir,
+            output_dir: file.output.dir.clone(),
+            output_permissions: OutputPermissions {
+                file_mode: self.mode("output.file_mode", &file.output.file_mode)?,
+                directory_mode: self.mode("output.directory_mode", &file.output.directory_mode)?,
+            },
             offices,
             codes,
             race_categories: race.categories.clone(),
@@ -647,6 +670,14 @@ impl Validator<'_> {
             map.insert(normalize_code(agency_code), code);
         }
         Ok(map)
+    }
+
+    /// An octal permission string such as "0600".
+    fn mode(&self, key: &str, text: &str) -> Result<u32, ConfigError> {
+        u32::from_str_radix(text.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|mode| *mode <= 0o777)
+            .ok_or_else(|| self.invalid(key, format!("{text:?} is not an octal permission such as \"0600\"")))
     }
 
     fn validate_timeframes(&self, timeframes: &Timeframes) -> Result<(), ConfigError> {

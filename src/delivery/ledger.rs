@@ -48,9 +48,11 @@ impl Ledger {
             std::fs::create_dir_all(directory)?;
         }
         let is_new = !self.path.exists();
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
             .open(&self.path)
             .with_context(|| format!("cannot open the delivery ledger {}", self.path.display()))?;
         let mut writer = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());

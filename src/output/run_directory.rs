@@ -11,6 +11,22 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::config::OutputPermissions;
+
+/// Applies `mode` to `path` (Unix; elsewhere the platform's defaults apply).
+fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
 const LOCK_FILE: &str = ".permanency-report.lock";
 
 /// Held for the whole run; dropping it releases the lock.
@@ -80,18 +96,30 @@ fn remove_leftovers(out_root: &Path) {
 
 /// Writes `files` (relative names → bytes) as the directory `<out_root>/<name>`, replacing any
 /// previous one. Call it while holding the lock.
-pub fn publish(out_root: &Path, name: &str, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<PathBuf> {
+pub fn publish(
+    out_root: &Path,
+    name: &str,
+    files: &BTreeMap<String, Vec<u8>>,
+    permissions: OutputPermissions,
+) -> anyhow::Result<PathBuf> {
     let final_directory = out_root.join(name);
     let staging = out_root.join(format!(".{name}.partial-{}", std::process::id()));
     if staging.exists() {
         std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
     }
+    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    restrict(&staging, permissions.directory_mode).with_context(|| format!("cannot restrict {}", staging.display()))?;
     for (relative, bytes) in files {
         let path = staging.join(relative);
-        if let Some(parent) = path.parent() {
+        if let Some(parent) = path.parent()
+            && !parent.exists()
+        {
             std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            restrict(parent, permissions.directory_mode)
+                .with_context(|| format!("cannot restrict {}", parent.display()))?;
         }
         let mut file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        restrict(&path, permissions.file_mode).with_context(|| format!("cannot restrict {}", path.display()))?;
         file.write_all(bytes)
             .and_then(|()| file.sync_all())
             .with_context(|| format!("cannot write {}", path.display()))?;
@@ -110,10 +138,16 @@ pub fn publish(out_root: &Path, name: &str, files: &BTreeMap<String, Vec<u8>>) -
 }
 
 /// Writes one file at `<out_root>/<name>` through a temporary name and a rename.
-pub fn publish_file(out_root: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<PathBuf> {
+pub fn publish_file(
+    out_root: &Path,
+    name: &str,
+    bytes: &[u8],
+    permissions: OutputPermissions,
+) -> anyhow::Result<PathBuf> {
     let path = out_root.join(name);
     let temporary = out_root.join(format!(".{name}.partial-{}", std::process::id()));
     let mut file = File::create(&temporary).with_context(|| format!("cannot create {}", temporary.display()))?;
+    restrict(&temporary, permissions.file_mode).with_context(|| format!("cannot restrict {}", temporary.display()))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .with_context(|| format!("cannot write {}", temporary.display()))?;

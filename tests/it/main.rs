@@ -7,5 +7,6 @@ mod delivery;
 mod ingest;
 mod measures_end_to_end;
 mod operations;
+mod properties;
 mod reports;
 mod support;

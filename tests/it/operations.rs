@@ -356,3 +356,40 @@ fn the_deployment_files_name_the_image_command_and_secret() {
     assert_eq!(fields[6], "/usr/local/bin/permanency-report");
     assert_eq!(fields[7], "run");
 }
+
+#[test]
+fn outputs_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let directory = tempfile::tempdir().expect("temp dir");
+    let out = directory.path().join("out");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "run",
+            "--config",
+            utf8(&test_config_path()),
+            "--input-dir",
+            utf8(&fixture("messy")),
+            "--as-of",
+            "2026-10-31",
+            "--out",
+            utf8(&out),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let run_directory = out.join("2026-10-31");
+    let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&run_directory), 0o700);
+    assert_eq!(mode(&run_directory.join("rejects")), 0o700);
+    for file in [
+        "measures.csv",
+        "cases.csv",
+        "episodes.csv",
+        "rejects/removals.csv",
+        "statewide.xlsx",
+        "manifest.json",
+    ] {
+        assert_eq!(mode(&run_directory.join(file)), 0o600, "{file}");
+    }
+}
