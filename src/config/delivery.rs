@@ -51,6 +51,8 @@ pub(super) struct SmtpSection {
     pub password_env: Option<String>,
     #[serde(default)]
     pub password_file: Option<PathBuf>,
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     #[serde(default = "default_timeout_seconds")]
     pub timeout_seconds: u64,
     #[serde(default = "default_attempts")]
@@ -106,6 +108,8 @@ pub struct SmtpSettings {
     pub port: u16,
     pub security: SmtpSecurity,
     pub credentials: CredentialSource,
+    /// Extra trusted root (PEM), for a server whose certificate an agency CA signed.
+    pub ca_file: Option<PathBuf>,
     pub timeout: std::time::Duration,
     pub attempts: u32,
     pub retry_delay: std::time::Duration,
@@ -272,6 +276,7 @@ fn validate_smtp(section: SmtpSection) -> Result<SmtpSettings, (String, String)>
         port,
         security: section.security,
         credentials,
+        ca_file: section.ca_file,
         timeout: std::time::Duration::from_secs(section.timeout_seconds),
         attempts: section.attempts,
         retry_delay: std::time::Duration::from_millis(section.retry_delay_milliseconds),

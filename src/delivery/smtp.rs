@@ -36,11 +36,23 @@ pub fn resolve_credentials(source: &CredentialSource) -> anyhow::Result<Option<C
     }
 }
 
+/// TLS parameters for the host: the public web roots, plus the configured CA file if any.
+fn tls_parameters(settings: &SmtpSettings) -> anyhow::Result<TlsParameters> {
+    let mut builder = TlsParameters::builder(settings.host.clone());
+    if let Some(path) = &settings.ca_file {
+        let pem = std::fs::read(path).with_context(|| format!("cannot read the SMTP CA file {}", path.display()))?;
+        let certificate = lettre::transport::smtp::client::Certificate::from_pem(&pem)
+            .with_context(|| format!("the SMTP CA file {} is not a PEM certificate", path.display()))?;
+        builder = builder.add_root_certificate(certificate);
+    }
+    Ok(builder.build_rustls()?)
+}
+
 pub fn transport(settings: &SmtpSettings, credentials: Option<Credentials>) -> anyhow::Result<SmtpTransport> {
     let tls = match settings.security {
         SmtpSecurity::None => Tls::None,
-        SmtpSecurity::Starttls => Tls::Required(TlsParameters::new(settings.host.clone())?),
-        SmtpSecurity::Tls => Tls::Wrapper(TlsParameters::new(settings.host.clone())?),
+        SmtpSecurity::Starttls => Tls::Required(tls_parameters(settings)?),
+        SmtpSecurity::Tls => Tls::Wrapper(tls_parameters(settings)?),
     };
     let mut builder = SmtpTransport::builder_dangerous(settings.host.clone())
         .port(settings.port)

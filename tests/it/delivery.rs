@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, TcpListener};
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
 
 use mail_parser::{MessageParser, MimeHeaders};
@@ -351,4 +352,141 @@ fn without_an_smtp_server_every_message_goes_to_the_outbox() {
         parsed.attachments().next().and_then(|part| part.attachment_name()),
         Some("office-hartford.xlsx")
     );
+}
+
+#[derive(Clone)]
+struct AuthenticatingHandler(RecordingHandler);
+
+impl Handler for AuthenticatingHandler {
+    fn mail(&mut self, ip: IpAddr, domain: &str, from: &str) -> Response {
+        self.0.mail(ip, domain, from)
+    }
+    fn rcpt(&mut self, to: &str) -> Response {
+        self.0.rcpt(to)
+    }
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.data(buf)
+    }
+    fn data_end(&mut self) -> Response {
+        self.0.data_end()
+    }
+    fn auth_plain(&mut self, _authorization_id: &str, authentication_id: &str, password: &str) -> Response {
+        if authentication_id == "reports-bot" && password == "s3cret from the environment" {
+            response::AUTH_OK
+        } else {
+            response::INVALID_CREDENTIALS
+        }
+    }
+}
+
+#[test]
+fn starttls_with_login_from_the_environment_delivers() {
+    // The test server's crypto provider (the program itself uses ring through lettre).
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let directory = tempfile::tempdir().expect("temp dir");
+    // An agency CA and a server certificate it signed, as a real relay would have.
+    let path = |name: &str| directory.path().join(name);
+    std::fs::write(
+        path("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("write");
+    let openssl = |arguments: &[&str]| {
+        let made = std::process::Command::new("openssl")
+            .args(arguments)
+            .current_dir(directory.path())
+            .output()
+            .expect("openssl runs");
+        assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Test Agency CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "server.ext",
+        "-out",
+        "server.pem",
+    ]);
+    let (certificate, key, authority) = (path("server.pem"), path("server.key"), path("ca.pem"));
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let state = Arc::new(Mutex::new(ServerState::default()));
+    let mut server = Server::new(AuthenticatingHandler(RecordingHandler(state.clone())));
+    server
+        .with_name("127.0.0.1")
+        .with_ssl(mailin_embedded::SslConfig::SelfSigned {
+            cert_path: certificate.to_str().expect("utf-8").into(),
+            key_path: key.to_str().expect("utf-8").into(),
+        })
+        .expect("TLS set up")
+        .with_auth(mailin_embedded::AuthMechanism::Plain)
+        .with_tcp_listener(listener);
+    std::thread::spawn(move || {
+        let _ = server.serve();
+    });
+
+    let config = delivery_config(directory.path(), port, 2, 5);
+    let text = std::fs::read_to_string(&config).expect("config").replace(
+        "security = \"none\"\nallow_plaintext = true\n",
+        &format!(
+            "security = \"starttls\"\nusername_env = \"TEST_SMTP_USER\"\npassword_env = \"TEST_SMTP_PASSWORD\"\nca_file = {:?}\n",
+            authority.to_str().expect("utf-8")
+        ),
+    );
+    std::fs::write(&config, text).expect("write config");
+    let out = directory.path().join("out");
+    let run = |password: &str| {
+        Command::new(env!("CARGO_BIN_EXE_permanency-report"))
+            .args(["run", "--config", config.to_str().expect("utf-8"), "--input-dir"])
+            .arg(fixture("tiny"))
+            .args(["--out", out.to_str().expect("utf-8"), "--as-of", "2026-10-31"])
+            .env("TEST_SMTP_USER", "reports-bot")
+            .env("TEST_SMTP_PASSWORD", password)
+            .current_dir(repository_root())
+            .output()
+            .expect("runs")
+    };
+    let refused = run("wrong password");
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr_of(&refused));
+    assert!(accepted(&state).is_empty(), "nothing accepted without the right login");
+    let output = run("s3cret from the environment");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(accepted(&state).len(), 3, "delivered over STARTTLS after AUTH PLAIN");
 }
