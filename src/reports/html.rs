@@ -167,12 +167,11 @@ fn headline_section(page: &mut String, model: &ReportModel) {
     page.push_str("</table></td></tr>\n");
 }
 
-/// Statewide page: every office's rate for every measure, coloured by status.
-fn offices_section(page: &mut String, model: &ReportModel) {
-    section_title(page, "Offices");
+/// Opens a narrow table with `first_column` and one column per measure (ids that may wrap).
+fn open_measure_table(page: &mut String, model: &ReportModel, first_column: &str) {
     let _ = write!(
         page,
-        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">Office</th>"
+        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">{first_column}</th>"
     );
     for measure in &model.measures {
         let _ = write!(
@@ -183,6 +182,12 @@ fn offices_section(page: &mut String, model: &ReportModel) {
         );
     }
     page.push_str("</tr>\n");
+}
+
+/// Statewide page: every office's rate for every measure, coloured by status.
+fn offices_section(page: &mut String, model: &ReportModel) {
+    section_title(page, "Offices");
+    open_measure_table(page, model, "Office");
     let mut offices: Vec<&str> = model
         .summary
         .iter()
@@ -347,19 +352,7 @@ fn equity_section(page: &mut String, model: &ReportModel) {
             groups.push(&line.group);
         }
     }
-    let _ = write!(
-        page,
-        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">Group</th>"
-    );
-    for measure in &model.measures {
-        let _ = write!(
-            page,
-            "<th style=\"{NARROW_HEAD}\" title=\"{}\">{}</th>",
-            escape(measure.title),
-            wrapping_id(measure.id)
-        );
-    }
-    page.push_str("</tr>\n");
+    open_measure_table(page, model, "Group");
     for group in groups {
         let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(group));
         for (index, _) in model.measures.iter().enumerate() {

@@ -10,6 +10,27 @@ fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
+/// `run` on a fixture with the test configuration, as of 2026-10-31, without email.
+fn run_fixture(name: &str, out: &Path, extra: &[&str]) -> std::process::Output {
+    let input = fixture(name);
+    let mut arguments = vec![
+        "run",
+        "--config",
+        "",
+        "--input-dir",
+        utf8(&input),
+        "--as-of",
+        "2026-10-31",
+        "--out",
+        utf8(out),
+        "--no-email",
+    ];
+    let config = test_config_path();
+    arguments[2] = utf8(&config);
+    arguments.extend_from_slice(extra);
+    run_binary(&repository_root(), &arguments)
+}
+
 #[test]
 fn backfill_writes_each_date_as_a_run_would_and_one_series() {
     let directory = tempfile::tempdir().expect("temp dir");
@@ -66,21 +87,7 @@ fn backfill_writes_each_date_as_a_run_would_and_one_series() {
 
     // The backfilled date is exactly what `run` writes for it.
     let single = directory.path().join("single");
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            utf8(&test_config_path()),
-            "--input-dir",
-            utf8(&fixture("tiny")),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            utf8(&single),
-            "--no-email",
-        ],
-    );
+    let output = run_fixture("tiny", &single, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     for file in ["measures.csv", "cases.csv", "equity.csv", "rejects/removals.csv"] {
         assert_eq!(
@@ -98,21 +105,7 @@ fn a_second_run_on_a_locked_output_directory_exits_1_and_writes_nothing() {
     std::fs::create_dir_all(&out).expect("mkdir");
     let lock = std::fs::File::create(out.join(".permanency-report.lock")).expect("lock file");
     lock.lock().expect("the test holds the lock");
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            utf8(&test_config_path()),
-            "--input-dir",
-            utf8(&fixture("tiny")),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            utf8(&out),
-            "--no-email",
-        ],
-    );
+    let output = run_fixture("tiny", &out, &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         stderr_of(&output).contains("another permanency-report run is writing to"),
@@ -121,21 +114,7 @@ fn a_second_run_on_a_locked_output_directory_exits_1_and_writes_nothing() {
     );
     assert!(!out.join("2026-10-31").exists());
     drop(lock);
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            utf8(&test_config_path()),
-            "--input-dir",
-            utf8(&fixture("tiny")),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            utf8(&out),
-            "--no-email",
-        ],
-    );
+    let output = run_fixture("tiny", &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
 }
 
@@ -245,23 +224,7 @@ fn kill_9_during_a_run_never_leaves_a_partial_report() {
 #[test]
 fn json_logs_are_one_object_per_line_with_fields_and_no_child_data() {
     let directory = tempfile::tempdir().expect("temp dir");
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            utf8(&test_config_path()),
-            "--input-dir",
-            utf8(&fixture("tiny")),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            utf8(directory.path()),
-            "--no-email",
-            "--log-format",
-            "json",
-        ],
-    );
+    let output = run_fixture("tiny", directory.path(), &["--log-format", "json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let logs = stderr_of(&output);
     let mut saw_extract = false;
@@ -362,21 +325,7 @@ fn outputs_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
     let directory = tempfile::tempdir().expect("temp dir");
     let out = directory.path().join("out");
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            utf8(&test_config_path()),
-            "--input-dir",
-            utf8(&fixture("messy")),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            utf8(&out),
-            "--no-email",
-        ],
-    );
+    let output = run_fixture("messy", &out, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let run_directory = out.join("2026-10-31");
     let mode = |path: &Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
