@@ -160,23 +160,3 @@ pub struct Episode {
     /// Meetings linked to this episode, by date ascending.
     pub meetings: Vec<LinkedMeeting>,
 }
-
-/// One accepted row of `notifications.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub notice_id: String,
-    pub child_id: String,
-    pub removal_id: Option<String>,
-    pub notice_date: NaiveDate,
-}
-
-/// One accepted row of `meetings.csv`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Meeting {
-    pub meeting_id: String,
-    pub child_id: String,
-    pub removal_id: Option<String>,
-    pub meeting_date: NaiveDate,
-    pub meeting_type: MeetingType,
-    pub status: MeetingStatus,
-}

@@ -9,8 +9,6 @@ pub enum Extract {
 }
 
 impl Extract {
-    pub const ALL: [Self; 3] = [Self::Removals, Self::Notifications, Self::Meetings];
-
     /// The name used in messages, configuration keys and `rejects/<name>.csv`.
     pub fn name(self) -> &'static str {
         match self {

@@ -33,53 +33,46 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
     let mut notice_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut meeting_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut notices_report = reader::read_extract(
-        config,
-        Extract::Notifications,
-        "notice_id",
-        progress,
-        |fields, _line| {
-            let child_id = fields.required("child_id");
-            let removal_id = fields.optional("removal_id");
-            let notice_date = fields.date("notice_date", true);
-            let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
-                return false;
-            };
-            let _ = fields.required("notice_id");
-            if !fields.problems.is_empty() {
-                return false;
-            }
-            match index.link(removal_id, child_id, notice_date) {
-                Ok(episode) => episodes[episode].notice_dates.push(notice_date),
-                Err(orphan) => *notice_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-            }
-            true
-        },
-    )?;
-    let mut meetings_report =
-        reader::read_extract(config, Extract::Meetings, "meeting_id", progress, |fields, _line| {
-            let _ = fields.required("meeting_id");
-            let child_id = fields.required("child_id");
-            let removal_id = fields.optional("removal_id");
-            let meeting_date = fields.date("meeting_date", true);
-            let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
-            let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
-            let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
-                return false;
-            };
-            if !fields.problems.is_empty() {
-                return false;
-            }
-            match index.link(removal_id, child_id, date) {
-                Ok(episode) => episodes[episode].meetings.push(LinkedMeeting {
-                    date,
-                    meeting_type,
-                    status: status.unwrap_or(MeetingStatus::Held),
-                }),
-                Err(orphan) => *meeting_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-            }
-            true
-        })?;
+    let mut notices_report = reader::read_extract(config, Extract::Notifications, "notice_id", progress, |fields| {
+        let _ = fields.required("notice_id");
+        let child_id = fields.required("child_id");
+        let removal_id = fields.optional("removal_id");
+        let notice_date = fields.date("notice_date", true);
+        let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
+            return false;
+        };
+        if !fields.problems.is_empty() {
+            return false;
+        }
+        match index.link(removal_id, child_id, notice_date) {
+            Ok(episode) => episodes[episode].notice_dates.push(notice_date),
+            Err(orphan) => *notice_orphans.entry(orphan.as_str()).or_insert(0) += 1,
+        }
+        true
+    })?;
+    let mut meetings_report = reader::read_extract(config, Extract::Meetings, "meeting_id", progress, |fields| {
+        let _ = fields.required("meeting_id");
+        let child_id = fields.required("child_id");
+        let removal_id = fields.optional("removal_id");
+        let meeting_date = fields.date("meeting_date", true);
+        let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
+        let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
+        let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
+            return false;
+        };
+        if !fields.problems.is_empty() {
+            return false;
+        }
+        match index.link(removal_id, child_id, date) {
+            Ok(episode) => episodes[episode].meetings.push(LinkedMeeting {
+                date,
+                meeting_type,
+                status: status.unwrap_or(MeetingStatus::Held),
+            }),
+            Err(orphan) => *meeting_orphans.entry(orphan.as_str()).or_insert(0) += 1,
+        }
+        true
+    })?;
 
     notices_report.orphaned_by_reason = notice_orphans;
     meetings_report.orphaned_by_reason = meeting_orphans;
@@ -102,7 +95,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
 fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, ExtractReport), ExtractError> {
     let mut episodes = Vec::new();
-    let report = reader::read_extract(config, Extract::Removals, "removal_id", progress, |fields, _line| {
+    let report = reader::read_extract(config, Extract::Removals, "removal_id", progress, |fields| {
         let removal_id = fields.required("removal_id");
         let child_id = fields.required("child_id");
         let office = fields.required("office").and_then(|office| {

@@ -322,7 +322,7 @@ pub fn read_extract(
     extract: Extract,
     id_column: &str,
     progress: crate::progress::Progress,
-    mut accept_row: impl FnMut(&mut RowFields<'_>, u64) -> bool,
+    mut accept_row: impl FnMut(&mut RowFields<'_>) -> bool,
 ) -> Result<ExtractReport, ExtractError> {
     let input = config.extract(extract);
     let path = input.path.clone();
@@ -473,8 +473,7 @@ pub fn read_extract(
                             format!("column {header}: id {id:?} repeats an earlier row's id"),
                         );
                     }
-                    let accepted =
-                        fields.problems.is_empty() && accept_row(&mut fields, line) && fields.problems.is_empty();
+                    let accepted = fields.problems.is_empty() && accept_row(&mut fields) && fields.problems.is_empty();
                     if accepted {
                         report.rows_accepted += 1;
                     } else {

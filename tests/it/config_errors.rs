@@ -32,7 +32,10 @@ fn the_minimal_configuration_is_valid_and_the_shipped_one_too() {
     let shipped = crate::support::repository_root().join("config/permanency.toml");
     let config = Config::load(&shipped, &measure_ids()).expect("the shipped configuration is valid");
     assert!(config.offices.is_empty(), "every office accepted as written by default");
-    assert_eq!(config.delivery.as_ref().map(|delivery| delivery.offices.len()), Some(14));
+    assert_eq!(
+        config.delivery.as_ref().map(|delivery| delivery.offices.len()),
+        Some(14)
+    );
 }
 
 #[test]
