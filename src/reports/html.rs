@@ -328,7 +328,7 @@ fn cases_section(page: &mut String, model: &ReportModel) {
             escape(&case.removal_id),
             case.removal_date,
             case.deadline,
-            case.days_overdue
+            crate::reports::days_overdue_text(case.days_overdue)
         );
     }
     page.push_str("</table>");

@@ -406,6 +406,15 @@ fn equity_lines(
     lines
 }
 
+/// How a page or mail says `days_overdue`: "12" when overdue, "due today", "due in 33 days".
+pub fn days_overdue_text(days_overdue: i64) -> String {
+    match days_overdue {
+        days if days > 0 => days.to_string(),
+        0 => "due today".to_string(),
+        days => format!("due in {} days", -days),
+    }
+}
+
 /// At most this many cases per measure in a page or a mail's text; the workbook has them all.
 pub const CASES_SHOWN_PER_MEASURE: usize = 50;
 

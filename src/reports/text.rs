@@ -56,14 +56,14 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
         for case in shown {
             let _ = writeln!(
                 text,
-                "  {:<9} {:<20} child {:<12} removal {:<12} removed {} deadline {} days overdue {}",
+                "  {:<9} {:<20} child {:<12} removal {:<12} removed {} deadline {} days overdue: {}",
                 case.status.as_str(),
                 case.measure,
                 case.child_id,
                 case.removal_id,
                 case.removal_date,
                 case.deadline,
-                case.days_overdue
+                crate::reports::days_overdue_text(case.days_overdue)
             );
         }
         for (measure, count) in more {
