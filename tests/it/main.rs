@@ -3,6 +3,7 @@
 mod cli;
 mod config_errors;
 mod corpus;
+mod crosscheck;
 mod delivery;
 mod ingest;
 mod measures_end_to_end;

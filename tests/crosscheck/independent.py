@@ -1,0 +1,188 @@
+#!/usr/bin/env python3
+"""An independent implementation of the headline measures, written from ../shared/spec
+(measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`.
+
+    python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV: measure,office,numerator,denominator
+
+Canonical codes and headers only (what `generate` writes); the shipped configuration's
+holidays and date formats.
+"""
+import calendar
+import csv
+import datetime as dt
+import sys
+import tomllib
+from collections import defaultdict
+
+REASONS = {"reunification", "guardianship", "permanent_guardianship", "adoption", "relative",
+           "emancipation", "transfer", "runaway", "death", "other"}
+GOALS = {"reunification", "guardianship", "permanent_guardianship", "adoption", "oppla"}
+PERMANENCY = {"reunification", "relative", "guardianship", "permanent_guardianship", "adoption"}
+
+
+def add_months(date, months):
+    month_index = date.year * 12 + date.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    return dt.date(year, month, min(date.day, calendar.monthrange(year, month)[1]))
+
+
+def parse_date(text):
+    text = text.strip()
+    if not text:
+        return None
+    for layout in ("%Y-%m-%d", "%m/%d/%Y"):
+        try:
+            parsed = dt.datetime.strptime(text, layout).date()
+        except ValueError:
+            continue
+        # strptime accepts single digits; the spec's layouts are zero-padded with 4-digit years.
+        if parsed.strftime(layout) == text and 1900 <= parsed.year <= 2100:
+            return parsed
+    raise ValueError(text)
+
+
+def business_days_after(date, count, holidays):
+    day = date
+    while count > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5 and day not in holidays:
+            count -= 1
+    return day
+
+
+def read(path):
+    with open(path, newline="", encoding="utf-8-sig") as file:
+        return list(csv.DictReader(file))
+
+
+def main():
+    config_path, directory, as_of_text = sys.argv[1:4]
+    with open(config_path, "rb") as file:
+        config = tomllib.load(file)
+    holidays = {dt.date.fromisoformat(text) for text in config.get("holidays", {}).get("dates", [])}
+    as_of = dt.date.fromisoformat(as_of_text)
+
+    episodes = {}
+    seen_ids = set()
+    for row in read(f"{directory}/removals.csv"):
+        removal_id = row["removal_id"].strip()
+        duplicate = removal_id in seen_ids
+        if removal_id:
+            seen_ids.add(removal_id)
+        try:
+            removal = parse_date(row["removal_date"])
+            placement = parse_date(row["placement_date"]) or removal
+            birth = parse_date(row["birth_date"])
+            discharge = parse_date(row["discharge_date"])
+        except ValueError:
+            continue
+        reason = row["discharge_reason"].strip().lower()
+        goal = row["permanency_goal"].strip().lower()
+        flag = row["emergency"].strip().lower()
+        if (duplicate or not removal_id or not row["child_id"].strip() or not row["office"].strip() or removal is None
+                or (discharge and discharge < removal) or (discharge and reason not in REASONS)
+                or (reason and reason not in REASONS) or (goal and goal not in GOALS)
+                or flag not in {"", "y", "n", "yes", "no", "true", "false", "1", "0"}):
+            continue
+        episodes[removal_id] = {
+            "id": removal_id, "child": row["child_id"].strip(), "office": row["office"].strip(),
+            "removal": removal, "placement": placement, "emergency": flag in {"y", "yes", "true", "1"},
+            "birth": birth, "goal": goal or None,
+            "discharge": (discharge, reason) if discharge else None, "notices": [], "meetings": [],
+        }
+    by_child = defaultdict(list)
+    for episode in episodes.values():
+        by_child[episode["child"]].append(episode)
+
+    def link(row, date):
+        removal_id = row.get("removal_id", "").strip()
+        if removal_id:
+            return episodes.get(removal_id)
+        candidates = [e for e in by_child.get(row["child_id"].strip(), []) if e["removal"] <= date]
+        return max(candidates, key=lambda e: (e["removal"], e["id"])) if candidates else None
+
+    for kind, file_name, date_column in (("notices", "notifications.csv", "notice_date"), ("meetings", "meetings.csv", "meeting_date")):
+        ids = set()
+        for row in read(f"{directory}/{file_name}"):
+            row_id = row["notice_id" if kind == "notices" else "meeting_id"].strip()
+            duplicate = row_id in ids
+            if row_id:
+                ids.add(row_id)
+            try:
+                date = parse_date(row[date_column])
+            except ValueError:
+                continue
+            if duplicate or not row_id or not row["child_id"].strip() or date is None:
+                continue
+            if kind == "meetings":
+                meeting_type = row["meeting_type"].strip().lower()
+                status = row["status"].strip().lower() or "held"
+                if meeting_type not in {"initial_joint", "large_team", "individual", "other"} or status not in {"held", "cancelled", "scheduled"}:
+                    continue
+            episode = link(row, date)
+            if episode is None:
+                continue
+            if kind == "notices":
+                episode["notices"].append(date)
+            else:
+                episode["meetings"].append((date, meeting_type, status))
+
+    period_start, period_end = add_months(as_of, -12) + dt.timedelta(days=1), as_of
+    in_period = lambda date: date is not None and period_start <= date <= period_end
+
+    def known_discharge(e):
+        return e["discharge"] if e["discharge"] and e["discharge"][0] <= as_of else None
+
+    def adult_at_removal(e):
+        return e["birth"] is not None and add_months(e["birth"], 216) <= e["removal"]
+
+    def held(e, meeting_type):
+        return [date for date, kind, status in e["meetings"] if kind == meeting_type and status == "held" and date <= as_of]
+
+    counts = defaultdict(lambda: [0, 0])
+
+    def count(measure, e, numerator):
+        for office in (e["office"], "Statewide"):
+            counts[(measure, office)][1] += 1
+            counts[(measure, office)][0] += 1 if numerator else 0
+
+    entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
+    for e in episodes.values():
+        if e["removal"] > as_of:
+            continue
+        discharge = known_discharge(e)
+        for measure, reasons, months in (("reunification_12m", {"reunification"}, 12),
+                                         ("guardianship_18m", {"guardianship", "permanent_guardianship"}, 18),
+                                         ("adoption_24m", {"adoption"}, 24)):
+            if discharge and discharge[1] in reasons and in_period(discharge[0]) \
+                    and (discharge[0] - e["removal"]).days >= 8 and not adult_at_removal(e):
+                count(measure, e, discharge[0] <= add_months(e["removal"], months))
+        if entry_start <= e["removal"] <= entry_end:
+            first = min((o for o in by_child[e["child"]] if entry_start <= o["removal"] <= entry_end), key=lambda o: (o["removal"], o["id"]))
+            short = discharge is not None and (discharge[0] - e["removal"]).days < 8
+            if first is e and not short and not adult_at_removal(e):
+                count("permanency_12m_entry", e, discharge is not None and discharge[1] in PERMANENCY
+                      and discharge[0] <= add_months(e["removal"], 12))
+        deadline = e["removal"] + dt.timedelta(days=30)
+        if in_period(e["removal"]) and deadline <= as_of:
+            count("relative_notice_30d", e, any(date <= deadline for date in e["notices"]))
+        window_end = e["placement"] + dt.timedelta(days=5)
+        if in_period(e["placement"]) and window_end <= as_of and not (discharge and discharge[0] < window_end):
+            count("initial_joint_5d", e, any(e["placement"] <= date <= window_end for date in held(e, "initial_joint")))
+        if e["emergency"] and in_period(e["removal"]):
+            deadline = business_days_after(e["removal"], 2, holidays)
+            if deadline <= as_of:
+                count("emergency_team_2bd", e, any(e["removal"] <= date <= deadline for date in held(e, "large_team")))
+        in_care = discharge is None or discharge[0] > as_of
+        if in_care and e["removal"] <= as_of - dt.timedelta(days=90):
+            count("teaming_90d", e, any(as_of - dt.timedelta(days=90) < date <= as_of for date in held(e, "large_team")))
+
+    writer = csv.writer(sys.stdout)
+    writer.writerow(["measure", "office", "numerator", "denominator"])
+    for (measure, office), (numerator, denominator) in sorted(counts.items()):
+        writer.writerow([measure, office, numerator, denominator])
+
+
+if __name__ == "__main__":
+    main()
