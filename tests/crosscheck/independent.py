@@ -2,7 +2,10 @@
 """An independent implementation of the headline measures, written from ../shared/spec
 (measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`.
 
-    python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV: measure,office,numerator,denominator
+    python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:
+        headline,,measure,office,numerator,denominator
+        month,<month start>,measure,office,numerator,denominator
+        case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue
 
 Canonical codes and headers only (what `generate` writes); the shipped configuration's
 holidays and date formats.
@@ -128,9 +131,6 @@ def main():
             else:
                 episode["meetings"].append((date, meeting_type, status))
 
-    period_start, period_end = add_months(as_of, -12) + dt.timedelta(days=1), as_of
-    in_period = lambda date: date is not None and period_start <= date <= period_end
-
     def known_discharge(e):
         return e["discharge"] if e["discharge"] and e["discharge"][0] <= as_of else None
 
@@ -140,48 +140,88 @@ def main():
     def held(e, meeting_type):
         return [date for date, kind, status in e["meetings"] if kind == meeting_type and status == "held" and date <= as_of]
 
-    counts = defaultdict(lambda: [0, 0])
+    timely = (("reunification_12m", {"reunification"}, {"reunification"}, 12),
+              ("guardianship_18m", {"guardianship", "permanent_guardianship"}, {"guardianship", "permanent_guardianship"}, 18),
+              ("adoption_24m", {"adoption"}, {"adoption"}, 24))
 
-    def count(measure, e, numerator):
-        for office in (e["office"], "Statewide"):
-            counts[(measure, office)][1] += 1
-            counts[(measure, office)][0] += 1 if numerator else 0
+    def evaluate(kind, start, end):
+        """Counts per (measure, office) for one period; `kind` is headline or month."""
+        counts = defaultdict(lambda: [0, 0])
+        in_period = lambda date: date is not None and start <= date <= end
 
-    entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
-    for e in episodes.values():
-        if e["removal"] > as_of:
-            continue
-        discharge = known_discharge(e)
-        for measure, reasons, months in (("reunification_12m", {"reunification"}, 12),
-                                         ("guardianship_18m", {"guardianship", "permanent_guardianship"}, 18),
-                                         ("adoption_24m", {"adoption"}, 24)):
-            if discharge and discharge[1] in reasons and in_period(discharge[0]) \
-                    and (discharge[0] - e["removal"]).days >= 8 and not adult_at_removal(e):
-                count(measure, e, discharge[0] <= add_months(e["removal"], months))
-        if entry_start <= e["removal"] <= entry_end:
-            first = min((o for o in by_child[e["child"]] if entry_start <= o["removal"] <= entry_end), key=lambda o: (o["removal"], o["id"]))
-            short = discharge is not None and (discharge[0] - e["removal"]).days < 8
-            if first is e and not short and not adult_at_removal(e):
-                count("permanency_12m_entry", e, discharge is not None and discharge[1] in PERMANENCY
-                      and discharge[0] <= add_months(e["removal"], 12))
-        deadline = e["removal"] + dt.timedelta(days=30)
-        if in_period(e["removal"]) and deadline <= as_of:
-            count("relative_notice_30d", e, any(date <= deadline for date in e["notices"]))
-        window_end = e["placement"] + dt.timedelta(days=5)
-        if in_period(e["placement"]) and window_end <= as_of and not (discharge and discharge[0] < window_end):
-            count("initial_joint_5d", e, any(e["placement"] <= date <= window_end for date in held(e, "initial_joint")))
-        if e["emergency"] and in_period(e["removal"]):
-            deadline = business_days_after(e["removal"], 2, holidays)
-            if deadline <= as_of:
-                count("emergency_team_2bd", e, any(e["removal"] <= date <= deadline for date in held(e, "large_team")))
-        in_care = discharge is None or discharge[0] > as_of
-        if in_care and e["removal"] <= as_of - dt.timedelta(days=90):
-            count("teaming_90d", e, any(as_of - dt.timedelta(days=90) < date <= as_of for date in held(e, "large_team")))
+        def count(measure, e, numerator):
+            for office in (e["office"], "Statewide"):
+                counts[(measure, office)][1] += 1
+                counts[(measure, office)][0] += 1 if numerator else 0
+
+        if kind == "headline":
+            entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
+        else:
+            entry_start, entry_end = add_months(start, -12), add_months(end, -12)
+        point = end  # teaming_90d: as_of, or the month's last day (cut at as_of)
+        for e in episodes.values():
+            if e["removal"] > as_of:
+                continue
+            discharge = known_discharge(e)
+            for measure, reasons, _, months in timely:
+                if discharge and discharge[1] in reasons and in_period(discharge[0]) \
+                        and (discharge[0] - e["removal"]).days >= 8 and not adult_at_removal(e):
+                    count(measure, e, discharge[0] <= add_months(e["removal"], months))
+            if entry_start <= e["removal"] <= entry_end:
+                first = min((o for o in by_child[e["child"]] if entry_start <= o["removal"] <= entry_end), key=lambda o: (o["removal"], o["id"]))
+                short = discharge is not None and (discharge[0] - e["removal"]).days < 8
+                if first is e and not short and not adult_at_removal(e):
+                    count("permanency_12m_entry", e, discharge is not None and discharge[1] in PERMANENCY
+                          and discharge[0] <= add_months(e["removal"], 12))
+            deadline = e["removal"] + dt.timedelta(days=30)
+            if in_period(e["removal"]) and deadline <= as_of:
+                count("relative_notice_30d", e, any(date <= deadline for date in e["notices"]))
+            window_end = e["placement"] + dt.timedelta(days=5)
+            if in_period(e["placement"]) and window_end <= as_of and not (discharge and discharge[0] < window_end):
+                count("initial_joint_5d", e, any(e["placement"] <= date <= window_end for date in held(e, "initial_joint")))
+            if e["emergency"] and in_period(e["removal"]):
+                deadline = business_days_after(e["removal"], 2, holidays)
+                if deadline <= as_of:
+                    count("emergency_team_2bd", e, any(e["removal"] <= date <= deadline for date in held(e, "large_team")))
+            in_care_on_point = e["removal"] <= point and (discharge is None or discharge[0] > point)
+            if in_care_on_point and e["removal"] <= point - dt.timedelta(days=90):
+                count("teaming_90d", e, any(point - dt.timedelta(days=90) < date <= point for date in held(e, "large_team")))
+        return counts
 
     writer = csv.writer(sys.stdout)
-    writer.writerow(["measure", "office", "numerator", "denominator"])
-    for (measure, office), (numerator, denominator) in sorted(counts.items()):
-        writer.writerow([measure, office, numerator, denominator])
+    writer.writerow(["kind", "month", "measure", "office", "numerator", "denominator"])
+    for (measure, office), (numerator, denominator) in sorted(evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of).items()):
+        writer.writerow(["headline", "", measure, office, numerator, denominator])
+    first_of_month = as_of.replace(day=1)
+    for back in range(11, -1, -1):
+        start = add_months(first_of_month, -back)
+        end = min(add_months(start, 1) - dt.timedelta(days=1), as_of)
+        for (measure, office), (numerator, denominator) in sorted(evaluate("month", start, end).items()):
+            writer.writerow(["month", start.isoformat(), measure, office, numerator, denominator])
+
+    # Case lists: children in care on as_of.
+    for e in sorted(episodes.values(), key=lambda e: e["id"]):
+        discharge = known_discharge(e)
+        if e["removal"] > as_of or discharge is not None:
+            continue
+        rows = []
+        for measure, _, goals, months in timely:
+            if e["goal"] in goals:
+                deadline = add_months(e["removal"], months)
+                if deadline < as_of:
+                    rows.append((measure, "overdue", deadline))
+                elif deadline <= as_of + dt.timedelta(days=60):
+                    rows.append((measure, "due_soon", deadline))
+        deadline = e["removal"] + dt.timedelta(days=30)
+        if deadline <= as_of and not any(date <= as_of for date in e["notices"]):
+            rows.append(("relative_notice_30d", "overdue", deadline))
+        if e["removal"] <= as_of - dt.timedelta(days=90):
+            meetings = held(e, "large_team")
+            if not any(as_of - dt.timedelta(days=90) < date <= as_of for date in meetings):
+                rows.append(("teaming_90d", "overdue", max([e["removal"], *meetings]) + dt.timedelta(days=90)))
+        for measure, status, deadline in rows:
+            writer.writerow(["case", status, measure, e["office"], e["child"], e["id"], e["removal"].isoformat(),
+                             deadline.isoformat(), (as_of - deadline).days])
 
 
 if __name__ == "__main__":

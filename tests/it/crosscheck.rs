@@ -1,14 +1,16 @@
-//! Cross-check against an independent implementation of the headline measures written from
-//! the spec (tests/crosscheck/independent.py, Python standard library only), on the sample
-//! data at several as-of dates: every office's and the Statewide numerator and denominator
-//! must agree.
+//! Cross-check against an independent implementation of the measures written from the spec
+//! (tests/crosscheck/independent.py, Python standard library only), on the sample data at
+//! several as-of dates: every headline figure, every trend point and the whole case list,
+//! per office and Statewide, must agree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::support::{read_csv, repository_root, run_binary, stderr_of};
 
+type Figures = BTreeMap<(String, String, String), (String, String)>;
+
 #[test]
-fn headline_figures_agree_with_an_independent_implementation() {
+fn figures_and_case_lists_agree_with_an_independent_implementation() {
     let root = repository_root();
     for as_of in [
         "2026-10-31",
@@ -31,12 +33,26 @@ fn headline_figures_agree_with_an_independent_implementation() {
             ],
         );
         assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-        let ours: BTreeMap<(String, String), (String, String)> = read_csv(&out.path().join(as_of).join("measures.csv"))
-            .into_iter()
-            .skip(1)
-            .filter(|row| row[3] == "headline")
-            .map(|row| ((row[1].clone(), row[2].clone()), (row[6].clone(), row[7].clone())))
-            .collect();
+        let run_directory = out.path().join(as_of);
+
+        // Ours: (kind, month position 0..11 or "", measure|office) → counts. Month rows come in
+        // chronological order per measure and office (the entry cohort's period is its window).
+        let mut ours = Figures::new();
+        let mut month_position: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for row in read_csv(&run_directory.join("measures.csv")).into_iter().skip(1) {
+            let position = if row[3] == "month" {
+                let next = month_position.entry((row[1].clone(), row[2].clone())).or_insert(0);
+                *next += 1;
+                (*next - 1).to_string()
+            } else {
+                String::new()
+            };
+            ours.insert(
+                (row[3].clone(), position, format!("{}|{}", row[1], row[2])),
+                (row[6].clone(), row[7].clone()),
+            );
+        }
+        let our_cases: BTreeSet<Vec<String>> = read_csv(&run_directory.join("cases.csv")).into_iter().skip(1).collect();
 
         let independent = std::process::Command::new("python3")
             .arg(root.join("tests/crosscheck/independent.py"))
@@ -50,17 +66,50 @@ fn headline_figures_agree_with_an_independent_implementation() {
             "{}",
             String::from_utf8_lossy(&independent.stderr)
         );
-        let mut reader = csv::Reader::from_reader(independent.stdout.as_slice());
-        let mut theirs: BTreeMap<(String, String), (String, String)> = BTreeMap::new();
+        let mut theirs = Figures::new();
+        let mut their_cases = BTreeSet::new();
+        let mut months: Vec<String> = Vec::new();
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(true)
+            .from_reader(independent.stdout.as_slice());
         for record in reader.records() {
-            let record = record.expect("CSV");
-            theirs.insert(
-                (record[0].to_string(), record[1].to_string()),
-                (record[2].to_string(), record[3].to_string()),
-            );
+            let record: Vec<String> = record.expect("CSV").iter().map(str::to_string).collect();
+            match record[0].as_str() {
+                "case" => {
+                    // office, measure, status, child_id, removal_id, removal_date, deadline, days
+                    their_cases.insert(vec![
+                        record[3].clone(),
+                        record[2].clone(),
+                        record[1].clone(),
+                        record[4].clone(),
+                        record[5].clone(),
+                        record[6].clone(),
+                        record[7].clone(),
+                        record[8].clone(),
+                    ]);
+                }
+                kind => {
+                    let position = if kind == "month" {
+                        if !months.contains(&record[1]) {
+                            months.push(record[1].clone());
+                        }
+                        months
+                            .iter()
+                            .position(|month| *month == record[1])
+                            .unwrap_or_default()
+                            .to_string()
+                    } else {
+                        String::new()
+                    };
+                    theirs.insert(
+                        (kind.to_string(), position, format!("{}|{}", record[2], record[3])),
+                        (record[4].clone(), record[5].clone()),
+                    );
+                }
+            }
         }
         assert!(
-            theirs.len() > 50,
+            theirs.len() > 500,
             "{as_of}: the independent implementation counted something"
         );
         for (key, counts) in &ours {
@@ -70,5 +119,7 @@ fn headline_figures_agree_with_an_independent_implementation() {
         for key in theirs.keys() {
             assert!(ours.contains_key(key), "{as_of} {key:?} missing from measures.csv");
         }
+        assert!(!their_cases.is_empty());
+        assert_eq!(our_cases, their_cases, "{as_of}: case lists");
     }
 }
