@@ -103,12 +103,11 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         None => Vec::new(),
     };
     // Outbox messages become files of this run; SMTP ones are sent once the files are on disk.
-    let outbox_failures = match mailer {
-        Mailer::Outbox(_) => mailer
+    if matches!(mailer, Mailer::Outbox(_)) {
+        mailer
             .deliver(&messages, &mut files, as_of, arguments.resend)
-            .map_err(Failure::Delivery)?,
-        _ => Vec::new(),
-    };
+            .map_err(Failure::Delivery)?;
+    }
     timings.insert("render", started.elapsed().as_millis());
     let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
     files.insert("manifest.json".into(), manifest);
@@ -129,12 +128,12 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
 
-    let failures = match mailer {
-        Mailer::Smtp { .. } => mailer
-            .deliver(&messages, &mut files, as_of, arguments.resend)
-            .map_err(Failure::Delivery)?,
-        _ => outbox_failures,
-    };
+    if !matches!(mailer, Mailer::Smtp { .. }) {
+        return Ok(());
+    }
+    let failures = mailer
+        .deliver(&messages, &mut files, as_of, arguments.resend)
+        .map_err(Failure::Delivery)?;
     if !failures.is_empty() {
         let body = format!(
             "The reports are written in {} but {} message(s) could not be delivered:\n{}\n",

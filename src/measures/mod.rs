@@ -176,7 +176,7 @@ pub struct Evidence {
     pub event: Option<(&'static str, NaiveDate)>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CaseStatus {
     Overdue,
     DueSoon,

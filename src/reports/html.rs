@@ -390,10 +390,10 @@ fn quality_section(page: &mut String, model: &ReportModel) {
             format!(
                 "{}: {} rows, {} rejected{}",
                 line.extract,
-                line.rows_read,
-                line.rows_rejected,
-                if line.rows_orphaned > 0 {
-                    format!(", {} unlinked", line.rows_orphaned)
+                line.input.rows_read,
+                line.input.rows_rejected,
+                if line.input.rows_orphaned > 0 {
+                    format!(", {} unlinked", line.input.rows_orphaned)
                 } else {
                     String::new()
                 }

@@ -18,6 +18,7 @@ use crate::config::{Config, SuppressionScope};
 use crate::ingest::ExtractReport;
 use crate::ingest::columns::Extract;
 use crate::measures::{CaseStatus, PeriodKind, REGISTRY};
+use crate::output::manifest::{InputEntry, input_entries};
 use crate::results::{CaseRow, Counts, Results, STATEWIDE};
 use suppression::{Figure, SmallCellRule};
 
@@ -103,13 +104,8 @@ pub struct EquityLine {
 
 pub struct QualityLine {
     pub extract: &'static str,
-    pub path: String,
-    pub size_bytes: u64,
-    pub sha256: String,
-    pub rows_read: u64,
-    pub rows_accepted: u64,
-    pub rows_rejected: u64,
-    pub rows_orphaned: u64,
+    /// Path, size, SHA-256 and row counts, as in the manifest.
+    pub input: InputEntry,
     /// ("rejected" | "orphaned", reason, rows)
     pub reasons: Vec<(&'static str, String, u64)>,
 }
@@ -182,14 +178,15 @@ impl ReportModel {
             })
             .collect();
 
+        // Cases per (office, measure, status), and per (Statewide, measure, status), counted once.
+        let mut case_counts: HashMap<(&str, &str, CaseStatus), usize> = HashMap::new();
+        for case in &results.cases {
+            for office in [case.office.as_str(), STATEWIDE] {
+                *case_counts.entry((office, case.measure, case.status)).or_insert(0) += 1;
+            }
+        }
         let case_count = |office: &str, measure: &str, status: CaseStatus| {
-            results
-                .cases
-                .iter()
-                .filter(|case| {
-                    case.measure == measure && case.status == status && (office == STATEWIDE || case.office == office)
-                })
-                .count()
+            case_counts.get(&(office, measure, status)).copied().unwrap_or(0)
         };
 
         let mut summary = Vec::new();
@@ -256,9 +253,10 @@ impl ReportModel {
         };
 
         let equity = equity_lines(results, &scope, &measures, suppress_here);
+        let mut inputs = input_entries(extract_reports);
         let quality = extract_reports
             .iter()
-            .map(|(extract, report)| {
+            .filter_map(|(extract, report)| {
                 let mut reasons: Vec<(&'static str, String, u64)> = report
                     .rejected_by_kind()
                     .into_iter()
@@ -270,17 +268,11 @@ impl ReportModel {
                         .iter()
                         .map(|(reason, &rows)| ("orphaned", reason.to_string(), rows)),
                 );
-                QualityLine {
+                Some(QualityLine {
                     extract: extract.name(),
-                    path: report.path.display().to_string(),
-                    size_bytes: report.size_bytes,
-                    sha256: report.sha256.clone(),
-                    rows_read: report.rows_read,
-                    rows_accepted: report.rows_accepted,
-                    rows_rejected: report.rows_rejected(),
-                    rows_orphaned: report.rows_orphaned(),
+                    input: inputs.remove(extract.name())?,
                     reasons,
-                }
+                })
             })
             .collect();
 

@@ -76,7 +76,7 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
         .map(|line| {
             format!(
                 "{} {} rows, {} rejected",
-                line.extract, line.rows_read, line.rows_rejected
+                line.extract, line.input.rows_read, line.input.rows_rejected
             )
         })
         .collect();

@@ -351,12 +351,12 @@ fn quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
     let mut row = header + 1;
     for line in &model.quality {
         sheet.write_string(row, 0, line.extract)?;
-        sheet.write_string(row, 1, &line.path)?;
+        sheet.write_string(row, 1, &line.input.path)?;
         for (offset, value) in [
-            line.rows_read,
-            line.rows_accepted,
-            line.rows_rejected,
-            line.rows_orphaned,
+            line.input.rows_read,
+            line.input.rows_accepted,
+            line.input.rows_rejected,
+            line.input.rows_orphaned,
         ]
         .into_iter()
         .enumerate()
@@ -421,8 +421,8 @@ fn about_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     row += 1;
     for line in &model.quality {
         sheet.write_string(row, 0, line.extract)?;
-        sheet.write_string(row, 1, format!("{} ({} bytes)", line.path, line.size_bytes))?;
-        sheet.write_string(row, 2, &line.sha256)?;
+        sheet.write_string(row, 1, format!("{} ({} bytes)", line.input.path, line.input.size_bytes))?;
+        sheet.write_string(row, 2, &line.input.sha256)?;
         row += 1;
     }
     row += 1;

@@ -11,22 +11,9 @@ fn path_text(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
-/// `run` on `input_dir` with the test configuration (or `config`) into `out`.
+/// `run` on `input_dir` with `config` into `out`, without email.
 fn run_into(config: &Path, input_dir: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut arguments = vec![
-        "run",
-        "--config",
-        path_text(config),
-        "--input-dir",
-        path_text(input_dir),
-        "--out",
-        path_text(out),
-        "--as-of",
-        "2026-10-31",
-        "--no-email",
-    ];
-    arguments.extend_from_slice(extra);
-    run_binary(&repository_root(), &arguments)
+    crate::support::run_as_of(config, input_dir, out, &[&["--no-email"], extra].concat())
 }
 
 /// A copy of the test configuration with `max_rejected_share` set.

@@ -111,19 +111,7 @@ retry_delay_milliseconds = 20
 }
 
 fn run_with(config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut arguments = vec![
-        "run",
-        "--config",
-        config.to_str().expect("utf-8"),
-        "--input-dir",
-        fixture("tiny").to_str().expect("utf-8").to_string().leak(),
-        "--out",
-        out.to_str().expect("utf-8"),
-        "--as-of",
-        "2026-10-31",
-    ];
-    arguments.extend_from_slice(extra);
-    run_binary(&repository_root(), &arguments)
+    crate::support::run_as_of(config, &fixture("tiny"), out, extra)
 }
 
 /// recipient → raw message, of what the server accepted.

@@ -3,25 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{fixture, read_csv, run_binary, test_config_path};
+use crate::support::{fixture, read_csv, test_config_path};
 
 fn run_tiny() -> (tempfile::TempDir, std::path::PathBuf) {
     let out = tempfile::tempdir().expect("temp dir");
-    let output = run_binary(
-        &crate::support::repository_root(),
-        &[
-            "run",
-            "--config",
-            test_config_path().to_str().expect("utf-8 path"),
-            "--input-dir",
-            fixture("tiny").to_str().expect("utf-8 path"),
-            "--as-of",
-            "2026-10-31",
-            "--out",
-            out.path().to_str().expect("utf-8 path"),
-            "--no-email",
-        ],
-    );
+    let output = crate::support::run_as_of(&test_config_path(), &fixture("tiny"), out.path(), &["--no-email"]);
     assert!(output.status.success(), "{}", crate::support::stderr_of(&output));
     let run_directory = out.path().join("2026-10-31");
     (out, run_directory)

@@ -12,23 +12,12 @@ fn utf8(path: &Path) -> &str {
 
 /// `run` on a fixture with the test configuration, as of 2026-10-31, without email.
 fn run_fixture(name: &str, out: &Path, extra: &[&str]) -> std::process::Output {
-    let input = fixture(name);
-    let mut arguments = vec![
-        "run",
-        "--config",
-        "",
-        "--input-dir",
-        utf8(&input),
-        "--as-of",
-        "2026-10-31",
-        "--out",
-        utf8(out),
-        "--no-email",
-    ];
-    let config = test_config_path();
-    arguments[2] = utf8(&config);
-    arguments.extend_from_slice(extra);
-    run_binary(&repository_root(), &arguments)
+    crate::support::run_as_of(
+        &test_config_path(),
+        &fixture(name),
+        out,
+        &[&["--no-email"], extra].concat(),
+    )
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
-use crate::support::{fixture, repository_root, run_binary, stderr_of, test_config_path};
+use crate::support::{fixture, stderr_of, test_config_path};
 
 /// Runs the fixture with the test configuration (optionally edited) and returns the run directory.
 fn run_fixture(name: &str, edit_config: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
@@ -18,21 +18,7 @@ fn run_fixture(name: &str, edit_config: impl Fn(String) -> String) -> (tempfile:
     )
     .expect("write");
     let out = directory.path().join("out");
-    let output = run_binary(
-        &repository_root(),
-        &[
-            "run",
-            "--config",
-            config.to_str().expect("utf-8"),
-            "--input-dir",
-            fixture(name).to_str().expect("utf-8"),
-            "--out",
-            out.to_str().expect("utf-8"),
-            "--as-of",
-            "2026-10-31",
-            "--no-email",
-        ],
-    );
+    let output = crate::support::run_as_of(&config, &fixture(name), &out, &["--no-email"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     (directory, out.join("2026-10-31"))
 }

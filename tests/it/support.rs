@@ -38,6 +38,25 @@ pub fn run_binary(working_directory: &Path, arguments: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// `run --config CONFIG --input-dir INPUT --out OUT --as-of 2026-10-31` followed by `extra`.
+pub fn run_as_of(config: &Path, input_dir: &Path, out: &Path, extra: &[&str]) -> Output {
+    let text = |path: &Path| path.to_str().expect("utf-8 path").to_string();
+    let mut arguments = vec![
+        "run".to_string(),
+        "--config".into(),
+        text(config),
+        "--input-dir".into(),
+        text(input_dir),
+        "--out".into(),
+        text(out),
+        "--as-of".into(),
+        "2026-10-31".into(),
+    ];
+    arguments.extend(extra.iter().map(|argument| argument.to_string()));
+    let borrowed: Vec<&str> = arguments.iter().map(String::as_str).collect();
+    run_binary(&repository_root(), &borrowed)
+}
+
 pub fn stdout_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
