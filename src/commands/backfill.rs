@@ -92,6 +92,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     });
     let mut finished: Vec<(usize, Vec<results::RateRow>)> = first?.into_iter().chain(second?).collect();
     finished.sort_by_key(|(index, _)| *index);
+    drop(engine);
+    super::release_in_background(data);
     let series_rows: Vec<(chrono::NaiveDate, Vec<results::RateRow>)> =
         finished.into_iter().map(|(index, rows)| (dates[index], rows)).collect();
     bar.finish_and_clear();

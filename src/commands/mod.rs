@@ -38,3 +38,14 @@ pub fn load_config(input: &InputArgs, holidays: Option<&Path>) -> Result<Config,
 pub fn as_of_or_yesterday(as_of: Option<NaiveDate>, today: NaiveDate) -> NaiveDate {
     as_of.unwrap_or_else(|| crate::calendar::add_days(today, -1))
 }
+
+/// Frees `value` on a detached thread. At national scale the ingested data is millions of
+/// small allocations and freeing them takes about a second; a command that has finished its
+/// work need not wait for that (if the process exits first, the OS reclaims the memory).
+pub fn release_in_background<Value: Send + 'static>(value: Value) {
+    let spawned = std::thread::Builder::new()
+        .name("release".into())
+        .spawn(move || drop(value));
+    // If no thread can be started, the value was dropped with the closure: nothing is lost.
+    drop(spawned);
+}

@@ -127,6 +127,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         .map_err(Failure::Output)?;
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
+    super::release_in_background((data, results));
 
     if !matches!(mailer, Mailer::Smtp { .. }) {
         return Ok(());

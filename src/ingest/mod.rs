@@ -5,6 +5,7 @@ pub mod columns;
 pub mod linking;
 pub mod reader;
 pub mod rejects;
+pub mod repeated_ids;
 
 use std::collections::BTreeMap;
 

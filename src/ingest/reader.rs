@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, ExtractInput};
 use crate::ingest::columns::{CanonicalColumn, Extract, canonical_columns};
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
+use crate::ingest::repeated_ids::RepeatedIdDetector;
 
 /// An extract that cannot be read at all: the run stops with exit status 2.
 #[derive(Debug, thiserror::Error)]
@@ -384,10 +385,8 @@ pub fn read_extract(
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
         let parse_result = std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(), csv::Error> {
-                // Duplicate ids are judged against every earlier row that carried an id. Ids
-                // are kept as 128-bit fingerprints (xxh3): no allocation per row, and a false
-                // match among even 10^9 ids has a probability below 10^-20.
-                let mut seen_ids: std::collections::HashSet<u128, foldhash::fast::RandomState> = Default::default();
+                // Duplicate ids are judged against every earlier row that carried an id.
+                let mut seen_ids = RepeatedIdDetector::default();
                 loop {
                     let mut batch = batches_to_reuse
                         .try_recv()
@@ -407,8 +406,7 @@ pub fn read_extract(
                             .and_then(|field| std::str::from_utf8(field).ok())
                             .map(str::trim)
                             .filter(|id| !id.is_empty());
-                        *repeated_id =
-                            id.is_some_and(|id| !seen_ids.insert(xxhash_rust::xxh3::xxh3_128(id.as_bytes())));
+                        *repeated_id = id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes()));
                         filled += 1;
                     }
                     if full_batches.send((batch, filled)).is_err() || finished {
