@@ -26,7 +26,9 @@ pub struct IngestedData {
 }
 
 /// Reads removals first (linking needs every episode), then notices and meetings, linking each
-/// accepted row as it is read so they are never held in memory as rows.
+/// accepted row as it is read so they are never held in memory as rows. Rows are applied in
+/// whatever order the validation workers finish them; everything collected per episode is
+/// sorted afterwards, so the result never depends on that order.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
     let (mut episodes, removals_report) = read_removals(config, progress)?;
     episodes.sort_unstable_by(|left, right| left.removal_id.cmp(&right.removal_id));
@@ -34,46 +36,59 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
     let mut notice_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
     let mut meeting_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
-    let mut notices_report = reader::read_extract(config, Extract::Notifications, "notice_id", progress, |fields| {
-        let _ = fields.required("notice_id");
-        let child_id = fields.required("child_id");
-        let removal_id = fields.optional("removal_id");
-        let notice_date = fields.date("notice_date", true);
-        let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
-            return false;
-        };
-        if !fields.problems.is_empty() {
-            return false;
-        }
-        match index.link(removal_id, child_id, notice_date) {
+    let mut notices_report = reader::read_extract(
+        config,
+        Extract::Notifications,
+        "notice_id",
+        progress,
+        |fields| {
+            let _ = fields.required("notice_id");
+            let child_id = fields.required("child_id");
+            let removal_id = fields.optional("removal_id");
+            let notice_date = fields.date("notice_date", true);
+            let (Some(child_id), Some(notice_date)) = (child_id, notice_date) else {
+                return None;
+            };
+            if !fields.problems.is_empty() {
+                return None;
+            }
+            Some((index.link(removal_id, child_id, notice_date), notice_date))
+        },
+        |(link, notice_date)| match link {
             Ok(episode) => episodes[episode].notice_dates.push(notice_date),
             Err(orphan) => *notice_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-        }
-        true
-    })?;
-    let mut meetings_report = reader::read_extract(config, Extract::Meetings, "meeting_id", progress, |fields| {
-        let _ = fields.required("meeting_id");
-        let child_id = fields.required("child_id");
-        let removal_id = fields.optional("removal_id");
-        let meeting_date = fields.date("meeting_date", true);
-        let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
-        let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
-        let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
-            return false;
-        };
-        if !fields.problems.is_empty() {
-            return false;
-        }
-        match index.link(removal_id, child_id, date) {
-            Ok(episode) => episodes[episode].meetings.push(LinkedMeeting {
+        },
+    )?;
+    let mut meetings_report = reader::read_extract(
+        config,
+        Extract::Meetings,
+        "meeting_id",
+        progress,
+        |fields| {
+            let _ = fields.required("meeting_id");
+            let child_id = fields.required("child_id");
+            let removal_id = fields.optional("removal_id");
+            let meeting_date = fields.date("meeting_date", true);
+            let meeting_type = fields.code("meeting_type", true, &config.codes.meeting_type, "meeting type");
+            let status = fields.code("status", false, &config.codes.meeting_status, "meeting status");
+            let (Some(child_id), Some(date), Some(meeting_type)) = (child_id, meeting_date, meeting_type) else {
+                return None;
+            };
+            if !fields.problems.is_empty() {
+                return None;
+            }
+            let meeting = LinkedMeeting {
                 date,
                 meeting_type,
                 status: status.unwrap_or(MeetingStatus::Held),
-            }),
+            };
+            Some((index.link(removal_id, child_id, date), meeting))
+        },
+        |(link, meeting)| match link {
+            Ok(episode) => episodes[episode].meetings.push(meeting),
             Err(orphan) => *meeting_orphans.entry(orphan.as_str()).or_insert(0) += 1,
-        }
-        true
-    })?;
+        },
+    )?;
 
     notices_report.orphaned_by_reason = notice_orphans;
     meetings_report.orphaned_by_reason = meeting_orphans;
@@ -96,7 +111,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
 fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, ExtractReport), ExtractError> {
     let mut episodes = Vec::new();
-    let report = reader::read_extract(config, Extract::Removals, "removal_id", progress, |fields| {
+    let validate = |fields: &mut reader::RowFields<'_>| {
         let removal_id = fields.required("removal_id");
         let child_id = fields.required("child_id");
         let office = fields.required("office").and_then(|office| {
@@ -163,16 +178,16 @@ fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, E
         let (Some(removal_id), Some(child_id), Some(office), Some(removal_date)) =
             (removal_id, child_id, office, removal_date)
         else {
-            return false;
+            return None;
         };
         if !fields.problems.is_empty() {
-            return false;
+            return None;
         }
         let discharge = match (discharge_date, discharge_reason) {
             (Some(date), Some(reason)) => Some(Discharge { date, reason }),
             _ => None,
         };
-        episodes.push(Episode {
+        Some(Episode {
             removal_id: removal_id.to_string(),
             child_id: child_id.to_string(),
             office,
@@ -185,8 +200,10 @@ fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, E
             discharge,
             notice_dates: Vec::new(),
             meetings: Vec::new(),
-        });
-        true
+        })
+    };
+    let report = reader::read_extract(config, Extract::Removals, "removal_id", progress, validate, |episode| {
+        episodes.push(episode);
     })?;
     Ok((episodes, report))
 }

@@ -315,15 +315,29 @@ impl<Inner: Read> Read for HashingReader<Inner> {
     }
 }
 
-/// Reads `extract` from its configured path, calling `accept_row` for every data row whose
-/// fields decoded; `accept_row` returns `true` when the row was accepted, or records problems
-/// on the row and returns `false`. `id_column` is the column whose repeats are rejected.
-pub fn read_extract(
+/// What became of one data row.
+enum RowOutcome<Parsed> {
+    Accepted(Parsed),
+    Rejected(RejectedRow),
+}
+
+/// Reads `extract` from its configured path. `validate` decodes and checks each data row whose
+/// fields decoded: it returns the row's value when the row is acceptable, or records problems on
+/// the row and returns `None`. `apply` then receives every accepted row's value. `id_column` is
+/// the column whose repeats are rejected.
+///
+/// Three stages on their own threads, so both cores stay busy: one thread parses CSV (and
+/// hashes the bytes, numbers the lines and finds repeated ids, which depend on file order),
+/// validation workers run `validate` on whole batches, and the calling thread runs `apply`.
+/// Batches reach `apply` in any order, so `apply` must not depend on row order (the caller
+/// sorts what it collects); the rejected rows are sorted back into line order here.
+pub fn read_extract<Parsed: Send>(
     config: &Config,
     extract: Extract,
     id_column: &str,
     progress: crate::progress::Progress,
-    mut accept_row: impl FnMut(&mut RowFields<'_>) -> bool,
+    validate: impl Fn(&mut RowFields<'_>) -> Option<Parsed> + Sync,
+    mut apply: impl FnMut(Parsed),
 ) -> Result<ExtractReport, ExtractError> {
     let input = config.extract(extract);
     let path = input.path.clone();
@@ -375,14 +389,21 @@ pub fn read_extract(
             .iter()
             .position(|column| column.name == id_column)
             .and_then(|index| column_positions[index]);
+        let header = &report.header;
+        let column_positions = &column_positions;
+        let validate = &validate;
 
-        // Two threads: this one parses CSV (and hashes and counts lines), the other validates
-        // and links. Batches of records go back and forth so no record is allocated twice.
+        // Batches of records go from the parser to a worker and back, so no record is
+        // allocated twice. Each record travels with its line and whether its id repeats an
+        // earlier row's.
         const BATCH: usize = 4096;
-        // Each record travels with its line and whether its id repeats an earlier row's.
         type Batch = Vec<(u64, csv::ByteRecord, bool)>;
-        let (full_batches, batches_to_fill) = std::sync::mpsc::sync_channel::<(Batch, usize)>(4);
+        let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
+        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(Batch, usize)>(2 * workers);
+        let batches_to_check = std::sync::Mutex::new(batches_to_check);
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
+        let (checked_batches, outcomes_to_apply) =
+            std::sync::mpsc::sync_channel::<(Batch, Vec<RowOutcome<Parsed>>)>(2 * workers);
         let parse_result = std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(), csv::Error> {
                 // Duplicate ids are judged against every earlier row that carried an id.
@@ -414,69 +435,40 @@ pub fn read_extract(
                     }
                 }
             });
-            for (batch, filled) in batches_to_fill {
-                for (line, record, repeated_id) in &batch[..filled] {
-                    let line = *line;
-                    report.rows_read += 1;
-                    let raw_values = || {
-                        record
+            for _ in 0..workers {
+                let checked_batches = checked_batches.clone();
+                let batches_to_check = &batches_to_check;
+                scope.spawn(move || {
+                    loop {
+                        let next = match batches_to_check.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return, // another worker panicked; the scope re-raises it
+                        };
+                        let Ok((batch, filled)) = next else {
+                            return;
+                        };
+                        let outcomes = batch[..filled]
                             .iter()
-                            .map(|field| String::from_utf8_lossy(field).into_owned())
-                            .collect()
-                    };
-
-                    if record.len() != report.header.len() {
-                        report.rejected.push(RejectedRow::new(
-                            line,
-                            vec![Problem::new(
-                                RejectKind::WrongFieldCount,
-                                format!(
-                                    "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
-                                    record.len(),
-                                    report.header.len()
-                                ),
-                            )],
-                            raw_values(),
-                        ));
-                        continue;
-                    }
-                    let mut problems = Vec::new();
-                    // One check for the whole row; per field only when it fails, to name the column.
-                    if std::str::from_utf8(record.as_slice()).is_err() {
-                        for (position, field) in record.iter().enumerate() {
-                            if std::str::from_utf8(field).is_err() {
-                                problems.push(Problem::new(
-                                    RejectKind::InvalidUtf8,
-                                    format!(
-                                        "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
-                                        report.header[position]
-                                    ),
-                                ));
-                            }
+                            .map(|(line, record, repeated_id)| {
+                                check_row(*line, record, *repeated_id, header, column_positions, columns, id_position, config, validate)
+                            })
+                            .collect();
+                        if checked_batches.send((batch, outcomes)).is_err() {
+                            return;
                         }
                     }
-                    let mut fields = RowFields {
-                        record,
-                        headers: &report.header,
-                        column_positions: &column_positions,
-                        columns,
-                        config,
-                        problems,
-                    };
-                    if *repeated_id && let Some(position) = id_position {
-                        let id = fields.text_at(position).unwrap_or_default().trim();
-                        let header = &report.header[position];
-                        fields.add_problem(
-                            RejectKind::DuplicateId,
-                            format!("column {header}: id {id:?} repeats an earlier row's id"),
-                        );
-                    }
-                    let accepted = fields.problems.is_empty() && accept_row(&mut fields) && fields.problems.is_empty();
-                    if accepted {
-                        report.rows_accepted += 1;
-                    } else {
-                        let problems = std::mem::take(&mut fields.problems);
-                        report.rejected.push(RejectedRow::new(line, problems, raw_values()));
+                });
+            }
+            drop(checked_batches);
+            for (batch, outcomes) in outcomes_to_apply {
+                for outcome in outcomes {
+                    report.rows_read += 1;
+                    match outcome {
+                        RowOutcome::Accepted(parsed) => {
+                            report.rows_accepted += 1;
+                            apply(parsed);
+                        }
+                        RowOutcome::Rejected(row) => report.rejected.push(row),
                     }
                 }
                 let _ = empty_batches.send(batch);
@@ -485,10 +477,83 @@ pub fn read_extract(
         });
         parse_result.map_err(malformed)?;
     }
+    report.rejected.sort_by_key(|row| row.line);
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
     report.sha256 = hex(&hashing.hasher.finalize());
     Ok(report)
+}
+
+/// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
+#[allow(clippy::too_many_arguments)]
+fn check_row<Parsed>(
+    line: u64,
+    record: &csv::ByteRecord,
+    repeated_id: bool,
+    header: &[String],
+    column_positions: &[Option<usize>],
+    columns: &'static [CanonicalColumn],
+    id_position: Option<usize>,
+    config: &Config,
+    validate: &impl Fn(&mut RowFields<'_>) -> Option<Parsed>,
+) -> RowOutcome<Parsed> {
+    let raw_values = || {
+        record
+            .iter()
+            .map(|field| String::from_utf8_lossy(field).into_owned())
+            .collect()
+    };
+    if record.len() != header.len() {
+        return RowOutcome::Rejected(RejectedRow::new(
+            line,
+            vec![Problem::new(
+                RejectKind::WrongFieldCount,
+                format!(
+                    "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
+                    record.len(),
+                    header.len()
+                ),
+            )],
+            raw_values(),
+        ));
+    }
+    let mut problems = Vec::new();
+    // One check for the whole row; per field only when it fails, to name the column.
+    if std::str::from_utf8(record.as_slice()).is_err() {
+        for (position, field) in record.iter().enumerate() {
+            if std::str::from_utf8(field).is_err() {
+                problems.push(Problem::new(
+                    RejectKind::InvalidUtf8,
+                    format!(
+                        "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
+                        header[position]
+                    ),
+                ));
+            }
+        }
+    }
+    let mut fields = RowFields {
+        record,
+        headers: header,
+        column_positions,
+        columns,
+        config,
+        problems,
+    };
+    if repeated_id && let Some(position) = id_position {
+        let id = fields.text_at(position).unwrap_or_default().trim();
+        fields.add_problem(
+            RejectKind::DuplicateId,
+            format!("column {}: id {id:?} repeats an earlier row's id", header[position]),
+        );
+    }
+    if fields.problems.is_empty()
+        && let Some(parsed) = validate(&mut fields)
+        && fields.problems.is_empty()
+    {
+        return RowOutcome::Accepted(parsed);
+    }
+    RowOutcome::Rejected(RejectedRow::new(line, fields.problems, raw_values()))
 }
 
 /// Where each canonical column is in the file's header (matched trimmed, case-insensitively).
