@@ -25,11 +25,19 @@ impl OrphanReason {
     }
 }
 
-/// Finds episodes by removal_id and by child.
+/// Finds episodes by removal_id and by child. Ids are kept as 128-bit xxh3 fingerprints (the
+/// same trade as duplicate-id detection: no copy of a million ids, one cache miss per lookup,
+/// and a false match among even 10^9 ids has a probability below 10^-20).
 pub struct EpisodeIndex {
-    by_removal_id: crate::FastHashMap<String, usize>,
-    /// Each child's episodes as (removal_date, removal_id, index), ascending.
-    by_child: crate::FastHashMap<String, Vec<(NaiveDate, usize)>>,
+    by_removal_id: crate::FastHashMap<u128, usize>,
+    /// Every episode as (removal_date, index), grouped by child; each group ascending.
+    episodes_by_child: Vec<(NaiveDate, usize)>,
+    /// Where each child's group is in `episodes_by_child`: (start, end).
+    by_child: crate::FastHashMap<u128, (usize, usize)>,
+}
+
+fn fingerprint(id: &str) -> u128 {
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 impl EpisodeIndex {
@@ -37,21 +45,37 @@ impl EpisodeIndex {
     /// index, which is the larger removal_id).
     pub fn new(episodes: &[Episode]) -> Self {
         let mut by_removal_id = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
-        let mut by_child: crate::FastHashMap<String, Vec<(NaiveDate, usize)>> = Default::default();
+        let mut by_child_then_date: Vec<(u128, NaiveDate, usize)> = Vec::with_capacity(episodes.len());
         for (index, episode) in episodes.iter().enumerate() {
-            by_removal_id.insert(episode.removal_id.clone(), index);
-            by_child
-                .entry(episode.child_id.clone())
-                .or_default()
-                .push((episode.removal_date, index));
+            by_removal_id.insert(fingerprint(&episode.removal_id), index);
+            by_child_then_date.push((fingerprint(&episode.child_id), episode.removal_date, index));
         }
-        for child_episodes in by_child.values_mut() {
-            child_episodes.sort_unstable();
+        by_child_then_date.sort_unstable();
+        let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+        let mut start = 0;
+        for (position, &(child, _, _)) in by_child_then_date.iter().enumerate() {
+            let next_is_another_child = by_child_then_date
+                .get(position + 1)
+                .is_none_or(|&(next_child, _, _)| next_child != child);
+            if next_is_another_child {
+                by_child.insert(child, (start, position + 1));
+                start = position + 1;
+            }
         }
+        let episodes_by_child = by_child_then_date
+            .into_iter()
+            .map(|(_, removal_date, index)| (removal_date, index))
+            .collect();
         Self {
             by_removal_id,
+            episodes_by_child,
             by_child,
         }
+    }
+
+    fn episodes_of_child(&self, child_id: &str) -> Option<&[(NaiveDate, usize)]> {
+        let &(start, end) = self.by_child.get(&fingerprint(child_id))?;
+        Some(&self.episodes_by_child[start..end])
     }
 
     /// The episode a row belongs to.
@@ -59,11 +83,11 @@ impl EpisodeIndex {
         if let Some(removal_id) = removal_id {
             return self
                 .by_removal_id
-                .get(removal_id)
+                .get(&fingerprint(removal_id))
                 .copied()
                 .ok_or(OrphanReason::UnknownRemovalId);
         }
-        let child_episodes = self.by_child.get(child_id).ok_or(OrphanReason::UnknownChild)?;
+        let child_episodes = self.episodes_of_child(child_id).ok_or(OrphanReason::UnknownChild)?;
         // Episodes with removal_date ≤ date form a prefix; take its last element.
         let on_or_before = child_episodes.partition_point(|&(removal_date, _)| removal_date <= date);
         match on_or_before {
@@ -74,8 +98,7 @@ impl EpisodeIndex {
 
     /// The child's episodes, by removal_date ascending (then removal_id).
     pub fn child_episodes(&self, child_id: &str) -> impl Iterator<Item = usize> + '_ {
-        self.by_child
-            .get(child_id)
+        self.episodes_of_child(child_id)
             .into_iter()
             .flatten()
             .map(|&(_, index)| index)

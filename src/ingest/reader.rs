@@ -96,6 +96,8 @@ impl ExtractReport {
 /// The values of one data row, looked up by canonical column, with the problems found so far.
 pub struct RowFields<'a> {
     record: &'a csv::ByteRecord,
+    /// The whole record as text when it is valid UTF-8, so fields need no second check.
+    record_text: Option<&'a str>,
     headers: &'a [String],
     column_positions: &'a [Option<usize>],
     columns: &'static [CanonicalColumn],
@@ -106,11 +108,21 @@ pub struct RowFields<'a> {
 impl<'a> RowFields<'a> {
     /// The field at `position` as text; `None` when it is not UTF-8 (already a problem).
     fn text_at(&self, position: usize) -> Option<&'a str> {
-        std::str::from_utf8(self.record.get(position)?).ok()
+        let range = self.record.range(position)?;
+        // `get` is `None` only where a field boundary splits a character: check that field.
+        match self.record_text.and_then(|text| text.get(range.clone())) {
+            Some(text) => Some(text),
+            None => std::str::from_utf8(&self.record.as_slice()[range]).ok(),
+        }
     }
 
     fn position_of(&self, column: &str) -> Option<usize> {
-        let index = self.columns.iter().position(|known| known.name == column)?;
+        // Callers pass the same literals as `columns`, usually merged into one: pointer first.
+        let index = self
+            .columns
+            .iter()
+            .position(|known| std::ptr::eq(known.name, column))
+            .or_else(|| self.columns.iter().position(|known| known.name == column))?;
         self.column_positions[index]
     }
 
@@ -519,7 +531,8 @@ fn check_row<Parsed>(
     }
     let mut problems = Vec::new();
     // One check for the whole row; per field only when it fails, to name the column.
-    if std::str::from_utf8(record.as_slice()).is_err() {
+    let record_text = std::str::from_utf8(record.as_slice()).ok();
+    if record_text.is_none() {
         for (position, field) in record.iter().enumerate() {
             if std::str::from_utf8(field).is_err() {
                 problems.push(Problem::new(
@@ -534,6 +547,7 @@ fn check_row<Parsed>(
     }
     let mut fields = RowFields {
         record,
+        record_text,
         headers: header,
         column_positions,
         columns,
