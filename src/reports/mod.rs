@@ -501,25 +501,24 @@ pub fn render_all(
             model,
         })
     };
-    // Two cores: alternate reports between two threads, then restore the order.
-    let stems = report_file_stems(&results.offices);
-    let (even, odd): (Vec<_>, Vec<_>) = stems.into_iter().enumerate().partition(|(index, _)| index % 2 == 0);
-    let (even, odd) = std::thread::scope(|scope| {
-        let odd_worker = scope.spawn(|| {
-            odd.into_iter()
-                .map(|(index, item)| Ok((index, render_one(item)?)))
-                .collect::<anyhow::Result<Vec<_>>>()
-        });
-        let even = even
-            .into_iter()
-            .map(|(index, item)| Ok((index, render_one(item)?)))
-            .collect::<anyhow::Result<Vec<_>>>();
-        let odd = odd_worker
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (even, odd)
+    // Two threads take the next report from a shared counter. The statewide report (every
+    // case, the largest by far) is first in `report_file_stems`, so the offices fill in
+    // around it.
+    let stems: Vec<(usize, (Scope, String))> = report_file_stems(&results.offices).into_iter().enumerate().collect();
+    let next_report = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || -> anyhow::Result<Vec<(usize, RenderedReport)>> {
+        let mut done = Vec::new();
+        while let Some((index, item)) = stems.get(next_report.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+            done.push((*index, render_one(item.clone())?));
+        }
+        Ok(done)
+    };
+    let (first, second) = std::thread::scope(|scope| {
+        let helper = scope.spawn(worker);
+        let first = worker();
+        (first, helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
     });
-    let mut rendered: Vec<(usize, RenderedReport)> = even?.into_iter().chain(odd?).collect();
+    let mut rendered: Vec<(usize, RenderedReport)> = first?.into_iter().chain(second?).collect();
     rendered.sort_by_key(|(index, _)| *index);
     Ok(rendered.into_iter().map(|(_, report)| report).collect())
 }

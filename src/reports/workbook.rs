@@ -57,6 +57,10 @@ fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
 pub fn render(model: &ReportModel) -> anyhow::Result<Vec<u8>> {
     let formats = Formats::new();
     let mut workbook = Workbook::new();
+    // Deflate level 2: at national scale the statewide workbook (every case) saves in three
+    // quarters of the time of the default level 6 and is under a fifth larger (level 1 is
+    // barely faster and three quarters larger).
+    workbook.set_zip_compression_level(2);
     let created = excel_date(model.as_of)?;
     workbook.set_properties(
         &DocProperties::new()
