@@ -49,14 +49,28 @@ pub fn result_files(
     files.insert("measures.csv".into(), tables::measures_csv(results)?);
     files.insert("cases.csv".into(), tables::cases_csv(results)?);
     files.insert("equity.csv".into(), tables::equity_csv(results)?);
-    if detail.episodes {
-        files.insert("episodes.csv".into(), tables::episodes_csv(&data.episodes, results)?);
+    // episodes.csv (hundreds of MB at national scale) is written while the reports render.
+    let (episodes_csv, rendered) = std::thread::scope(|scope| {
+        let episodes_csv = scope.spawn(|| {
+            detail
+                .episodes
+                .then(|| tables::episodes_csv(&data.episodes, results))
+                .transpose()
+        });
+        let rendered = if detail.reports {
+            crate::reports::render_all(results, config, &data.reports)
+        } else {
+            Ok(Vec::new())
+        };
+        let episodes_csv = episodes_csv
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (episodes_csv, rendered)
+    });
+    if let Some(bytes) = episodes_csv? {
+        files.insert("episodes.csv".into(), bytes);
     }
-    let rendered = if detail.reports {
-        crate::reports::render_all(results, config, &data.reports)?
-    } else {
-        Vec::new()
-    };
+    let rendered = rendered?;
     for report in &rendered {
         files.insert(report.workbook_name(), report.workbook.clone());
         files.insert(report.page_name(), report.page.clone().into_bytes());
