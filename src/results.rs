@@ -4,7 +4,6 @@
 //!
 //! A pure function of the ingested data, the configuration and `as_of`.
 
-use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
@@ -185,8 +184,8 @@ impl<'a> Engine<'a> {
     pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
         let offices = office_list(episodes, config);
         let groups = group_list(episodes, config);
-        let office_of: HashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-        let group_of: HashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let office_of: crate::FastHashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let group_of: crate::FastHashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
         let episode_office = episodes
             .iter()
             .map(|episode| office_of[episode.office.as_str()])

@@ -9,7 +9,7 @@ pub mod suppression;
 pub mod text;
 pub mod workbook;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
@@ -155,7 +155,7 @@ impl ReportModel {
             SuppressionScope::All => true,
         });
 
-        let mut series: HashMap<(&'static str, String), Series> = HashMap::new();
+        let mut series: crate::FastHashMap<(&'static str, String), Series> = Default::default();
         for row in &results.rates {
             let entry = series.entry((row.measure, row.office.clone())).or_insert(Series {
                 headline: Counts::default(),
@@ -179,7 +179,7 @@ impl ReportModel {
             .collect();
 
         // Cases per (office, measure, status), and per (Statewide, measure, status), counted once.
-        let mut case_counts: HashMap<(&str, &str, CaseStatus), usize> = HashMap::new();
+        let mut case_counts: crate::FastHashMap<(&str, &str, CaseStatus), usize> = Default::default();
         for case in &results.cases {
             for office in [case.office.as_str(), STATEWIDE] {
                 *case_counts.entry((office, case.measure, case.status)).or_insert(0) += 1;
@@ -320,7 +320,7 @@ impl ReportModel {
 
 /// Every (measure, office or Statewide) has a series: `results::compute` writes one for each.
 fn series_of<'a>(
-    series: &'a HashMap<(&'static str, String), Series>,
+    series: &'a crate::FastHashMap<(&'static str, String), Series>,
     measure: &'static str,
     office: &str,
 ) -> &'a Series {
