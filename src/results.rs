@@ -4,7 +4,6 @@
 //!
 //! A pure function of the ingested data, the configuration and `as_of`.
 
-
 use chrono::NaiveDate;
 
 use crate::calendar::Period;
@@ -184,8 +183,10 @@ impl<'a> Engine<'a> {
     pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
         let offices = office_list(episodes, config);
         let groups = group_list(episodes, config);
-        let office_of: crate::FastHashMap<&str, usize> = offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-        let group_of: crate::FastHashMap<&str, usize> = groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let office_of: crate::FastHashMap<&str, usize> =
+            offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
+        let group_of: crate::FastHashMap<&str, usize> =
+            groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
         let episode_office = episodes
             .iter()
             .map(|episode| office_of[episode.office.as_str()])

@@ -62,13 +62,19 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         let started = Instant::now();
         let results = engine.compute(as_of, arguments.with_episodes);
         let measures_ms = started.elapsed().as_millis();
-        let (mut files, _) = outputs::result_files(&data, &results, &config, detail).map_err(render)?;
+        let staging = run_directory::Staging::create(&out_root, &as_of.to_string(), config.output_permissions)
+            .map_err(Failure::Output)?;
+        let outputs::ResultFiles {
+            mut files, streamed, ..
+        } = outputs::result_files(&data, &results, &config, detail, Some(&staging)).map_err(render)?;
         files.extend(quality.clone());
         let timings = BTreeMap::from([("ingest_shared", ingest_ms), ("measures", measures_ms)]);
-        let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
+        let manifest = outputs::manifest_file(&config, &data, as_of, &files, &streamed, timings).map_err(render)?;
         files.insert("manifest.json".into(), manifest);
-        run_directory::publish(&out_root, &as_of.to_string(), &files, config.output_permissions)
-            .map_err(Failure::Output)?;
+        for (name, bytes) in &files {
+            staging.write_file(name, bytes).map_err(Failure::Output)?;
+        }
+        staging.publish().map_err(Failure::Output)?;
         bar.inc(1);
         Ok(results.headline_rows())
     };

@@ -1,5 +1,6 @@
-//! The files of one as-of date, shared by `run` and `backfill`: pure rendering into a map of
-//! relative file name → bytes, published afterwards by `output::run_directory`.
+//! The files of one as-of date, shared by `run` and `backfill`: rendering into a map of
+//! relative file name → bytes, published afterwards by `output::run_directory` (only
+//! `episodes.csv` may be streamed straight into the staging directory).
 
 use std::collections::BTreeMap;
 
@@ -8,6 +9,7 @@ use chrono::NaiveDate;
 use crate::config::Config;
 use crate::ingest::IngestedData;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
+use crate::output::run_directory::Staging;
 use crate::output::{sha256_hex, tables};
 use crate::reports::RenderedReport;
 use crate::results::Results;
@@ -37,25 +39,41 @@ pub struct Detail {
     pub reports: bool,
 }
 
+/// A date's files: those held in memory, and those already streamed to disk.
+pub struct ResultFiles {
+    pub files: Files,
+    /// Files written straight into the staging directory: relative name → SHA-256.
+    pub streamed: BTreeMap<String, String>,
+    pub rendered: Vec<RenderedReport>,
+}
+
 /// `measures.csv`, `cases.csv`, `equity.csv`, and as `detail` asks `episodes.csv` and the
-/// workbooks and pages (returned rendered, for delivery).
+/// workbooks and pages (returned rendered, for delivery). With `staging`, `episodes.csv`
+/// (hundreds of MB at national scale) is streamed into it rather than held in memory.
 pub fn result_files(
     data: &IngestedData,
     results: &Results,
     config: &Config,
     detail: Detail,
-) -> anyhow::Result<(Files, Vec<RenderedReport>)> {
+    staging: Option<&Staging>,
+) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
+    let mut streamed = BTreeMap::new();
     files.insert("measures.csv".into(), tables::measures_csv(results)?);
     files.insert("cases.csv".into(), tables::cases_csv(results)?);
     files.insert("equity.csv".into(), tables::equity_csv(results)?);
-    // episodes.csv (hundreds of MB at national scale) is written while the reports render.
+    // episodes.csv is written on its own thread while the reports render.
     let (episodes_csv, rendered) = std::thread::scope(|scope| {
-        let episodes_csv = scope.spawn(|| {
-            detail
-                .episodes
-                .then(|| tables::episodes_csv(&data.episodes, results))
-                .transpose()
+        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<EpisodesCsv>> {
+            if !detail.episodes {
+                return Ok(None);
+            }
+            Ok(Some(match staging {
+                Some(staging) => EpisodesCsv::Streamed(staging.stream_file(EPISODES_CSV, |out| {
+                    tables::write_episodes_csv(out, &data.episodes, results)
+                })?),
+                None => EpisodesCsv::InMemory(tables::episodes_csv(&data.episodes, results)?),
+            }))
         });
         let rendered = if detail.reports {
             crate::reports::render_all(results, config, &data.reports)
@@ -67,23 +85,42 @@ pub fn result_files(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (episodes_csv, rendered)
     });
-    if let Some(bytes) = episodes_csv? {
-        files.insert("episodes.csv".into(), bytes);
+    match episodes_csv? {
+        Some(EpisodesCsv::InMemory(bytes)) => {
+            files.insert(EPISODES_CSV.into(), bytes);
+        }
+        Some(EpisodesCsv::Streamed(sha256)) => {
+            streamed.insert(EPISODES_CSV.into(), sha256);
+        }
+        None => {}
     }
     let rendered = rendered?;
     for report in &rendered {
         files.insert(report.workbook_name(), report.workbook.clone());
         files.insert(report.page_name(), report.page.clone().into_bytes());
     }
-    Ok((files, rendered))
+    Ok(ResultFiles {
+        files,
+        streamed,
+        rendered,
+    })
 }
 
-/// `manifest.json` for `files` (which it lists with their SHA-256).
+const EPISODES_CSV: &str = "episodes.csv";
+
+enum EpisodesCsv {
+    InMemory(Vec<u8>),
+    /// Its SHA-256.
+    Streamed(String),
+}
+
+/// `manifest.json` for `files` and the `streamed` ones (which it lists with their SHA-256).
 pub fn manifest_file(
     config: &Config,
     data: &IngestedData,
     as_of: NaiveDate,
     files: &Files,
+    streamed: &BTreeMap<String, String>,
     timings_ms: BTreeMap<&'static str, u128>,
 ) -> anyhow::Result<Vec<u8>> {
     Manifest {
@@ -99,6 +136,7 @@ pub fn manifest_file(
         outputs: files
             .iter()
             .map(|(name, bytes)| (name.clone(), sha256_hex(bytes)))
+            .chain(streamed.iter().map(|(name, sha256)| (name.clone(), sha256.clone())))
             .collect(),
         timings_ms,
     }

@@ -90,7 +90,20 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         episodes: true,
         reports: true,
     };
-    let (result_files, rendered) = outputs::result_files(&data, &results, &config, detail).map_err(render)?;
+    // The staging directory exists from here so that episodes.csv can be streamed into it.
+    let staging = if arguments.dry_run {
+        None
+    } else {
+        Some(
+            run_directory::Staging::create(&out_root, &as_of.to_string(), config.output_permissions)
+                .map_err(Failure::Output)?,
+        )
+    };
+    let outputs::ResultFiles {
+        files: result_files,
+        streamed,
+        rendered,
+    } = outputs::result_files(&data, &results, &config, detail, staging.as_ref()).map_err(render)?;
     files.extend(result_files);
     let messages = match mailer.settings() {
         Some(settings) => {
@@ -109,10 +122,10 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
             .map_err(Failure::Delivery)?;
     }
     timings.insert("render", started.elapsed().as_millis());
-    let manifest = outputs::manifest_file(&config, &data, as_of, &files, timings).map_err(render)?;
+    let manifest = outputs::manifest_file(&config, &data, as_of, &files, &streamed, timings).map_err(render)?;
     files.insert("manifest.json".into(), manifest);
 
-    if arguments.dry_run {
+    let Some(staging) = staging else {
         println!(
             "dry run: nothing written or sent. A run would write into {}:",
             run_directory.display()
@@ -122,9 +135,11 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         }
         print_statewide_summary(&results);
         return Ok(());
+    };
+    for (name, bytes) in &files {
+        staging.write_file(name, bytes).map_err(Failure::Output)?;
     }
-    run_directory::publish(&out_root, &as_of.to_string(), &files, config.output_permissions)
-        .map_err(Failure::Output)?;
+    staging.publish().map_err(Failure::Output)?;
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);
     super::release_in_background((data, results));

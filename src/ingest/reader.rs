@@ -462,7 +462,17 @@ pub fn read_extract<Parsed: Send>(
                         let outcomes = batch[..filled]
                             .iter()
                             .map(|(line, record, repeated_id)| {
-                                check_row(*line, record, *repeated_id, header, column_positions, columns, id_position, config, validate)
+                                check_row(
+                                    *line,
+                                    record,
+                                    *repeated_id,
+                                    header,
+                                    column_positions,
+                                    columns,
+                                    id_position,
+                                    config,
+                                    validate,
+                                )
                             })
                             .collect();
                         if checked_batches.send((batch, outcomes)).is_err() {

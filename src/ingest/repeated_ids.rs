@@ -43,12 +43,19 @@ impl RepeatedIdDetector {
     }
 
     fn ordered_id(&self, index: usize) -> &[u8] {
-        let start = if index == 0 { 0 } else { self.ordered_ends[index - 1] as usize };
+        let start = if index == 0 {
+            0
+        } else {
+            self.ordered_ends[index - 1] as usize
+        };
         &self.ordered_bytes[start..self.ordered_ends[index] as usize]
     }
 
     fn last_ordered(&self) -> Option<&[u8]> {
-        self.ordered_ends.len().checked_sub(1).map(|index| self.ordered_id(index))
+        self.ordered_ends
+            .len()
+            .checked_sub(1)
+            .map(|index| self.ordered_id(index))
     }
 
     fn ordered_contains(&self, id: &[u8]) -> bool {
@@ -98,7 +105,9 @@ mod tests {
         let mut state = 12345u64;
         let ids: Vec<String> = (0..5000)
             .map(|step| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 // Mostly increasing with frequent repeats and steps back.
                 let value = step as u64 / 2 + (state >> 60);
                 format!("R{value:06}")

@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use sha2::Digest;
 
 use crate::config::OutputPermissions;
 
@@ -94,6 +95,126 @@ fn remove_leftovers(out_root: &Path) {
     }
 }
 
+/// A run directory being written: a hidden staging directory beside the final one, renamed
+/// into place by `publish`. Dropped unpublished (an error on the way), it is removed.
+pub struct Staging {
+    out_root: PathBuf,
+    name: String,
+    path: PathBuf,
+    permissions: OutputPermissions,
+    published: bool,
+}
+
+impl Staging {
+    /// Creates the staging directory for `<out_root>/<name>`. Call it while holding the lock.
+    pub fn create(out_root: &Path, name: &str, permissions: OutputPermissions) -> anyhow::Result<Self> {
+        let path = out_root.join(format!(".{name}.partial-{}", std::process::id()));
+        if path.exists() {
+            std::fs::remove_dir_all(&path).with_context(|| format!("cannot clear {}", path.display()))?;
+        }
+        std::fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        restrict(&path, permissions.directory_mode).with_context(|| format!("cannot restrict {}", path.display()))?;
+        Ok(Self {
+            out_root: out_root.to_path_buf(),
+            name: name.to_string(),
+            path,
+            permissions,
+            published: false,
+        })
+    }
+
+    /// Creates `relative` (and its parent directories) with the configured permissions.
+    fn create_file(&self, relative: &str) -> anyhow::Result<(PathBuf, File)> {
+        let path = self.path.join(relative);
+        if let Some(parent) = path.parent()
+            && !parent.exists()
+        {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            restrict(parent, self.permissions.directory_mode)
+                .with_context(|| format!("cannot restrict {}", parent.display()))?;
+        }
+        let file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
+        restrict(&path, self.permissions.file_mode).with_context(|| format!("cannot restrict {}", path.display()))?;
+        Ok((path, file))
+    }
+
+    /// Writes `bytes` as `relative` and syncs it to disk.
+    pub fn write_file(&self, relative: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        let (path, mut file) = self.create_file(relative)?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("cannot write {}", path.display()))
+    }
+
+    /// Streams `relative` from `fill` (for files too large to hold in memory), syncs it, and
+    /// returns its SHA-256, computed on the way.
+    pub fn stream_file(
+        &self,
+        relative: &str,
+        fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+    ) -> anyhow::Result<String> {
+        let (path, file) = self.create_file(relative)?;
+        let mut hashing = HashingWriter {
+            inner: std::io::BufWriter::with_capacity(1 << 20, file),
+            hasher: sha2::Sha256::new(),
+        };
+        fill(&mut hashing).with_context(|| format!("cannot write {}", path.display()))?;
+        let HashingWriter { inner, hasher } = hashing;
+        let file = inner
+            .into_inner()
+            .map_err(|error| error.into_error())
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        file.sync_all()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
+    }
+
+    /// Renames the staging directory to `<out_root>/<name>`, replacing any previous one.
+    pub fn publish(mut self) -> anyhow::Result<PathBuf> {
+        let final_directory = self.out_root.join(&self.name);
+        let replaced = self
+            .out_root
+            .join(format!(".{}.replaced-{}", self.name, std::process::id()));
+        if final_directory.exists() {
+            std::fs::rename(&final_directory, &replaced)
+                .with_context(|| format!("cannot move the previous {} aside", final_directory.display()))?;
+        }
+        std::fs::rename(&self.path, &final_directory)
+            .with_context(|| format!("cannot move {} into place", final_directory.display()))?;
+        self.published = true;
+        if replaced.exists() {
+            std::fs::remove_dir_all(&replaced).with_context(|| format!("cannot remove {}", replaced.display()))?;
+        }
+        Ok(final_directory)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Feeds every byte written into a SHA-256, so a streamed file's digest costs no second read.
+struct HashingWriter<Inner> {
+    inner: Inner,
+    hasher: sha2::Sha256,
+}
+
+impl<Inner: Write> Write for HashingWriter<Inner> {
+    fn write(&mut self, buffer: &[u8]) -> std::io::Result<usize> {
+        let count = self.inner.write(buffer)?;
+        sha2::Digest::update(&mut self.hasher, &buffer[..count]);
+        Ok(count)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// Writes `files` (relative names → bytes) as the directory `<out_root>/<name>`, replacing any
 /// previous one. Call it while holding the lock.
 pub fn publish(
@@ -102,39 +223,11 @@ pub fn publish(
     files: &BTreeMap<String, Vec<u8>>,
     permissions: OutputPermissions,
 ) -> anyhow::Result<PathBuf> {
-    let final_directory = out_root.join(name);
-    let staging = out_root.join(format!(".{name}.partial-{}", std::process::id()));
-    if staging.exists() {
-        std::fs::remove_dir_all(&staging).with_context(|| format!("cannot clear {}", staging.display()))?;
-    }
-    std::fs::create_dir_all(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
-    restrict(&staging, permissions.directory_mode).with_context(|| format!("cannot restrict {}", staging.display()))?;
+    let staging = Staging::create(out_root, name, permissions)?;
     for (relative, bytes) in files {
-        let path = staging.join(relative);
-        if let Some(parent) = path.parent()
-            && !parent.exists()
-        {
-            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-            restrict(parent, permissions.directory_mode)
-                .with_context(|| format!("cannot restrict {}", parent.display()))?;
-        }
-        let mut file = File::create(&path).with_context(|| format!("cannot create {}", path.display()))?;
-        restrict(&path, permissions.file_mode).with_context(|| format!("cannot restrict {}", path.display()))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        staging.write_file(relative, bytes)?;
     }
-    let replaced = out_root.join(format!(".{name}.replaced-{}", std::process::id()));
-    if final_directory.exists() {
-        std::fs::rename(&final_directory, &replaced)
-            .with_context(|| format!("cannot move the previous {} aside", final_directory.display()))?;
-    }
-    std::fs::rename(&staging, &final_directory)
-        .with_context(|| format!("cannot move {} into place", final_directory.display()))?;
-    if replaced.exists() {
-        std::fs::remove_dir_all(&replaced).with_context(|| format!("cannot remove {}", replaced.display()))?;
-    }
-    Ok(final_directory)
+    staging.publish()
 }
 
 /// Writes one file at `<out_root>/<name>` through a temporary name and a rename.

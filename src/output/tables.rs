@@ -112,7 +112,17 @@ pub fn equity_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
 /// One row per accepted episode: ids, office, removal date, then each measure's verdict for
 /// the headline period (`numerator`, `denominator` or `excluded:<rule>`).
 pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
+    let mut bytes = Vec::new();
+    write_episodes_csv(&mut bytes, episodes, results)?;
+    Ok(bytes)
+}
+
+/// `episodes.csv` into `out` (a file, at national scale: hundreds of MB never held in memory).
+pub fn write_episodes_csv(out: &mut dyn std::io::Write, episodes: &[Episode], results: &Results) -> anyhow::Result<()> {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .buffer_capacity(1 << 16)
+        .from_writer(out);
     let mut header = vec!["removal_id", "child_id", "office", "removal_date"];
     header.extend(REGISTRY.iter().map(|measure| measure.id()));
     writer.write_record(&header)?;
@@ -132,7 +142,8 @@ pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<V
         }
         writer.write_record(None::<&[u8]>)?;
     }
-    finish(writer)
+    writer.flush()?;
+    Ok(())
 }
 
 /// The rejected rows as read, with `line` and `reason` first.

@@ -516,7 +516,10 @@ pub fn render_all(
     let (first, second) = std::thread::scope(|scope| {
         let helper = scope.spawn(worker);
         let first = worker();
-        (first, helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+        (
+            first,
+            helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
     });
     let mut rendered: Vec<(usize, RenderedReport)> = first?.into_iter().chain(second?).collect();
     rendered.sort_by_key(|(index, _)| *index);
