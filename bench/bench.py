@@ -10,7 +10,9 @@ Generates extracts with `permanency-report generate` (1,000,000 children: about 
   - `run --no-email` (all measures, trend, case lists, equity, all workbooks and pages);
   - the floor: polars reading the same three files and nothing else;
   - `backfill` of 120 monthly as-of dates;
-  - `run` at 100k and 300k children, for the cost per input row.
+  - `run` at 100k and 300k children, for the cost per input row;
+  - DuckDB computing only the eight headline measures from the same CSVs
+    (bench/duckdb_headline.py), in the same session as `run`.
 Prints one table. Timings are never asserted in the test suite.
 """
 import argparse
@@ -71,10 +73,11 @@ def main():
     parser.add_argument("--backfill-dates", type=int, default=120)
     options = parser.parse_args()
 
-    try:
-        import polars  # noqa: F401
-    except ImportError:
-        sh([sys.executable, "-m", "pip", "install", "--quiet", "polars"])
+    for module in ("polars", "duckdb"):
+        try:
+            __import__(module)
+        except ImportError:
+            sh([sys.executable, "-m", "pip", "install", "--quiet", module])
     sh(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
     os.makedirs(DATA, exist_ok=True)
     out = tempfile.mkdtemp(prefix="permanency-bench-")
@@ -88,6 +91,8 @@ def main():
     results = {}
     results["floor"] = measure("floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big], options.runs)
     results["run"] = measure(f"run --no-email, {options.children} children", run_arguments(big), options.runs)
+    results["duckdb"] = measure("duckdb, headline measures only",
+                                [sys.executable, os.path.join(ROOT, "bench", "duckdb_headline.py"), big, AS_OF, config], options.runs)
     first_month_end = {"from": "2016-11-30", "to": AS_OF} if options.backfill_dates == 120 else None
     backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
                 "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
@@ -107,6 +112,9 @@ def main():
         ("floor: polars reads the 3 files", f"{floor:.2f} s", f"{results['floor']['peak_mb']:.0f} MB", "", ""),
         ("run --no-email (1M children)", f"{run:.2f} s", f"{results['run']['peak_mb']:.0f} MB",
          f"<= 1.5 x floor = {1.5 * floor:.2f} s", "met" if run <= 1.5 * floor else f"NOT met ({run / floor:.1f} x floor)"),
+        ("duckdb: headline measures only", f"{results['duckdb']['seconds']:.2f} s", f"{results['duckdb']['peak_mb']:.0f} MB", "", ""),
+        ("run vs duckdb", "", "", f"run < duckdb = {results['duckdb']['seconds']:.2f} s",
+         "met" if run < results["duckdb"]["seconds"] else f"NOT met ({run / results['duckdb']['seconds']:.2f} x duckdb)"),
         ("run peak memory", "", f"{results['run']['peak_mb']:.0f} MB", "<= 1500 MB",
          "met" if results["run"]["peak_mb"] <= 1500 else "NOT met"),
         (f"backfill, {options.backfill_dates} monthly dates", f"{results['backfill']['seconds']:.2f} s", f"{results['backfill']['peak_mb']:.0f} MB",
