@@ -181,35 +181,35 @@ pub struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
-        let offices = office_list(episodes, config);
-        let groups = group_list(episodes, config);
-        let office_of: crate::FastHashMap<&str, usize> =
-            offices.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-        let group_of: crate::FastHashMap<&str, usize> =
-            groups.iter().enumerate().map(|(i, name)| (name.as_str(), i)).collect();
-        let episode_office = episodes
-            .iter()
-            .map(|episode| office_of[episode.office.as_str()])
-            .collect();
-        let episode_group = episodes
-            .iter()
-            .map(|episode| group_of[episode.race_ethnicity.as_str()])
-            .collect();
-        let candidates = REGISTRY
-            .iter()
-            .map(|measure| match measure.candidates() {
-                Candidates::Every => None,
-                Candidates::ByDate(date_of) => {
-                    let mut dated: Vec<(NaiveDate, usize)> = episodes
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position)))
-                        .collect();
-                    dated.sort_unstable();
-                    Some(dated)
-                }
-            })
-            .collect();
+        // Offices and groups: one pass each (on two threads) over a million episodes.
+        let ((offices, episode_office), (groups, episode_group)) = std::thread::scope(|scope| {
+            let groups = scope.spawn(|| group_list(episodes, config));
+            let offices = office_list(episodes, config);
+            (
+                offices,
+                groups.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        });
+        // Each measure's candidates sorted by date, one thread per measure.
+        let candidates = std::thread::scope(|scope| {
+            let handles: Vec<_> = REGISTRY
+                .iter()
+                .map(|measure| {
+                    scope.spawn(move || match measure.candidates() {
+                        Candidates::Every => None,
+                        Candidates::ByDate(date_of) => {
+                            Some(sorted_by_date(episodes.iter().enumerate().filter_map(
+                                |(position, episode)| date_of(episode).map(|date| (date, position)),
+                            )))
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
         Self {
             episodes,
             index,
@@ -469,27 +469,125 @@ impl DateInputs<'_> {
 }
 
 /// Configured offices, or those seen in the episodes; alphabetical either way.
-fn office_list(episodes: &[Episode], config: &Config) -> Vec<String> {
+/// `(date, position)` pairs, given in ascending position, sorted by date then position: a
+/// counting sort by day (dates lie within the configured plausible range, so the days are a few
+/// tens of thousands at most), linear where a comparison sort of a million pairs is not.
+fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(NaiveDate, usize)> {
+    let pairs: Vec<(NaiveDate, usize)> = pairs.collect();
+    let (Some(first), Some(last)) = (
+        pairs.iter().map(|&(date, _)| date).min(),
+        pairs.iter().map(|&(date, _)| date).max(),
+    ) else {
+        return pairs;
+    };
+    let day_of = |date: NaiveDate| (date - first).num_days() as usize;
+    let mut starts = vec![0usize; day_of(last) + 2];
+    for &(date, _) in &pairs {
+        starts[day_of(date) + 1] += 1;
+    }
+    for day in 1..starts.len() {
+        starts[day] += starts[day - 1];
+    }
+    let mut sorted = vec![(first, 0); pairs.len()];
+    // Positions arrive ascending, so each day's bucket fills in ascending position.
+    for (date, position) in pairs {
+        let slot = &mut starts[day_of(date)];
+        sorted[*slot] = (date, position);
+        *slot += 1;
+    }
+    sorted
+}
+
+/// The distinct values of `value_of` in the order first seen, and each episode's value as an
+/// index into them. One hash lookup per episode on a handful of values.
+fn distinct_values(episodes: &[Episode], value_of: fn(&Episode) -> &str) -> (Vec<&str>, Vec<usize>) {
+    let mut index_of: crate::FastHashMap<&str, usize> = Default::default();
+    let mut distinct = Vec::new();
+    let per_episode = episodes
+        .iter()
+        .map(|episode| {
+            let value = value_of(episode);
+            *index_of.entry(value).or_insert_with(|| {
+                distinct.push(value);
+                distinct.len() - 1
+            })
+        })
+        .collect();
+    (distinct, per_episode)
+}
+
+/// `list`, and each episode's value as an index into it. Ingest admits only listed values; a
+/// value missing from `list` all the same is appended to it rather than lost.
+fn indexed_by(mut list: Vec<String>, distinct: &[&str], per_episode: Vec<usize>) -> (Vec<String>, Vec<usize>) {
+    let position_in_list: Vec<usize> = distinct
+        .iter()
+        .map(|value| match list.iter().position(|listed| listed == value) {
+            Some(position) => position,
+            None => {
+                list.push(value.to_string());
+                list.len() - 1
+            }
+        })
+        .collect();
+    let per_episode = per_episode.into_iter().map(|index| position_in_list[index]).collect();
+    (list, per_episode)
+}
+
+/// The offices (configured, else those seen), alphabetically, and each episode's office.
+fn office_list(episodes: &[Episode], config: &Config) -> (Vec<String>, Vec<usize>) {
+    let (seen, per_episode) = distinct_values(episodes, |episode| &episode.office);
     let mut offices: Vec<String> = if config.offices.is_empty() {
-        episodes.iter().map(|episode| episode.office.clone()).collect()
+        seen.iter().map(|office| office.to_string()).collect()
     } else {
         config.offices.clone()
     };
     offices.sort();
     offices.dedup();
-    offices
+    indexed_by(offices, &seen, per_episode)
 }
 
-/// Configured categories in their order, then any other value seen, alphabetically.
-fn group_list(episodes: &[Episode], config: &Config) -> Vec<String> {
+/// Configured categories in their order, then any other value seen, alphabetically; and each
+/// episode's group.
+fn group_list(episodes: &[Episode], config: &Config) -> (Vec<String>, Vec<usize>) {
+    let (seen, per_episode) = distinct_values(episodes, |episode| &episode.race_ethnicity);
     let mut groups = config.race_categories.clone();
-    let mut others: Vec<String> = episodes
+    let mut others: Vec<String> = seen
         .iter()
-        .map(|episode| episode.race_ethnicity.clone())
-        .filter(|group| !config.race_categories.contains(group))
+        .filter(|group| !config.race_categories.iter().any(|category| category == *group))
+        .map(|group| group.to_string())
         .collect();
     others.sort();
     others.dedup();
     groups.extend(others);
-    groups
+    indexed_by(groups, &seen, per_episode)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sorted_by_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn counting_sort_by_date_equals_a_comparison_sort() {
+        let date = |text: &str| NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap();
+        let dates = [
+            "2024-02-29",
+            "2023-01-01",
+            "2024-02-29",
+            "2026-10-31",
+            "1900-01-01",
+            "2023-01-01",
+            "2100-12-31",
+            "2024-03-01",
+        ];
+        let pairs: Vec<(NaiveDate, usize)> = dates
+            .iter()
+            .enumerate()
+            .map(|(position, text)| (date(text), position))
+            .collect();
+        let mut expected = pairs.clone();
+        expected.sort_unstable();
+        assert_eq!(sorted_by_date(pairs.into_iter()), expected);
+        assert_eq!(sorted_by_date(std::iter::empty()), Vec::new());
+    }
 }
