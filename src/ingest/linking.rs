@@ -36,6 +36,20 @@ pub struct EpisodeIndex {
     by_child: crate::FastHashMap<u128, (usize, usize)>,
 }
 
+/// One validation worker's last lookups. Extracts usually list an episode's (or a child's)
+/// rows together, so most rows ask what the row before asked; answering from here saves a
+/// cache miss into the index per row. Holds answers, never decisions: the same row always
+/// links to the same episode with or without it.
+#[derive(Debug, Default)]
+pub struct RecentLookups {
+    removal_id: String,
+    /// What `by_removal_id` said for `removal_id`; `None` before the first lookup.
+    episode: Option<Option<usize>>,
+    child_id: String,
+    /// What `by_child` said for `child_id`; `None` before the first lookup.
+    child_group: Option<Option<(usize, usize)>>,
+}
+
 fn fingerprint(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
@@ -44,12 +58,28 @@ impl EpisodeIndex {
     /// `episodes` must be sorted by removal_id (ties on removal_date then resolve to the later
     /// index, which is the larger removal_id).
     pub fn new(episodes: &[Episode]) -> Self {
-        let mut by_removal_id = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
-        let mut by_child_then_date: Vec<(u128, NaiveDate, usize)> = Vec::with_capacity(episodes.len());
-        for (index, episode) in episodes.iter().enumerate() {
-            by_removal_id.insert(fingerprint(&episode.removal_id), index);
-            by_child_then_date.push((fingerprint(&episode.child_id), episode.removal_date, index));
-        }
+        // The two maps are independent: one thread each.
+        let (by_removal_id, mut by_child_then_date) = std::thread::scope(|scope| {
+            let by_removal_id = scope.spawn(|| {
+                let mut by_removal_id: crate::FastHashMap<u128, usize> =
+                    crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+                for (index, episode) in episodes.iter().enumerate() {
+                    by_removal_id.insert(fingerprint(&episode.removal_id), index);
+                }
+                by_removal_id
+            });
+            let by_child_then_date: Vec<(u128, NaiveDate, usize)> = episodes
+                .iter()
+                .enumerate()
+                .map(|(index, episode)| (fingerprint(&episode.child_id), episode.removal_date, index))
+                .collect();
+            (
+                by_removal_id
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                by_child_then_date,
+            )
+        });
         by_child_then_date.sort_unstable();
         let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
         let mut start = 0;
@@ -80,14 +110,42 @@ impl EpisodeIndex {
 
     /// The episode a row belongs to.
     pub fn link(&self, removal_id: Option<&str>, child_id: &str, date: NaiveDate) -> Result<usize, OrphanReason> {
+        self.link_remembering(&mut RecentLookups::default(), removal_id, child_id, date)
+    }
+
+    /// `link`, answering from `recent` when the row asks what the previous one asked.
+    pub fn link_remembering(
+        &self,
+        recent: &mut RecentLookups,
+        removal_id: Option<&str>,
+        child_id: &str,
+        date: NaiveDate,
+    ) -> Result<usize, OrphanReason> {
         if let Some(removal_id) = removal_id {
-            return self
-                .by_removal_id
-                .get(&fingerprint(removal_id))
-                .copied()
-                .ok_or(OrphanReason::UnknownRemovalId);
+            let episode = match recent.episode {
+                Some(episode) if recent.removal_id == removal_id => episode,
+                _ => {
+                    let episode = self.by_removal_id.get(&fingerprint(removal_id)).copied();
+                    recent.removal_id.clear();
+                    recent.removal_id.push_str(removal_id);
+                    recent.episode = Some(episode);
+                    episode
+                }
+            };
+            return episode.ok_or(OrphanReason::UnknownRemovalId);
         }
-        let child_episodes = self.episodes_of_child(child_id).ok_or(OrphanReason::UnknownChild)?;
+        let group = match recent.child_group {
+            Some(group) if recent.child_id == child_id => group,
+            _ => {
+                let group = self.by_child.get(&fingerprint(child_id)).copied();
+                recent.child_id.clear();
+                recent.child_id.push_str(child_id);
+                recent.child_group = Some(group);
+                group
+            }
+        };
+        let (start, end) = group.ok_or(OrphanReason::UnknownChild)?;
+        let child_episodes = &self.episodes_by_child[start..end];
         // Episodes with removal_date ≤ date form a prefix; take its last element.
         let on_or_before = child_episodes.partition_point(|&(removal_date, _)| removal_date <= date);
         match on_or_before {

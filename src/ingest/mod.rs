@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus};
 use crate::progress::Progress;
 use columns::Extract;
-use linking::EpisodeIndex;
+use linking::{EpisodeIndex, RecentLookups};
 pub use reader::{ExtractError, ExtractReport};
 use rejects::RejectKind;
 
@@ -31,7 +31,9 @@ pub struct IngestedData {
 /// sorted afterwards, so the result never depends on that order.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
     let (mut episodes, removals_report) = read_removals(config, progress)?;
-    episodes.sort_unstable_by(|left, right| left.removal_id.cmp(&right.removal_id));
+    // Removal ids are unique (repeats are rejected), so a stable sort gives the one order; it
+    // is also linear on the long sorted runs extracts usually have.
+    episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
     let index = EpisodeIndex::new(&episodes);
 
     let mut notice_orphans: BTreeMap<&'static str, u64> = BTreeMap::new();
@@ -41,7 +43,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         Extract::Notifications,
         "notice_id",
         progress,
-        |fields| {
+        |fields, recent: &mut RecentLookups| {
             let _ = fields.required("notice_id");
             let child_id = fields.required("child_id");
             let removal_id = fields.optional("removal_id");
@@ -52,7 +54,10 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
             if !fields.problems.is_empty() {
                 return None;
             }
-            Some((index.link(removal_id, child_id, notice_date), notice_date))
+            Some((
+                index.link_remembering(recent, removal_id, child_id, notice_date),
+                notice_date,
+            ))
         },
         |(link, notice_date)| match link {
             Ok(episode) => episodes[episode].notice_dates.push(notice_date),
@@ -64,7 +69,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         Extract::Meetings,
         "meeting_id",
         progress,
-        |fields| {
+        |fields, recent: &mut RecentLookups| {
             let _ = fields.required("meeting_id");
             let child_id = fields.required("child_id");
             let removal_id = fields.optional("removal_id");
@@ -82,7 +87,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
                 meeting_type,
                 status: status.unwrap_or(MeetingStatus::Held),
             };
-            Some((index.link(removal_id, child_id, date), meeting))
+            Some((index.link_remembering(recent, removal_id, child_id, date), meeting))
         },
         |(link, meeting)| match link {
             Ok(episode) => episodes[episode].meetings.push(meeting),
@@ -111,7 +116,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
 fn read_removals(config: &Config, progress: Progress) -> Result<(Vec<Episode>, ExtractReport), ExtractError> {
     let mut episodes = Vec::new();
-    let validate = |fields: &mut reader::RowFields<'_>| {
+    let validate = |fields: &mut reader::RowFields<'_>, _: &mut ()| {
         let removal_id = fields.required("removal_id");
         let child_id = fields.required("child_id");
         let office = fields.required("office").and_then(|office| {

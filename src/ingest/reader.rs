@@ -335,7 +335,8 @@ enum RowOutcome<Parsed> {
 
 /// Reads `extract` from its configured path. `validate` decodes and checks each data row whose
 /// fields decoded: it returns the row's value when the row is acceptable, or records problems on
-/// the row and returns `None`. `apply` then receives every accepted row's value. `id_column` is
+/// the row and returns `None`. It may keep what helps the next row in its worker's
+/// `WorkerMemory` (a lookup cache), never anything that changes a row's outcome. `apply` then receives every accepted row's value. `id_column` is
 /// the column whose repeats are rejected.
 ///
 /// Three stages on their own threads, so both cores stay busy: one thread parses CSV (and
@@ -343,12 +344,12 @@ enum RowOutcome<Parsed> {
 /// validation workers run `validate` on whole batches, and the calling thread runs `apply`.
 /// Batches reach `apply` in any order, so `apply` must not depend on row order (the caller
 /// sorts what it collects); the rejected rows are sorted back into line order here.
-pub fn read_extract<Parsed: Send>(
+pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     config: &Config,
     extract: Extract,
     id_column: &str,
     progress: crate::progress::Progress,
-    validate: impl Fn(&mut RowFields<'_>) -> Option<Parsed> + Sync,
+    validate: impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync,
     mut apply: impl FnMut(Parsed),
 ) -> Result<ExtractReport, ExtractError> {
     let input = config.extract(extract);
@@ -451,6 +452,7 @@ pub fn read_extract<Parsed: Send>(
                 let checked_batches = checked_batches.clone();
                 let batches_to_check = &batches_to_check;
                 scope.spawn(move || {
+                    let mut memory = WorkerMemory::default();
                     loop {
                         let next = match batches_to_check.lock() {
                             Ok(receiver) => receiver.recv(),
@@ -471,7 +473,7 @@ pub fn read_extract<Parsed: Send>(
                                     columns,
                                     id_position,
                                     config,
-                                    validate,
+                                    |fields| validate(fields, &mut memory),
                                 )
                             })
                             .collect();
@@ -517,7 +519,7 @@ fn check_row<Parsed>(
     columns: &'static [CanonicalColumn],
     id_position: Option<usize>,
     config: &Config,
-    validate: &impl Fn(&mut RowFields<'_>) -> Option<Parsed>,
+    validate: impl FnOnce(&mut RowFields<'_>) -> Option<Parsed>,
 ) -> RowOutcome<Parsed> {
     let raw_values = || {
         record
