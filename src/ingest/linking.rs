@@ -162,3 +162,46 @@ impl EpisodeIndex {
             .map(|&(_, index)| index)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{EpisodeIndex, OrphanReason, RecentLookups};
+    use crate::measures::test_support::{date, removal};
+
+    #[test]
+    fn links_by_removal_id_else_by_child_and_date_with_or_without_memory() {
+        let mut episodes = vec![
+            removal("2024-01-10").ids("R1", "C1").0,
+            removal("2024-06-01").ids("R2", "C1").0,
+            removal("2024-06-01").ids("R3", "C1").0,
+            removal("2025-03-01").ids("R4", "C2").0,
+        ];
+        episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
+        let index = EpisodeIndex::new(&episodes);
+        let removal_id_of =
+            |found: Result<usize, OrphanReason>| found.map(|position| episodes[position].removal_id.clone());
+        let cases: [(Option<&str>, &str, &str, Result<&str, OrphanReason>); 9] = [
+            (Some("R2"), "C9", "2020-01-01", Ok("R2")),
+            (Some("R2"), "C1", "2024-01-01", Ok("R2")),
+            (Some("R9"), "C1", "2024-01-01", Err(OrphanReason::UnknownRemovalId)),
+            (None, "C1", "2024-01-09", Err(OrphanReason::BeforeEveryEpisode)),
+            (None, "C1", "2024-01-10", Ok("R1")),
+            (None, "C1", "2024-05-31", Ok("R1")),
+            // Two episodes on one day: the larger removal_id.
+            (None, "C1", "2024-06-01", Ok("R3")),
+            (None, "C2", "2025-03-01", Ok("R4")),
+            (None, "C3", "2025-03-01", Err(OrphanReason::UnknownChild)),
+        ];
+        let mut recent = RecentLookups::default();
+        // Twice through, so remembered answers are asked again in a different order.
+        for (removal_id, child_id, on, expected) in cases.iter().chain(cases.iter().rev()) {
+            let expected = expected.map(str::to_string);
+            assert_eq!(removal_id_of(index.link(*removal_id, child_id, date(on))), expected);
+            assert_eq!(
+                removal_id_of(index.link_remembering(&mut recent, *removal_id, child_id, date(on))),
+                expected,
+                "{removal_id:?} {child_id} {on}"
+            );
+        }
+    }
+}
