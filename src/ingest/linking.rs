@@ -180,7 +180,9 @@ mod tests {
         let index = EpisodeIndex::new(&episodes);
         let removal_id_of =
             |found: Result<usize, OrphanReason>| found.map(|position| episodes[position].removal_id.clone());
-        let cases: [(Option<&str>, &str, &str, Result<&str, OrphanReason>); 9] = [
+        // (removal_id, child_id, row date, the episode it links to or why it is an orphan)
+        type Case<'a> = (Option<&'a str>, &'a str, &'a str, Result<&'a str, OrphanReason>);
+        let cases: [Case; 9] = [
             (Some("R2"), "C9", "2020-01-01", Ok("R2")),
             (Some("R2"), "C1", "2024-01-01", Ok("R2")),
             (Some("R9"), "C1", "2024-01-01", Err(OrphanReason::UnknownRemovalId)),
