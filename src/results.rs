@@ -471,7 +471,8 @@ impl DateInputs<'_> {
 /// Configured offices, or those seen in the episodes; alphabetical either way.
 /// `(date, position)` pairs, given in ascending position, sorted by date then position: a
 /// counting sort by day (dates lie within the configured plausible range, so the days are a few
-/// tens of thousands at most), linear where a comparison sort of a million pairs is not.
+/// tens of thousands at most), linear where a comparison sort of a million pairs is not. Dates
+/// spread wider than that fall back to a comparison sort.
 fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(NaiveDate, usize)> {
     let pairs: Vec<(NaiveDate, usize)> = pairs.collect();
     let (Some(first), Some(last)) = (
@@ -481,6 +482,12 @@ fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(Naive
         return pairs;
     };
     let day_of = |date: NaiveDate| (date - first).num_days() as usize;
+    if day_of(last) > 4 * pairs.len() + 100_000 {
+        // Dates spread far wider than a plausible range: a comparison sort costs less memory.
+        let mut pairs = pairs;
+        pairs.sort_unstable();
+        return pairs;
+    }
     let mut starts = vec![0usize; day_of(last) + 2];
     for &(date, _) in &pairs {
         starts[day_of(date) + 1] += 1;
@@ -589,5 +596,15 @@ mod tests {
         expected.sort_unstable();
         assert_eq!(sorted_by_date(pairs.into_iter()), expected);
         assert_eq!(sorted_by_date(std::iter::empty()), Vec::new());
+        // A spread far wider than the pairs: the comparison-sort fallback, same order.
+        let wide = vec![
+            (NaiveDate::MAX, 0),
+            (NaiveDate::MIN, 1),
+            (date("2024-01-01"), 2),
+            (NaiveDate::MIN, 3),
+        ];
+        let mut expected = wide.clone();
+        expected.sort_unstable();
+        assert_eq!(sorted_by_date(wide.into_iter()), expected);
     }
 }
