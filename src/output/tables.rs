@@ -9,7 +9,7 @@ use crate::ingest::columns::Extract;
 use crate::measures::REGISTRY;
 use crate::model::Episode;
 use crate::output::{format_rate, neutralise_csv_text};
-use crate::results::Results;
+use crate::results::{Results, VerdictCodes};
 
 fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     writer
@@ -126,24 +126,45 @@ pub fn write_episodes_csv(out: &mut dyn std::io::Write, episodes: &[Episode], re
     let mut header = vec!["removal_id", "child_id", "office", "removal_date"];
     header.extend(REGISTRY.iter().map(|measure| measure.id()));
     writer.write_record(&header)?;
-    // One reused buffer per field: a million episodes × eight verdicts, no allocation each.
-    let mut field = String::new();
+    // A million episodes × eight verdicts: each verdict's text is made once per code, not
+    // once per cell, and dates are laid out by hand.
+    let measures: Vec<(&[u8], Vec<String>)> = (results.headline_verdicts.iter())
+        .map(VerdictCodes::codes_and_texts)
+        .collect();
+    let mut date_text = String::new();
     for (position, episode) in episodes.iter().enumerate() {
         writer.write_field(neutralise_csv_text(&episode.removal_id).as_bytes())?;
         writer.write_field(neutralise_csv_text(&episode.child_id).as_bytes())?;
         writer.write_field(neutralise_csv_text(&episode.office).as_bytes())?;
-        field.clear();
-        let _ = write!(field, "{}", episode.removal_date);
-        writer.write_field(field.as_bytes())?;
-        for verdicts in &results.headline_verdicts {
-            field.clear();
-            verdicts.write_code(position, &mut field);
-            writer.write_field(field.as_bytes())?;
+        writer.write_field(iso_date(episode.removal_date, &mut date_text))?;
+        for (codes, texts) in &measures {
+            let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
+            writer.write_field(text.map_or(&b""[..], |text| text.as_bytes()))?;
         }
         writer.write_record(None::<&[u8]>)?;
     }
     writer.flush()?;
     Ok(())
+}
+
+/// `date` as `YYYY-MM-DD` (as chrono writes it), laid out by hand for years 0–9999.
+fn iso_date(date: chrono::NaiveDate, buffer: &mut String) -> &[u8] {
+    use chrono::Datelike;
+    buffer.clear();
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if (0..=9999).contains(&year) {
+        for digit in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10] {
+            buffer.push(char::from(b'0' + digit as u8));
+        }
+        for value in [month, day] {
+            buffer.push('-');
+            buffer.push(char::from(b'0' + (value / 10) as u8));
+            buffer.push(char::from(b'0' + (value % 10) as u8));
+        }
+    } else {
+        let _ = write!(buffer, "{date}");
+    }
+    buffer.as_bytes()
 }
 
 /// The rejected rows as read, with `line` and `reason` first.
@@ -257,4 +278,28 @@ pub fn series_csv(dates: &[(chrono::NaiveDate, Vec<crate::results::RateRow>)]) -
         }
     }
     finish(writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::iso_date;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn iso_dates_are_laid_out_as_chrono_writes_them() {
+        let mut buffer = String::new();
+        for (year, month, day) in [
+            (2024, 2, 29),
+            (1900, 1, 1),
+            (2100, 12, 31),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+            (5, 10, 9),
+        ] {
+            let date = NaiveDate::from_ymd_opt(year, month, day).expect("valid date");
+            assert_eq!(iso_date(date, &mut buffer), date.to_string().as_bytes(), "{date}");
+        }
+    }
 }
