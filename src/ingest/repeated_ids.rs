@@ -6,17 +6,23 @@
 //! last one), so it costs one comparison and a copy. An id that arrives out of order is looked
 //! up exactly in the sorted buffer (binary search) and then in a hash set of the out-of-order
 //! ids, kept as 128-bit xxh3 fingerprints (no allocation per id; a false match among even
-//! 10^9 ids has a probability below 10^-20). A shuffled extract therefore costs what a plain
-//! hash set would; an ordered one costs a fraction of it and about half the memory.
+//! 10^9 ids has a probability below 10^-20). Once out-of-order ids outnumber the in-order
+//! ones (past a few thousand), everything moves to the hash set. A shuffled extract therefore
+//! costs what a plain hash set would; an ordered one costs a fraction of it and about half the
+//! memory.
 
 type FingerprintSet = std::collections::HashSet<u128, foldhash::fast::RandomState>;
+
+/// Out-of-order ids seen (and outnumbering the in-order ones) before every id is hashed.
+const SWITCH_TO_HASHING_AFTER: usize = 4096;
 
 #[derive(Default)]
 pub struct RepeatedIdDetector {
     /// The in-order ids, concatenated; id `i` is `ordered_bytes[ordered_ends[i-1]..ordered_ends[i]]`.
     ordered_bytes: Vec<u8>,
     ordered_ends: Vec<u32>,
-    /// Set once `ordered_bytes` would pass `u32::MAX`: from then on every id goes to the set.
+    /// Set once `ordered_bytes` would pass `u32::MAX`, or once most ids come out of order:
+    /// from then on every id goes to the set.
     ordered_full: bool,
     /// Fingerprints of the ids that did not go into the ordered buffer.
     unordered: FingerprintSet,
@@ -39,7 +45,23 @@ impl RepeatedIdDetector {
         if self.ordered_contains(id) {
             return true;
         }
-        !self.unordered.insert(xxhash_rust::xxh3::xxh3_128(id))
+        let repeat = !self.unordered.insert(xxhash_rust::xxh3::xxh3_128(id));
+        if self.unordered.len() >= SWITCH_TO_HASHING_AFTER && self.unordered.len() > self.ordered_ends.len() {
+            self.hash_everything();
+        }
+        repeat
+    }
+
+    /// Mostly out of order: the sorted buffer only costs a binary search per id, so its ids
+    /// join the hash set and every later id is hashed.
+    fn hash_everything(&mut self) {
+        for index in 0..self.ordered_ends.len() {
+            let fingerprint = xxhash_rust::xxh3::xxh3_128(self.ordered_id(index));
+            self.unordered.insert(fingerprint);
+        }
+        self.ordered_bytes = Vec::new();
+        self.ordered_ends = Vec::new();
+        self.ordered_full = true;
     }
 
     fn ordered_id(&self, index: usize) -> &[u8] {
@@ -98,6 +120,21 @@ mod tests {
         check(&["Z", "Y", "X", "Y", "Z", "X", "W"]);
         // A prefix is smaller than the longer id; byte order, not numeric order.
         check(&["M10", "M1", "M100", "M1", "M2", "M10", "M100"]);
+    }
+
+    #[test]
+    fn a_shuffled_sequence_switches_to_hashing_and_still_finds_every_repeat() {
+        let mut state = 99u64;
+        let ids: Vec<String> = (0..20_000)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                format!("M{:05}", (state >> 33) % 15_000)
+            })
+            .collect();
+        let borrowed: Vec<&str> = ids.iter().map(String::as_str).collect();
+        check(&borrowed);
     }
 
     #[test]
