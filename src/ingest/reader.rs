@@ -137,7 +137,7 @@ impl<'a> RowFields<'a> {
     /// The trimmed value, or `None` when the column is absent or the value empty.
     pub fn optional(&self, column: &str) -> Option<&'a str> {
         let position = self.position_of(column)?;
-        let value = self.text_at(position)?.trim();
+        let value = trim_whitespace(self.text_at(position)?);
         (!value.is_empty()).then_some(value)
     }
 
@@ -234,6 +234,17 @@ impl<'a> RowFields<'a> {
 
     pub fn add_problem(&mut self, kind: RejectKind, message: String) {
         self.problems.push(Problem::new(kind, message));
+    }
+}
+
+/// `value.trim()`, without decoding characters when both ends are plain ASCII (nearly every
+/// value): only then can an end be whitespace without being a multi-byte character.
+fn trim_whitespace(value: &str) -> &str {
+    let plain = |byte: u8| byte.is_ascii() && !char::from(byte).is_whitespace();
+    match value.as_bytes() {
+        [] => value,
+        [first, .., last] | [first @ last] if plain(*first) && plain(*last) => value,
+        _ => value.trim(),
     }
 }
 
@@ -624,4 +635,29 @@ fn locate_columns(
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn trimming_matches_str_trim() {
+        let values = [
+            "",
+            " ",
+            "a",
+            " a",
+            "a ",
+            "\u{a0}a\u{a0}",
+            "\u{b}x\u{b}",
+            "\tR1\r",
+            "é",
+            " é ",
+            "\u{3000}C1",
+            "x\u{2029}",
+            "\u{1c}x",
+        ];
+        for value in values {
+            assert_eq!(super::trim_whitespace(value), value.trim(), "{value:?}");
+        }
+    }
 }
