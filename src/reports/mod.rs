@@ -178,12 +178,21 @@ impl ReportModel {
             })
             .collect();
 
-        // Cases per (office, measure, status), and per (Statewide, measure, status), counted once.
+        // Cases per (office, measure, status), counted once: an office's report needs only its
+        // own; the statewide report needs every office's and the (Statewide, measure, status)
+        // totals.
         let mut case_counts: crate::FastHashMap<(&str, &str, CaseStatus), usize> = Default::default();
         for case in &results.cases {
-            for office in [case.office.as_str(), STATEWIDE] {
-                *case_counts.entry((office, case.measure, case.status)).or_insert(0) += 1;
+            match &scope {
+                Scope::Statewide => {
+                    *case_counts.entry((STATEWIDE, case.measure, case.status)).or_insert(0) += 1;
+                }
+                Scope::Office(name) if *name != case.office => continue,
+                Scope::Office(_) => {}
             }
+            *case_counts
+                .entry((case.office.as_str(), case.measure, case.status))
+                .or_insert(0) += 1;
         }
         let case_count = |office: &str, measure: &str, status: CaseStatus| {
             case_counts.get(&(office, measure, status)).copied().unwrap_or(0)
