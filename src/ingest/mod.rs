@@ -27,8 +27,8 @@ pub struct IngestedData {
 
 /// Reads removals first (linking needs every episode), then notices and meetings, linking each
 /// accepted row as it is read so they are never held in memory as rows. Rows are applied in
-/// whatever order the validation workers finish them; everything collected per episode is
-/// sorted afterwards, so the result never depends on that order.
+/// file order; each episode's notices and meetings are sorted by value afterwards, so the
+/// result does not depend on how the extract is ordered either.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
     let (mut episodes, removals_report) = read_removals(config, progress)?;
     // Removal ids are unique (repeats are rejected), so a stable sort gives the one order; it

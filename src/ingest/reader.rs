@@ -353,8 +353,8 @@ enum RowOutcome<Parsed> {
 /// Three stages on their own threads, so both cores stay busy: one thread parses CSV (and
 /// hashes the bytes, numbers the lines and finds repeated ids, which depend on file order),
 /// validation workers run `validate` on whole batches, and the calling thread runs `apply`.
-/// Batches reach `apply` in any order, so `apply` must not depend on row order (the caller
-/// sorts what it collects); the rejected rows are sorted back into line order here.
+/// Batches are put back in file order before `apply`, so rows are applied (and rejected rows
+/// listed) exactly in the order of the file.
 pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     config: &Config,
     extract: Extract,
@@ -423,16 +423,17 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         const BATCH: usize = 4096;
         type Batch = Vec<(u64, csv::ByteRecord, bool)>;
         let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
-        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(Batch, usize)>(2 * workers);
+        // Batches are numbered in file order; the applying thread puts them back in that order.
+        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch, usize)>(2 * workers);
         let batches_to_check = std::sync::Mutex::new(batches_to_check);
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
         let (checked_batches, outcomes_to_apply) =
-            std::sync::mpsc::sync_channel::<(Batch, Vec<RowOutcome<Parsed>>)>(2 * workers);
+            std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(2 * workers);
         let parse_result = std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(), csv::Error> {
                 // Duplicate ids are judged against every earlier row that carried an id.
                 let mut seen_ids = RepeatedIdDetector::default();
-                loop {
+                for sequence in 0_u64.. {
                     let mut batch = batches_to_reuse
                         .try_recv()
                         .unwrap_or_else(|_| (0..BATCH).map(|_| (0, csv::ByteRecord::new(), false)).collect());
@@ -454,10 +455,11 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                         *repeated_id = id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes()));
                         filled += 1;
                     }
-                    if full_batches.send((batch, filled)).is_err() || finished {
-                        return Ok(());
+                    if full_batches.send((sequence, batch, filled)).is_err() || finished {
+                        break;
                     }
                 }
+                Ok(())
             });
             for _ in 0..workers {
                 let checked_batches = checked_batches.clone();
@@ -469,7 +471,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                             Ok(receiver) => receiver.recv(),
                             Err(_) => return, // another worker panicked; the scope re-raises it
                         };
-                        let Ok((batch, filled)) = next else {
+                        let Ok((sequence, batch, filled)) = next else {
                             return;
                         };
                         let outcomes = batch[..filled]
@@ -488,31 +490,37 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                                 )
                             })
                             .collect();
-                        if checked_batches.send((batch, outcomes)).is_err() {
+                        if checked_batches.send((sequence, batch, outcomes)).is_err() {
                             return;
                         }
                     }
                 });
             }
             drop(checked_batches);
-            for (batch, outcomes) in outcomes_to_apply {
-                for outcome in outcomes {
-                    report.rows_read += 1;
-                    match outcome {
-                        RowOutcome::Accepted(parsed) => {
-                            report.rows_accepted += 1;
-                            apply(parsed);
+            // Workers finish out of order; batches that arrive early wait for their turn.
+            let mut next_sequence = 0;
+            let mut arrived_early = BTreeMap::new();
+            for (sequence, batch, outcomes) in outcomes_to_apply {
+                arrived_early.insert(sequence, (batch, outcomes));
+                while let Some((batch, outcomes)) = arrived_early.remove(&next_sequence) {
+                    next_sequence += 1;
+                    for outcome in outcomes {
+                        report.rows_read += 1;
+                        match outcome {
+                            RowOutcome::Accepted(parsed) => {
+                                report.rows_accepted += 1;
+                                apply(parsed);
+                            }
+                            RowOutcome::Rejected(row) => report.rejected.push(row),
                         }
-                        RowOutcome::Rejected(row) => report.rejected.push(row),
                     }
+                    let _ = empty_batches.send(batch);
                 }
-                let _ = empty_batches.send(batch);
             }
             parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
         });
         parse_result.map_err(malformed)?;
     }
-    report.rejected.sort_by_key(|row| row.line);
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
     report.sha256 = hex(&hashing.hasher.finalize());
