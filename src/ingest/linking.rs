@@ -34,12 +34,20 @@ pub struct EpisodeIndex {
     episodes_by_child: Vec<(NaiveDate, usize)>,
     /// Where each child's group is in `episodes_by_child`: (start, end).
     by_child: crate::FastHashMap<u128, (usize, usize)>,
+    /// By episode position: its removal_id's and its child's fingerprint, and its child's
+    /// group. Rows of consecutive episodes usually follow each other in an extract, so a
+    /// lookup first tries the episodes just after the last one found, which sit next to it in
+    /// memory, before the maps.
+    removal_fingerprints: Vec<u128>,
+    child_fingerprints: Vec<u128>,
+    child_groups: Vec<(usize, usize)>,
 }
 
 /// One validation worker's last lookups. Extracts usually list an episode's (or a child's)
-/// rows together, so most rows ask what the row before asked; answering from here saves a
-/// cache miss into the index per row. Holds answers, never decisions: the same row always
-/// links to the same episode with or without it.
+/// rows together, and episodes in removal_id order, so most rows ask what the row before
+/// asked or about the next episode; answering from here (or from the next episodes' entries)
+/// saves a cache miss into the maps per row. Holds answers, never decisions: the same row
+/// always links to the same episode with or without it.
 #[derive(Debug, Default)]
 pub struct RecentLookups {
     removal_id: String,
@@ -48,7 +56,12 @@ pub struct RecentLookups {
     child_id: String,
     /// What `by_child` said for `child_id`; `None` before the first lookup.
     child_group: Option<Option<(usize, usize)>>,
+    /// The episode the last linked row went to.
+    last_episode: Option<usize>,
 }
+
+/// How far past the last episode found a lookup looks before asking the maps.
+const NEIGHBOURS_TRIED: usize = 2;
 
 fn fingerprint(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
@@ -92,6 +105,12 @@ impl EpisodeIndex {
                 start = position + 1;
             }
         }
+        let mut child_fingerprints = vec![0; episodes.len()];
+        let mut child_groups = vec![(0, 0); episodes.len()];
+        for &(child, _, index) in &by_child_then_date {
+            child_fingerprints[index] = child;
+            child_groups[index] = by_child.get(&child).copied().unwrap_or_default();
+        }
         let episodes_by_child = by_child_then_date
             .into_iter()
             .map(|(_, removal_date, index)| (removal_date, index))
@@ -100,7 +119,20 @@ impl EpisodeIndex {
             by_removal_id,
             episodes_by_child,
             by_child,
+            removal_fingerprints: episodes
+                .iter()
+                .map(|episode| fingerprint(&episode.removal_id))
+                .collect(),
+            child_fingerprints,
+            child_groups,
         }
+    }
+
+    /// The first of the episodes from `recent.last_episode` on whose fingerprint in `by_position`
+    /// is `wanted`, looking at most `NEIGHBOURS_TRIED` past it.
+    fn neighbour_with(recent: &RecentLookups, by_position: &[u128], wanted: u128) -> Option<usize> {
+        let last = recent.last_episode?;
+        (last..=last + NEIGHBOURS_TRIED).find(|&position| by_position.get(position) == Some(&wanted))
     }
 
     fn episodes_of_child(&self, child_id: &str) -> Option<&[(NaiveDate, usize)]> {
@@ -125,19 +157,28 @@ impl EpisodeIndex {
             let episode = match recent.episode {
                 Some(episode) if recent.removal_id == removal_id => episode,
                 _ => {
-                    let episode = self.by_removal_id.get(&fingerprint(removal_id)).copied();
+                    let wanted = fingerprint(removal_id);
+                    let episode = Self::neighbour_with(recent, &self.removal_fingerprints, wanted)
+                        .or_else(|| self.by_removal_id.get(&wanted).copied());
                     recent.removal_id.clear();
                     recent.removal_id.push_str(removal_id);
                     recent.episode = Some(episode);
                     episode
                 }
             };
+            if episode.is_some() {
+                recent.last_episode = episode;
+            }
             return episode.ok_or(OrphanReason::UnknownRemovalId);
         }
         let group = match recent.child_group {
             Some(group) if recent.child_id == child_id => group,
             _ => {
-                let group = self.by_child.get(&fingerprint(child_id)).copied();
+                let wanted = fingerprint(child_id);
+                let group = match Self::neighbour_with(recent, &self.child_fingerprints, wanted) {
+                    Some(position) => Some(self.child_groups[position]),
+                    None => self.by_child.get(&wanted).copied(),
+                };
                 recent.child_id.clear();
                 recent.child_id.push_str(child_id);
                 recent.child_group = Some(group);
@@ -150,7 +191,11 @@ impl EpisodeIndex {
         let on_or_before = child_episodes.partition_point(|&(removal_date, _)| removal_date <= date);
         match on_or_before {
             0 => Err(OrphanReason::BeforeEveryEpisode),
-            count => Ok(child_episodes[count - 1].1),
+            count => {
+                let episode = child_episodes[count - 1].1;
+                recent.last_episode = Some(episode);
+                Ok(episode)
+            }
         }
     }
 
@@ -194,6 +239,16 @@ mod tests {
             (None, "C2", "2025-03-01", Ok("R4")),
             (None, "C3", "2025-03-01", Err(OrphanReason::UnknownChild)),
         ];
+        // Rows in episode order, by removal_id then by child: after the first, each lookup is
+        // answered by a neighbour of the last episode found.
+        let mut recent = RecentLookups::default();
+        for (position, episode) in episodes.iter().enumerate() {
+            let by_removal_id =
+                index.link_remembering(&mut recent, Some(&episode.removal_id), "C9", date("2030-01-01"));
+            assert_eq!(by_removal_id, Ok(position));
+            let by_child = index.link_remembering(&mut recent, None, &episode.child_id, episode.removal_date);
+            assert_eq!(by_child, index.link(None, &episode.child_id, episode.removal_date));
+        }
         let mut recent = RecentLookups::default();
         // Twice through, so remembered answers are asked again in a different order.
         for (removal_id, child_id, on, expected) in cases.iter().chain(cases.iter().rev()) {
