@@ -71,15 +71,19 @@ impl EpisodeIndex {
     /// `episodes` must be sorted by removal_id (ties on removal_date then resolve to the later
     /// index, which is the larger removal_id).
     pub fn new(episodes: &[Episode]) -> Self {
-        // The two maps are independent: one thread each.
-        let (by_removal_id, mut by_child_then_date) = std::thread::scope(|scope| {
-            let by_removal_id = scope.spawn(|| {
+        // The removal-id side and the child side are independent: one thread each.
+        let ((removal_fingerprints, by_removal_id), mut by_child_then_date) = std::thread::scope(|scope| {
+            let removal_side = scope.spawn(|| {
+                let fingerprints: Vec<u128> = episodes
+                    .iter()
+                    .map(|episode| fingerprint(&episode.removal_id))
+                    .collect();
                 let mut by_removal_id: crate::FastHashMap<u128, usize> =
                     crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
-                for (index, episode) in episodes.iter().enumerate() {
-                    by_removal_id.insert(fingerprint(&episode.removal_id), index);
+                for (index, &removal) in fingerprints.iter().enumerate() {
+                    by_removal_id.insert(removal, index);
                 }
-                by_removal_id
+                (fingerprints, by_removal_id)
             });
             let by_child_then_date: Vec<(u128, NaiveDate, usize)> = episodes
                 .iter()
@@ -87,7 +91,7 @@ impl EpisodeIndex {
                 .map(|(index, episode)| (fingerprint(&episode.child_id), episode.removal_date, index))
                 .collect();
             (
-                by_removal_id
+                removal_side
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 by_child_then_date,
@@ -95,21 +99,22 @@ impl EpisodeIndex {
         });
         by_child_then_date.sort_unstable();
         let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+        let mut child_fingerprints = vec![0; episodes.len()];
+        let mut child_groups = vec![(0, 0); episodes.len()];
         let mut start = 0;
         for (position, &(child, _, _)) in by_child_then_date.iter().enumerate() {
             let next_is_another_child = by_child_then_date
                 .get(position + 1)
                 .is_none_or(|&(next_child, _, _)| next_child != child);
             if next_is_another_child {
-                by_child.insert(child, (start, position + 1));
+                let group = (start, position + 1);
+                by_child.insert(child, group);
+                for &(_, _, index) in &by_child_then_date[start..position + 1] {
+                    child_fingerprints[index] = child;
+                    child_groups[index] = group;
+                }
                 start = position + 1;
             }
-        }
-        let mut child_fingerprints = vec![0; episodes.len()];
-        let mut child_groups = vec![(0, 0); episodes.len()];
-        for &(child, _, index) in &by_child_then_date {
-            child_fingerprints[index] = child;
-            child_groups[index] = by_child.get(&child).copied().unwrap_or_default();
         }
         let episodes_by_child = by_child_then_date
             .into_iter()
@@ -119,10 +124,7 @@ impl EpisodeIndex {
             by_removal_id,
             episodes_by_child,
             by_child,
-            removal_fingerprints: episodes
-                .iter()
-                .map(|episode| fingerprint(&episode.removal_id))
-                .collect(),
+            removal_fingerprints,
             child_fingerprints,
             child_groups,
         }
