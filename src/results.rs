@@ -485,7 +485,6 @@ impl DateInputs<'_> {
     }
 }
 
-/// Configured offices, or those seen in the episodes; alphabetical either way.
 /// `(date, position)` pairs, given in ascending position, sorted by date then position: a
 /// counting sort by day (dates lie within the configured plausible range, so the days are a few
 /// tens of thousands at most), linear where a comparison sort of a million pairs is not. Dates

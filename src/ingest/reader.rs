@@ -347,8 +347,8 @@ enum RowOutcome<Parsed> {
 /// Reads `extract` from its configured path. `validate` decodes and checks each data row whose
 /// fields decoded: it returns the row's value when the row is acceptable, or records problems on
 /// the row and returns `None`. It may keep what helps the next row in its worker's
-/// `WorkerMemory` (a lookup cache), never anything that changes a row's outcome. `apply` then receives every accepted row's value. `id_column` is
-/// the column whose repeats are rejected.
+/// `WorkerMemory` (a lookup cache), never anything that changes a row's outcome. `apply` then
+/// receives every accepted row's value. `id_column` is the column whose repeats are rejected.
 ///
 /// Three stages on their own threads, so both cores stay busy: one thread parses CSV (and
 /// hashes the bytes, numbers the lines and finds repeated ids, which depend on file order),
