@@ -154,13 +154,7 @@ impl VerdictCodes {
         self.codes.push(code);
     }
 
-    /// `numerator`, `denominator` or `excluded:<rule>` for episode `position`, appended.
-    pub fn write_code(&self, position: usize, buffer: &mut String) {
-        if let Some(&code) = self.codes.get(position) {
-            buffer.push_str(&self.code_text(code));
-        }
-    }
-
+    /// `numerator`, `denominator` or `excluded:<rule>`: the text of `code`.
     fn code_text(&self, code: u8) -> String {
         match code {
             0 => "numerator".to_string(),

@@ -71,9 +71,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         let timings = BTreeMap::from([("ingest_shared", ingest_ms), ("measures", measures_ms)]);
         let manifest = outputs::manifest_file(&config, &data, as_of, &files, &streamed, timings).map_err(render)?;
         files.insert("manifest.json".into(), manifest);
-        for (name, bytes) in &files {
-            staging.write_file(name, bytes).map_err(Failure::Output)?;
-        }
+        staging.write_files(&files).map_err(Failure::Output)?;
         staging.publish().map_err(Failure::Output)?;
         bar.inc(1);
         Ok(results.headline_rows())

@@ -136,9 +136,7 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         print_statewide_summary(&results);
         return Ok(());
     };
-    for (name, bytes) in &files {
-        staging.write_file(name, bytes).map_err(Failure::Output)?;
-    }
+    staging.write_files(&files).map_err(Failure::Output)?;
     staging.publish().map_err(Failure::Output)?;
     info!(directory = %run_directory.display(), files = files.len(), "outputs written");
     print_statewide_summary(&results);

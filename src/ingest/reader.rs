@@ -523,7 +523,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     }
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
-    report.sha256 = hex(&hashing.hasher.finalize());
+    report.sha256 = crate::output::hex(&hashing.hasher.finalize());
     Ok(report)
 }
 
@@ -639,10 +639,6 @@ fn locate_columns(
         }
     }
     Ok(positions)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -8,7 +8,12 @@ pub mod tables;
 use sha2::{Digest, Sha256};
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|byte| format!("{byte:02x}")).collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// A digest as lower-case hexadecimal, as the manifest lists it.
+pub fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A value from the data, made safe for spreadsheet programs: text starting with `=`, `+`,

@@ -146,6 +146,13 @@ impl Staging {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
+    /// Writes every file of `files` (relative name → bytes).
+    pub fn write_files(&self, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
+        files
+            .iter()
+            .try_for_each(|(relative, bytes)| self.write_file(relative, bytes))
+    }
+
     /// Streams `relative` from `fill` (for files too large to hold in memory), syncs it, and
     /// returns its SHA-256, computed on the way.
     pub fn stream_file(
@@ -166,7 +173,7 @@ impl Staging {
             .with_context(|| format!("cannot write {}", path.display()))?;
         file.sync_all()
             .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(hasher.finalize().iter().map(|byte| format!("{byte:02x}")).collect())
+        Ok(crate::output::hex(&hasher.finalize()))
     }
 
     /// Renames the staging directory to `<out_root>/<name>`, replacing any previous one.
@@ -224,9 +231,7 @@ pub fn publish(
     permissions: OutputPermissions,
 ) -> anyhow::Result<PathBuf> {
     let staging = Staging::create(out_root, name, permissions)?;
-    for (relative, bytes) in files {
-        staging.write_file(relative, bytes)?;
-    }
+    staging.write_files(files)?;
     staging.publish()
 }
 
