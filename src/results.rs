@@ -186,8 +186,17 @@ pub struct Engine<'a> {
     groups: Vec<String>,
     episode_office: Vec<usize>,
     episode_group: Vec<usize>,
-    /// Per measure (registry order): `None` = every episode; else (date, position) ascending.
-    candidates: Vec<Option<Vec<(NaiveDate, usize)>>>,
+    /// Per measure (registry order), what `Measure::candidates` asked for, made ready.
+    candidates: Vec<PreparedCandidates>,
+}
+
+/// A measure's candidates, prepared once per data set.
+enum PreparedCandidates {
+    Every,
+    /// (date, position), ascending.
+    ByDate(Vec<(NaiveDate, usize)>),
+    /// Taken from the date's list of episodes in care during its periods (`DateInputs`).
+    InCareDuring,
 }
 
 impl<'a> Engine<'a> {
@@ -207,12 +216,14 @@ impl<'a> Engine<'a> {
                 .iter()
                 .map(|measure| {
                     scope.spawn(move || match measure.candidates() {
-                        Candidates::Every => None,
-                        Candidates::ByDate(date_of) => {
-                            Some(sorted_by_date(episodes.iter().enumerate().filter_map(
-                                |(position, episode)| date_of(episode).map(|date| (date, position)),
-                            )))
-                        }
+                        Candidates::Every => PreparedCandidates::Every,
+                        Candidates::ByDate(date_of) => PreparedCandidates::ByDate(sorted_by_date(
+                            episodes
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position))),
+                        )),
+                        Candidates::InCareDuring => PreparedCandidates::InCareDuring,
                     })
                 })
                 .collect();
@@ -237,18 +248,25 @@ impl<'a> Engine<'a> {
     /// is kept for `episodes.csv` (a full pass per measure); without, only candidates are
     /// evaluated, which is what a backfill needs.
     pub fn compute(&self, as_of: NaiveDate, keep_verdicts: bool) -> Results {
-        // Every case-list rule requires the child to be in care on as_of.
-        let in_care: Vec<usize> = self
-            .episodes
-            .iter()
-            .enumerate()
-            .filter(|(_, episode)| EpisodeAsOf::new(episode, as_of).in_care_on(as_of))
-            .map(|(position, _)| position)
-            .collect();
+        // Every case-list rule requires the child to be in care on as_of; point-in-time
+        // measures count only episodes in care during their periods. One pass finds both.
+        let in_care_window = self.in_care_window(as_of);
+        let mut in_care = Vec::new();
+        let mut in_care_during_window = Vec::new();
+        for (position, episode) in self.episodes.iter().enumerate() {
+            let known = EpisodeAsOf::new(episode, as_of);
+            if known.in_care_on(as_of) {
+                in_care.push(position);
+            }
+            if in_care_window.is_some_and(|window| known.in_care_during(window)) {
+                in_care_during_window.push(position);
+            }
+        }
         let date = DateInputs {
             engine: self,
             as_of,
             in_care: &in_care,
+            in_care_during_window: &in_care_during_window,
             keep_verdicts,
         };
         // Two cores: one thread per measure, the scheduler spreads them.
@@ -307,6 +325,23 @@ impl<'a> Engine<'a> {
         });
         results
     }
+
+    /// The days spanned by every period (headline and trend months) of the measures whose
+    /// candidates are the episodes in care during the period; `None` if there are none.
+    fn in_care_window(&self, as_of: NaiveDate) -> Option<Period> {
+        let timeframes = &self.config.timeframes;
+        REGISTRY
+            .iter()
+            .filter(|measure| matches!(measure.candidates(), Candidates::InCareDuring))
+            .flat_map(|measure| {
+                let headline = measure.cohort_period(Period::reporting_period(as_of), PeriodKind::Headline, timeframes);
+                let months = Period::trend_months(as_of)
+                    .into_iter()
+                    .map(|month| measure.cohort_period(month, PeriodKind::Month, timeframes));
+                std::iter::once(headline).chain(months)
+            })
+            .reduce(|window, period| Period::new(window.start.min(period.start), window.end.max(period.end)))
+    }
 }
 
 /// One run's figures, with every episode's headline verdict (see `Engine` for backfills).
@@ -319,6 +354,8 @@ struct DateInputs<'a> {
     engine: &'a Engine<'a>,
     as_of: NaiveDate,
     in_care: &'a [usize],
+    /// Episodes in care on some day of `Engine::in_care_window`, ascending.
+    in_care_during_window: &'a [usize],
     keep_verdicts: bool,
 }
 
@@ -334,14 +371,34 @@ impl DateInputs<'_> {
         }
     }
 
-    /// Calls `visit` with each episode `measure` (number `number`) could count in `period`.
-    fn for_each_candidate(&self, number: usize, period: Period, mut visit: impl FnMut(usize)) {
+    /// Calls `visit(i, position)` with each episode `measure` (number `number`) could count in
+    /// `periods[i]`. Where an episode can count in several periods, all of its visits come
+    /// together (it is then in the cache once, not once per period).
+    fn for_each_candidate(&self, number: usize, periods: &[Period], mut visit: impl FnMut(usize, usize)) {
         match &self.engine.candidates[number] {
-            None => (0..self.engine.episodes.len()).for_each(visit),
-            Some(dated) => {
-                let first = dated.partition_point(|&(date, _)| date < period.start);
-                let end = dated.partition_point(|&(date, _)| date <= period.end);
-                dated[first..end].iter().for_each(|&(_, position)| visit(position));
+            PreparedCandidates::Every => {
+                for position in 0..self.engine.episodes.len() {
+                    (0..periods.len()).for_each(|period| visit(period, position));
+                }
+            }
+            PreparedCandidates::ByDate(dated) => {
+                for (period_number, period) in periods.iter().enumerate() {
+                    let first = dated.partition_point(|&(date, _)| date < period.start);
+                    let end = dated.partition_point(|&(date, _)| date <= period.end);
+                    dated[first..end]
+                        .iter()
+                        .for_each(|&(_, position)| visit(period_number, position));
+                }
+            }
+            PreparedCandidates::InCareDuring => {
+                for &position in self.in_care_during_window {
+                    let known = EpisodeAsOf::new(&self.engine.episodes[position], self.as_of);
+                    for (period_number, &period) in periods.iter().enumerate() {
+                        if known.in_care_during(period) {
+                            visit(period_number, position);
+                        }
+                    }
+                }
             }
         }
     }
@@ -372,7 +429,7 @@ impl DateInputs<'_> {
                 verdicts.push(&verdict);
             }
         } else {
-            self.for_each_candidate(number, headline_period, |position| {
+            self.for_each_candidate(number, &[headline_period], |_, position| {
                 let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
                 count(position, &verdict_for(measure, &known, &context));
             });
@@ -397,19 +454,22 @@ impl DateInputs<'_> {
         }
 
         // Trend: each month evaluates only its candidates (or every episode).
-        let months: Vec<(Period, Vec<Counts>)> = Period::trend_months(self.as_of)
+        let month_periods: Vec<Period> = Period::trend_months(self.as_of)
             .into_iter()
-            .map(|month| {
-                let period = measure.cohort_period(month, PeriodKind::Month, timeframes);
-                let context = self.context(period);
-                let mut counts = vec![Counts::default(); office_count];
-                self.for_each_candidate(number, period, |position| {
-                    let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
-                    counts[engine.episode_office[position]].add(&verdict_for(measure, &known, &context));
-                });
-                (period, counts)
-            })
+            .map(|month| measure.cohort_period(month, PeriodKind::Month, timeframes))
             .collect();
+        let month_contexts: Vec<EvaluationContext<'_>> =
+            month_periods.iter().map(|&period| self.context(period)).collect();
+        let mut month_counts = vec![vec![Counts::default(); office_count]; month_periods.len()];
+        self.for_each_candidate(number, &month_periods, |month, position| {
+            let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
+            month_counts[month][engine.episode_office[position]].add(&verdict_for(
+                measure,
+                &known,
+                &month_contexts[month],
+            ));
+        });
+        let months: Vec<(Period, Vec<Counts>)> = month_periods.into_iter().zip(month_counts).collect();
 
         let mut rates = Vec::new();
         let scopes = engine

@@ -103,6 +103,21 @@ pub enum Candidates {
     /// for cohort measures) falls inside the cohort period; `None` = never counted.
     /// `evaluate` must exclude every other episode: a test checks the trend both ways.
     ByDate(fn(&Episode) -> Option<NaiveDate>),
+    /// Only episodes in care on some day of the cohort period (point-in-time measures, whose
+    /// point is a day of the period); `evaluate` must exclude every other episode.
+    InCareDuring,
+}
+
+impl Candidates {
+    /// Whether `episode` is among the candidates for `period` (what the engine's lists give
+    /// quickly; this is their definition, used by the tests).
+    pub fn includes(&self, episode: &EpisodeAsOf<'_>, period: Period) -> bool {
+        match self {
+            Self::Every => true,
+            Self::ByDate(date_of) => date_of(episode.episode).is_some_and(|date| period.contains(date)),
+            Self::InCareDuring => episode.in_care_during(period),
+        }
+    }
 }
 
 /// What a measure needs besides the episode: the dates, the configuration, and (for the entry
@@ -229,6 +244,13 @@ impl<'a> EpisodeAsOf<'a> {
     /// In care on `date`: removed on or before it and not discharged on or before it.
     pub fn in_care_on(&self, date: NaiveDate) -> bool {
         self.episode.removal_date <= date && self.discharge().is_none_or(|discharge| discharge.date > date)
+    }
+
+    /// In care on at least one day of `period`: removed on or before its end and not
+    /// discharged on or before its start.
+    pub fn in_care_during(&self, period: Period) -> bool {
+        self.episode.removal_date <= period.end
+            && self.discharge().is_none_or(|discharge| discharge.date > period.start)
     }
 
     /// Linked notice dates known on `as_of`, ascending.

@@ -65,6 +65,11 @@ impl Measure for TeamingMeetingEvery90Days {
         )
     }
 
+    fn candidates(&self) -> crate::measures::Candidates {
+        // The point is the period's last day: only episodes in care during the period.
+        crate::measures::Candidates::InCareDuring
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         self.verdict_on(episode, context.period.end, context.timeframes)
     }
