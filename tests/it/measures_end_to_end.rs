@@ -215,8 +215,9 @@ fn episodes_csv_gives_every_episode_a_verdict_for_every_measure() {
     assert_eq!(a3[4], "excluded:discharged_outside_period");
 }
 
-/// The trend counts only each month's candidates (`Measure::candidates`); that is exact only if
-/// every other episode is excluded. Checked on the whole sample for every month.
+/// The trend (and a backfill's headline) counts only each period's candidates
+/// (`Measure::candidates`); that is exact only if every other episode is excluded. Checked on
+/// the whole sample for every month and the headline period.
 #[test]
 fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
     use permanency_report::calendar::Period;
@@ -235,12 +236,18 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
         .expect("sample data");
     let as_of = permanency_report::config::parse_iso_date("2026-10-31").expect("date");
     let mut checked = 0;
+    let mut checked_by_kind = [0; 2];
     for measure in REGISTRY {
-        let Candidates::ByDate(date_of) = measure.candidates() else {
-            continue;
+        let candidates = measure.candidates();
+        let candidate_kind = match candidates {
+            Candidates::Every => continue,
+            Candidates::ByDate(_) => 0,
+            Candidates::InCareDuring => 1,
         };
-        for month in Period::trend_months(as_of) {
-            let period = measure.cohort_period(month, PeriodKind::Month, &config.timeframes);
+        let months = Period::trend_months(as_of).into_iter().map(|month| (month, PeriodKind::Month));
+        let headline = std::iter::once((Period::reporting_period(as_of), PeriodKind::Headline));
+        for (unshifted, kind) in months.chain(headline) {
+            let period = measure.cohort_period(unshifted, kind, &config.timeframes);
             let context = EvaluationContext {
                 as_of,
                 period,
@@ -250,10 +257,11 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
                 index: &data.index,
             };
             for episode in &data.episodes {
-                if date_of(episode).is_some_and(|date| period.contains(date)) {
+                let known = EpisodeAsOf::new(episode, as_of);
+                if candidates.includes(&known, period) {
                     continue;
                 }
-                let verdict = verdict_for(measure, &EpisodeAsOf::new(episode, as_of), &context);
+                let verdict = verdict_for(measure, &known, &context);
                 assert!(
                     !verdict.in_denominator(),
                     "{} {period:?} {}: {verdict:?}",
@@ -261,8 +269,10 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
                     episode.removal_id
                 );
                 checked += 1;
+                checked_by_kind[candidate_kind] += 1;
             }
         }
     }
     assert!(checked > 100_000, "{checked}");
+    assert!(checked_by_kind.iter().all(|&count| count > 10_000), "{checked_by_kind:?}");
 }
