@@ -117,7 +117,6 @@ impl Results {
 /// What one measure contributes, computed on its own thread.
 struct MeasureOutcome {
     rates: Vec<RateRow>,
-    cases: Vec<CaseRow>,
     equity: Vec<EquityRow>,
     verdicts: VerdictCodes,
 }
@@ -269,8 +268,9 @@ impl<'a> Engine<'a> {
             in_care_during_window: &in_care_during_window,
             keep_verdicts,
         };
-        // Two cores: one thread per measure, the scheduler spreads them.
-        let outcomes: Vec<MeasureOutcome> = std::thread::scope(|scope| {
+        // Two cores: one thread per measure and one for the case lists, the scheduler spreads
+        // them.
+        let (outcomes, cases): (Vec<MeasureOutcome>, Vec<CaseRow>) = std::thread::scope(|scope| {
             let handles: Vec<_> = REGISTRY
                 .iter()
                 .enumerate()
@@ -279,10 +279,14 @@ impl<'a> Engine<'a> {
                     scope.spawn(move || date.evaluate_measure(number, measure))
                 })
                 .collect();
-            handles
-                .into_iter()
-                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+            let cases = date.case_lists();
+            (
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect(),
+                cases,
+            )
         });
 
         let mut results = Results {
@@ -291,13 +295,12 @@ impl<'a> Engine<'a> {
             offices: self.offices.clone(),
             groups: self.groups.clone(),
             rates: Vec::new(),
-            cases: Vec::new(),
+            cases,
             equity: Vec::new(),
             headline_verdicts: Vec::new(),
         };
         for outcome in outcomes {
             results.rates.extend(outcome.rates);
-            results.cases.extend(outcome.cases);
             results.equity.extend(outcome.equity);
             results.headline_verdicts.push(outcome.verdicts);
         }
@@ -403,6 +406,39 @@ impl DateInputs<'_> {
         }
     }
 
+    /// Every measure's case list: only children in care on `as_of` can be overdue or due soon.
+    /// One pass over them asking every measure, so each episode is fetched once.
+    fn case_lists(&self) -> Vec<CaseRow> {
+        let engine = self.engine;
+        let reporting_period = Period::reporting_period(self.as_of);
+        let contexts: Vec<EvaluationContext<'_>> = REGISTRY
+            .iter()
+            .map(|measure| {
+                self.context(measure.cohort_period(reporting_period, PeriodKind::Headline, &engine.config.timeframes))
+            })
+            .collect();
+        let mut cases = Vec::new();
+        for &position in self.in_care {
+            let episode = &engine.episodes[position];
+            let known = EpisodeAsOf::new(episode, self.as_of);
+            for (measure, context) in REGISTRY.iter().zip(&contexts) {
+                if let Some(entry) = case_entry_for(*measure, &known, context) {
+                    cases.push(CaseRow {
+                        office: episode.office.clone(),
+                        measure: measure.id(),
+                        status: entry.status,
+                        child_id: episode.child_id.clone(),
+                        removal_id: episode.removal_id.clone(),
+                        removal_date: episode.removal_date,
+                        deadline: entry.deadline,
+                        days_overdue: entry.days_overdue(self.as_of),
+                    });
+                }
+            }
+        }
+        cases
+    }
+
     fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
         let engine = self.engine;
         let timeframes = &engine.config.timeframes;
@@ -433,24 +469,6 @@ impl DateInputs<'_> {
                 let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
                 count(position, &verdict_for(measure, &known, &context));
             });
-        }
-
-        // Case lists: only children in care on as_of can be overdue or due soon.
-        let mut cases = Vec::new();
-        for &position in self.in_care {
-            let episode = &engine.episodes[position];
-            if let Some(entry) = case_entry_for(measure, &EpisodeAsOf::new(episode, self.as_of), &context) {
-                cases.push(CaseRow {
-                    office: episode.office.clone(),
-                    measure: measure.id(),
-                    status: entry.status,
-                    child_id: episode.child_id.clone(),
-                    removal_id: episode.removal_id.clone(),
-                    removal_date: episode.removal_date,
-                    deadline: entry.deadline,
-                    days_overdue: entry.days_overdue(self.as_of),
-                });
-            }
         }
 
         // Trend: each month evaluates only its candidates (or every episode).
@@ -532,7 +550,6 @@ impl DateInputs<'_> {
 
         MeasureOutcome {
             rates,
-            cases,
             equity,
             verdicts,
         }
