@@ -252,8 +252,8 @@ impl<'a> Engine<'a> {
         let in_care_window = self.in_care_window(as_of);
         let mut in_care = Vec::new();
         let mut in_care_during_window = Vec::new();
-        for (position, episode) in self.episodes.iter().enumerate() {
-            let known = EpisodeAsOf::new(episode, as_of);
+        for position in 0..self.episodes.len() {
+            let known = EpisodeAsOf::new(self.episodes, position, as_of);
             if known.in_care_on(as_of) {
                 in_care.push(position);
             }
@@ -395,7 +395,7 @@ impl DateInputs<'_> {
             }
             PreparedCandidates::InCareDuring => {
                 for &position in self.in_care_during_window {
-                    let known = EpisodeAsOf::new(&self.engine.episodes[position], self.as_of);
+                    let known = EpisodeAsOf::new(self.engine.episodes, position, self.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
                         if known.in_care_during(period) {
                             visit(period_number, position);
@@ -420,7 +420,7 @@ impl DateInputs<'_> {
         let mut cases = Vec::new();
         for &position in self.in_care {
             let episode = &engine.episodes[position];
-            let known = EpisodeAsOf::new(episode, self.as_of);
+            let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             for (measure, context) in REGISTRY.iter().zip(&contexts) {
                 if let Some(entry) = case_entry_for(*measure, &known, context) {
                     cases.push(CaseRow {
@@ -459,14 +459,14 @@ impl DateInputs<'_> {
         };
         if self.keep_verdicts {
             verdicts.codes.reserve(engine.episodes.len());
-            for (position, episode) in engine.episodes.iter().enumerate() {
-                let verdict = verdict_for(measure, &EpisodeAsOf::new(episode, self.as_of), &context);
+            for position in 0..engine.episodes.len() {
+                let verdict = verdict_for(measure, &EpisodeAsOf::new(engine.episodes, position, self.as_of), &context);
                 count(position, &verdict);
                 verdicts.push(&verdict);
             }
         } else {
             self.for_each_candidate(number, &[headline_period], |_, position| {
-                let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
+                let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
                 count(position, &verdict_for(measure, &known, &context));
             });
         }
@@ -480,7 +480,7 @@ impl DateInputs<'_> {
             month_periods.iter().map(|&period| self.context(period)).collect();
         let mut month_counts = vec![vec![Counts::default(); office_count]; month_periods.len()];
         self.for_each_candidate(number, &month_periods, |month, position| {
-            let known = EpisodeAsOf::new(&engine.episodes[position], self.as_of);
+            let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             month_counts[month][engine.episode_office[position]].add(&verdict_for(
                 measure,
                 &known,

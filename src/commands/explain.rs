@@ -40,7 +40,7 @@ pub fn explanation(
     as_of: chrono::NaiveDate,
 ) -> String {
     let episode = &data.episodes[position];
-    let known = EpisodeAsOf::new(episode, as_of);
+    let known = EpisodeAsOf::new(&data.episodes, position, as_of);
     let mut text = String::new();
     let _ = writeln!(
         text,

@@ -137,11 +137,6 @@ impl EpisodeIndex {
         (last..=last + NEIGHBOURS_TRIED).find(|&position| by_position.get(position) == Some(&wanted))
     }
 
-    fn episodes_of_child(&self, child_id: &str) -> Option<&[(NaiveDate, usize)]> {
-        let &(start, end) = self.by_child.get(&fingerprint(child_id))?;
-        Some(&self.episodes_by_child[start..end])
-    }
-
     /// The episode a row belongs to.
     pub fn link(&self, removal_id: Option<&str>, child_id: &str, date: NaiveDate) -> Result<usize, OrphanReason> {
         self.link_remembering(&mut RecentLookups::default(), removal_id, child_id, date)
@@ -201,12 +196,12 @@ impl EpisodeIndex {
         }
     }
 
-    /// The child's episodes, by removal_date ascending (then removal_id).
-    pub fn child_episodes(&self, child_id: &str) -> impl Iterator<Item = usize> + '_ {
-        self.episodes_of_child(child_id)
-            .into_iter()
-            .flatten()
-            .map(|&(_, index)| index)
+    /// The episodes of the child of episode `position` (itself included) as (removal_date,
+    /// position), by removal_date ascending (then removal_id): a slice, no lookup.
+    pub fn episodes_of_same_child(&self, position: usize) -> &[(NaiveDate, usize)] {
+        self.child_groups
+            .get(position)
+            .map_or(&[], |&(start, end)| &self.episodes_by_child[start..end])
     }
 }
 

@@ -223,12 +223,19 @@ impl CaseEntry {
 #[derive(Debug, Clone, Copy)]
 pub struct EpisodeAsOf<'a> {
     pub episode: &'a Episode,
+    /// Where the episode is in `EvaluationContext::episodes` (and so in the `EpisodeIndex`).
+    pub position: usize,
     pub as_of: NaiveDate,
 }
 
 impl<'a> EpisodeAsOf<'a> {
-    pub fn new(episode: &'a Episode, as_of: NaiveDate) -> Self {
-        Self { episode, as_of }
+    /// `episodes[position]` as known on `as_of`.
+    pub fn new(episodes: &'a [Episode], position: usize, as_of: NaiveDate) -> Self {
+        Self {
+            episode: &episodes[position],
+            position,
+            as_of,
+        }
     }
 
     /// False for removals after `as_of`, which do not exist yet.

@@ -61,10 +61,10 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         }
         let first_in_window = context
             .index
-            .child_episodes(&episode.episode.child_id)
-            .map(|index| &context.episodes[index])
-            .find(|other| context.period.contains(other.removal_date));
-        if first_in_window.is_some_and(|first| first.removal_id != episode.episode.removal_id) {
+            .episodes_of_same_child(episode.position)
+            .iter()
+            .find(|&&(removal_date, _)| context.period.contains(removal_date));
+        if first_in_window.is_some_and(|&(_, first)| first != episode.position) {
             return excluded(
                 "not_first_entry_in_window",
                 "the child entered care earlier in the same entry window",

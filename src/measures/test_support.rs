@@ -123,11 +123,12 @@ pub fn check_verdict_among(
         episodes: &episodes,
         index: &index,
     };
-    let episode = episodes
+    let position = episodes
         .iter()
-        .find(|episode| episode.removal_id == target_id)
+        .position(|episode| episode.removal_id == target_id)
         .unwrap_or_else(|| panic!("episode {target_id} (ids must be R1, R2, …)"));
-    let verdict = verdict_for(measure, &EpisodeAsOf::new(episode, as_of), &context);
+    let episode = &episodes[position];
+    let verdict = verdict_for(measure, &EpisodeAsOf::new(&episodes, position, as_of), &context);
     assert_eq!(
         verdict.code(),
         expected,
@@ -165,7 +166,7 @@ pub fn check_case(measure: &dyn Measure, as_of: &str, episode: EpisodeBuilder, e
         episodes: &episodes,
         index: &index,
     };
-    let entry = case_entry_for(measure, &EpisodeAsOf::new(&episodes[0], as_of), &context);
+    let entry = case_entry_for(measure, &EpisodeAsOf::new(&episodes, 0, as_of), &context);
     let actual = entry.map(|entry| (entry.status.as_str(), entry.deadline, entry.days_overdue(as_of)));
     let expected = expected.map(|(status, deadline, days)| (status, date(deadline), days));
     assert_eq!(

@@ -256,8 +256,9 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
                 episodes: &data.episodes,
                 index: &data.index,
             };
-            for episode in &data.episodes {
-                let known = EpisodeAsOf::new(episode, as_of);
+            for position in 0..data.episodes.len() {
+                let known = EpisodeAsOf::new(&data.episodes, position, as_of);
+                let episode = known.episode;
                 if candidates.includes(&known, period) {
                     continue;
                 }
