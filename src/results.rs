@@ -183,17 +183,32 @@ pub struct Engine<'a> {
     config: &'a Config,
     offices: Vec<String>,
     groups: Vec<String>,
-    episode_office: Vec<usize>,
-    episode_group: Vec<usize>,
+    /// Each episode's office and group (indexes into `offices`, `groups`).
+    episode_scopes: Vec<EpisodeScope>,
     /// Per measure (registry order), what `Measure::candidates` asked for, made ready.
     candidates: Vec<PreparedCandidates>,
+}
+
+/// Where an episode is counted: its office and its race/ethnicity group.
+#[derive(Debug, Clone, Copy)]
+struct EpisodeScope {
+    office: u32,
+    group: u32,
+}
+
+/// An episode a period may count, with what counting it needs, so that lists of candidates
+/// are read in order instead of looking each episode's office up elsewhere.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    position: usize,
+    scope: EpisodeScope,
 }
 
 /// A measure's candidates, prepared once per data set.
 enum PreparedCandidates {
     Every,
-    /// (date, position), ascending.
-    ByDate(Vec<(NaiveDate, usize)>),
+    /// Ascending by date, then position.
+    ByDate(Vec<(NaiveDate, Candidate)>),
     /// Taken from the date's list of episodes in care during its periods (`DateInputs`).
     InCareDuring,
 }
@@ -209,6 +224,17 @@ impl<'a> Engine<'a> {
                 groups.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             )
         });
+        // A million offices and groups fit in a few megabytes as 32-bit indexes (an index is
+        // below the number of episodes, which memory keeps far below 2^32).
+        let episode_scopes: Vec<EpisodeScope> = episode_office
+            .into_iter()
+            .zip(episode_group)
+            .map(|(office, group)| EpisodeScope {
+                office: office as u32,
+                group: group as u32,
+            })
+            .collect();
+        let scopes = &episode_scopes;
         // Each measure's candidates sorted by date, one thread per measure.
         let candidates = std::thread::scope(|scope| {
             let handles: Vec<_> = REGISTRY
@@ -220,7 +246,10 @@ impl<'a> Engine<'a> {
                             episodes
                                 .iter()
                                 .enumerate()
-                                .filter_map(|(position, episode)| date_of(episode).map(|date| (date, position))),
+                                .filter_map(|(position, episode)| {
+                                    let scope = scopes[position];
+                                    date_of(episode).map(|date| (date, Candidate { position, scope }))
+                                }),
                         )),
                         Candidates::InCareDuring => PreparedCandidates::InCareDuring,
                     })
@@ -237,8 +266,7 @@ impl<'a> Engine<'a> {
             config,
             offices,
             groups,
-            episode_office,
-            episode_group,
+            episode_scopes,
             candidates,
         }
     }
@@ -251,14 +279,17 @@ impl<'a> Engine<'a> {
         // measures count only episodes in care during their periods. One pass finds both.
         let in_care_window = self.in_care_window(as_of);
         let mut in_care = Vec::new();
-        let mut in_care_during_window = Vec::new();
+        let mut in_care_during_window: Vec<Candidate> = Vec::new();
         for position in 0..self.episodes.len() {
             let known = EpisodeAsOf::new(self.episodes, position, as_of);
             if known.in_care_on(as_of) {
                 in_care.push(position);
             }
             if in_care_window.is_some_and(|window| known.in_care_during(window)) {
-                in_care_during_window.push(position);
+                in_care_during_window.push(Candidate {
+                    position,
+                    scope: self.episode_scopes[position],
+                });
             }
         }
         let date = DateInputs {
@@ -358,7 +389,7 @@ struct DateInputs<'a> {
     as_of: NaiveDate,
     in_care: &'a [usize],
     /// Episodes in care on some day of `Engine::in_care_window`, ascending.
-    in_care_during_window: &'a [usize],
+    in_care_during_window: &'a [Candidate],
     keep_verdicts: bool,
 }
 
@@ -374,14 +405,14 @@ impl DateInputs<'_> {
         }
     }
 
-    /// Calls `visit(i, position)` with each episode `measure` (number `number`) could count in
+    /// Calls `visit(i, candidate)` with each episode `measure` (number `number`) could count in
     /// `periods[i]`. Where an episode can count in several periods, all of its visits come
     /// together (it is then in the cache once, not once per period).
-    fn for_each_candidate(&self, number: usize, periods: &[Period], mut visit: impl FnMut(usize, usize)) {
+    fn for_each_candidate(&self, number: usize, periods: &[Period], mut visit: impl FnMut(usize, Candidate)) {
         match &self.engine.candidates[number] {
             PreparedCandidates::Every => {
-                for position in 0..self.engine.episodes.len() {
-                    (0..periods.len()).for_each(|period| visit(period, position));
+                for (position, &scope) in self.engine.episode_scopes.iter().enumerate() {
+                    (0..periods.len()).for_each(|period| visit(period, Candidate { position, scope }));
                 }
             }
             PreparedCandidates::ByDate(dated) => {
@@ -390,15 +421,15 @@ impl DateInputs<'_> {
                     let end = dated.partition_point(|&(date, _)| date <= period.end);
                     dated[first..end]
                         .iter()
-                        .for_each(|&(_, position)| visit(period_number, position));
+                        .for_each(|&(_, candidate)| visit(period_number, candidate));
                 }
             }
             PreparedCandidates::InCareDuring => {
-                for &position in self.in_care_during_window {
-                    let known = EpisodeAsOf::new(self.engine.episodes, position, self.as_of);
+                for &candidate in self.in_care_during_window {
+                    let known = EpisodeAsOf::new(self.engine.episodes, candidate.position, self.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
                         if known.in_care_during(period) {
-                            visit(period_number, position);
+                            visit(period_number, candidate);
                         }
                     }
                 }
@@ -453,21 +484,22 @@ impl DateInputs<'_> {
         let mut verdicts = VerdictCodes::default();
         let mut office_counts = vec![Counts::default(); office_count];
         let mut group_counts = vec![vec![Counts::default(); group_count]; office_count];
-        let mut count = |position: usize, verdict: &Verdict| {
-            office_counts[engine.episode_office[position]].add(verdict);
-            group_counts[engine.episode_office[position]][engine.episode_group[position]].add(verdict);
+        let mut count = |scope: EpisodeScope, verdict: &Verdict| {
+            let (office, group) = (scope.office as usize, scope.group as usize);
+            office_counts[office].add(verdict);
+            group_counts[office][group].add(verdict);
         };
         if self.keep_verdicts {
             verdicts.codes.reserve(engine.episodes.len());
-            for position in 0..engine.episodes.len() {
+            for (position, &scope) in engine.episode_scopes.iter().enumerate() {
                 let verdict = verdict_for(measure, &EpisodeAsOf::new(engine.episodes, position, self.as_of), &context);
-                count(position, &verdict);
+                count(scope, &verdict);
                 verdicts.push(&verdict);
             }
         } else {
-            self.for_each_candidate(number, &[headline_period], |_, position| {
-                let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
-                count(position, &verdict_for(measure, &known, &context));
+            self.for_each_candidate(number, &[headline_period], |_, candidate| {
+                let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
+                count(candidate.scope, &verdict_for(measure, &known, &context));
             });
         }
 
@@ -479,9 +511,9 @@ impl DateInputs<'_> {
         let month_contexts: Vec<EvaluationContext<'_>> =
             month_periods.iter().map(|&period| self.context(period)).collect();
         let mut month_counts = vec![vec![Counts::default(); office_count]; month_periods.len()];
-        self.for_each_candidate(number, &month_periods, |month, position| {
-            let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
-            month_counts[month][engine.episode_office[position]].add(&verdict_for(
+        self.for_each_candidate(number, &month_periods, |month, candidate| {
+            let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
+            month_counts[month][candidate.scope.office as usize].add(&verdict_for(
                 measure,
                 &known,
                 &month_contexts[month],
@@ -556,12 +588,12 @@ impl DateInputs<'_> {
     }
 }
 
-/// `(date, position)` pairs, given in ascending position, sorted by date then position: a
-/// counting sort by day (dates lie within the configured plausible range, so the days are a few
-/// tens of thousands at most), linear where a comparison sort of a million pairs is not. Dates
-/// spread wider than that fall back to a comparison sort.
-fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(NaiveDate, usize)> {
-    let pairs: Vec<(NaiveDate, usize)> = pairs.collect();
+/// `(date, item)` pairs, given in ascending position, sorted by date then position (a stable
+/// sort): a counting sort by day (dates lie within the configured plausible range, so the days
+/// are a few tens of thousands at most), linear where a comparison sort of a million pairs is
+/// not. Dates spread wider than that fall back to a comparison sort.
+fn sorted_by_date<T: Copy>(pairs: impl Iterator<Item = (NaiveDate, T)>) -> Vec<(NaiveDate, T)> {
+    let pairs: Vec<(NaiveDate, T)> = pairs.collect();
     let (Some(first), Some(last)) = (
         pairs.iter().map(|&(date, _)| date).min(),
         pairs.iter().map(|&(date, _)| date).max(),
@@ -572,7 +604,7 @@ fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(Naive
     if day_of(last) > 4 * pairs.len() + 100_000 {
         // Dates spread far wider than a plausible range: a comparison sort costs less memory.
         let mut pairs = pairs;
-        pairs.sort_unstable();
+        pairs.sort_by_key(|&(date, _)| date);
         return pairs;
     }
     let mut starts = vec![0usize; day_of(last) + 2];
@@ -582,11 +614,11 @@ fn sorted_by_date(pairs: impl Iterator<Item = (NaiveDate, usize)>) -> Vec<(Naive
     for day in 1..starts.len() {
         starts[day] += starts[day - 1];
     }
-    let mut sorted = vec![(first, 0); pairs.len()];
+    let mut sorted = pairs.clone();
     // Positions arrive ascending, so each day's bucket fills in ascending position.
-    for (date, position) in pairs {
+    for (date, item) in pairs {
         let slot = &mut starts[day_of(date)];
-        sorted[*slot] = (date, position);
+        sorted[*slot] = (date, item);
         *slot += 1;
     }
     sorted
