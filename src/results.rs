@@ -714,7 +714,7 @@ mod tests {
         let mut expected = pairs.clone();
         expected.sort_unstable();
         assert_eq!(sorted_by_date(pairs.into_iter()), expected);
-        assert_eq!(sorted_by_date(std::iter::empty()), Vec::new());
+        assert_eq!(sorted_by_date(std::iter::empty::<(NaiveDate, usize)>()), Vec::new());
         // A spread far wider than the pairs: the comparison-sort fallback, same order.
         let wide = vec![
             (NaiveDate::MAX, 0),
