@@ -185,6 +185,9 @@ pub struct Engine<'a> {
     groups: Vec<String>,
     /// Each episode's office and group (indexes into `offices`, `groups`).
     episode_scopes: Vec<EpisodeScope>,
+    /// Each office's place in alphabetical order (`offices` is alphabetical but for an
+    /// unconfigured office found in the data, appended at its end).
+    office_ranks: Vec<u32>,
     /// Per measure (registry order), what `Measure::candidates` asked for, made ready.
     candidates: Vec<PreparedCandidates>,
 }
@@ -234,6 +237,12 @@ impl<'a> Engine<'a> {
                 group: group as u32,
             })
             .collect();
+        let mut alphabetical: Vec<usize> = (0..offices.len()).collect();
+        alphabetical.sort_by(|&left, &right| offices[left].cmp(&offices[right]));
+        let mut office_ranks = vec![0; offices.len()];
+        for (rank, &office) in alphabetical.iter().enumerate() {
+            office_ranks[office] = rank as u32;
+        }
         let scopes = &episode_scopes;
         // Each measure's candidates sorted by date, one thread per measure.
         let candidates = std::thread::scope(|scope| {
@@ -267,6 +276,7 @@ impl<'a> Engine<'a> {
             offices,
             groups,
             episode_scopes,
+            office_ranks,
             candidates,
         }
     }
@@ -335,28 +345,6 @@ impl<'a> Engine<'a> {
             results.equity.extend(outcome.equity);
             results.headline_verdicts.push(outcome.verdicts);
         }
-        let measure_position = |id: &str| {
-            REGISTRY
-                .iter()
-                .position(|measure| measure.id() == id)
-                .unwrap_or(usize::MAX)
-        };
-        results.cases.sort_by(|left, right| {
-            (
-                &left.office,
-                measure_position(left.measure),
-                left.status,
-                -left.days_overdue,
-                &left.removal_id,
-            )
-                .cmp(&(
-                    &right.office,
-                    measure_position(right.measure),
-                    right.status,
-                    -right.days_overdue,
-                    &right.removal_id,
-                ))
-        });
         results
     }
 
@@ -438,7 +426,8 @@ impl DateInputs<'_> {
     }
 
     /// Every measure's case list: only children in care on `as_of` can be overdue or due soon.
-    /// One pass over them asking every measure, so each episode is fetched once.
+    /// One pass over them asking every measure, so each episode is fetched once. Sorted by
+    /// office, measure (registry order), status, days overdue (most first) and removal_id.
     fn case_lists(&self) -> Vec<CaseRow> {
         let engine = self.engine;
         let reporting_period = Period::reporting_period(self.as_of);
@@ -448,26 +437,38 @@ impl DateInputs<'_> {
                 self.context(measure.cohort_period(reporting_period, PeriodKind::Headline, &engine.config.timeframes))
             })
             .collect();
-        let mut cases = Vec::new();
+        // Sorted as numbers: the office's alphabetical rank stands for its name, and the
+        // episode's position for its removal_id (episodes are in removal_id order).
+        let mut found: Vec<(u32, usize, CaseStatus, i64, usize, NaiveDate)> = Vec::new();
         for &position in self.in_care {
-            let episode = &engine.episodes[position];
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
-            for (measure, context) in REGISTRY.iter().zip(&contexts) {
+            let office_rank = engine.office_ranks[engine.episode_scopes[position].office as usize];
+            for (number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
                 if let Some(entry) = case_entry_for(*measure, &known, context) {
-                    cases.push(CaseRow {
-                        office: episode.office.clone(),
-                        measure: measure.id(),
-                        status: entry.status,
-                        child_id: episode.child_id.clone(),
-                        removal_id: episode.removal_id.clone(),
-                        removal_date: episode.removal_date,
-                        deadline: entry.deadline,
-                        days_overdue: entry.days_overdue(self.as_of),
-                    });
+                    let days_overdue = entry.days_overdue(self.as_of);
+                    found.push((office_rank, number, entry.status, -days_overdue, position, entry.deadline));
                 }
             }
         }
-        cases
+        found.sort_unstable_by_key(|&(office_rank, number, status, fewest_days_overdue, position, _)| {
+            (office_rank, number, status, fewest_days_overdue, position)
+        });
+        found
+            .into_iter()
+            .map(|(_, number, status, fewest_days_overdue, position, deadline)| {
+                let episode = &engine.episodes[position];
+                CaseRow {
+                    office: episode.office.clone(),
+                    measure: REGISTRY[number].id(),
+                    status,
+                    child_id: episode.child_id.clone(),
+                    removal_id: episode.removal_id.clone(),
+                    removal_date: episode.removal_date,
+                    deadline,
+                    days_overdue: -fewest_days_overdue,
+                }
+            })
+            .collect()
     }
 
     fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
