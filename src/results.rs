@@ -404,12 +404,20 @@ impl DateInputs<'_> {
                 }
             }
             PreparedCandidates::ByDate(dated) => {
-                for (period_number, period) in periods.iter().enumerate() {
-                    let first = dated.partition_point(|&(date, _)| date < period.start);
-                    let end = dated.partition_point(|&(date, _)| date <= period.end);
-                    dated[first..end]
-                        .iter()
-                        .for_each(|&(_, candidate)| visit(period_number, candidate));
+                let (Some(start), Some(end)) = (
+                    periods.iter().map(|period| period.start).min(),
+                    periods.iter().map(|period| period.end).max(),
+                ) else {
+                    return;
+                };
+                let first = dated.partition_point(|&(date, _)| date < start);
+                let last = dated.partition_point(|&(date, _)| date <= end);
+                for &(date, candidate) in &dated[first..last] {
+                    for (period_number, period) in periods.iter().enumerate() {
+                        if period.contains(date) {
+                            visit(period_number, candidate);
+                        }
+                    }
                 }
             }
             PreparedCandidates::InCareDuring => {
@@ -497,28 +505,28 @@ impl DateInputs<'_> {
                 count(scope, &verdict);
                 verdicts.push(&verdict);
             }
-        } else {
-            self.for_each_candidate(number, &[headline_period], |_, candidate| {
-                let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
-                count(candidate.scope, &verdict_for(measure, &known, &context));
-            });
         }
 
-        // Trend: each month evaluates only its candidates (or every episode).
+        // Trend months (each evaluates only its candidates), and the headline too when only its
+        // candidates are wanted: one pass over the candidates of them all.
         let month_periods: Vec<Period> = Period::trend_months(self.as_of)
             .into_iter()
             .map(|month| measure.cohort_period(month, PeriodKind::Month, timeframes))
             .collect();
-        let month_contexts: Vec<EvaluationContext<'_>> =
-            month_periods.iter().map(|&period| self.context(period)).collect();
+        let headline_by_candidates = !self.keep_verdicts;
+        let periods: Vec<Period> = (headline_by_candidates.then_some(headline_period).into_iter())
+            .chain(month_periods.iter().copied())
+            .collect();
+        let contexts: Vec<EvaluationContext<'_>> = periods.iter().map(|&period| self.context(period)).collect();
+        let first_month = usize::from(headline_by_candidates);
         let mut month_counts = vec![vec![Counts::default(); office_count]; month_periods.len()];
-        self.for_each_candidate(number, &month_periods, |month, candidate| {
+        self.for_each_candidate(number, &periods, |period, candidate| {
             let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
-            month_counts[month][candidate.scope.office as usize].add(&verdict_for(
-                measure,
-                &known,
-                &month_contexts[month],
-            ));
+            let verdict = verdict_for(measure, &known, &contexts[period]);
+            match period.checked_sub(first_month) {
+                Some(month) => month_counts[month][candidate.scope.office as usize].add(&verdict),
+                None => count(candidate.scope, &verdict),
+            }
         });
         let months: Vec<(Period, Vec<Counts>)> = month_periods.into_iter().zip(month_counts).collect();
 
