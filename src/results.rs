@@ -412,7 +412,11 @@ impl DateInputs<'_> {
                 };
                 let first = dated.partition_point(|&(date, _)| date < start);
                 let last = dated.partition_point(|&(date, _)| date <= end);
-                for &(date, candidate) in &dated[first..last] {
+                let candidates = &dated[first..last];
+                for (number, &(date, candidate)) in candidates.iter().enumerate() {
+                    if let Some(&(_, ahead)) = candidates.get(number + PREFETCH_DISTANCE) {
+                        prefetch(&self.engine.episodes[ahead.position]);
+                    }
                     for (period_number, period) in periods.iter().enumerate() {
                         if period.contains(date) {
                             visit(period_number, candidate);
@@ -421,7 +425,11 @@ impl DateInputs<'_> {
                 }
             }
             PreparedCandidates::InCareDuring => {
-                for &candidate in self.in_care_during_window {
+                let candidates = self.in_care_during_window;
+                for (number, &candidate) in candidates.iter().enumerate() {
+                    if let Some(ahead) = candidates.get(number + PREFETCH_DISTANCE) {
+                        prefetch(&self.engine.episodes[ahead.position]);
+                    }
                     let known = EpisodeAsOf::new(self.engine.episodes, candidate.position, self.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
                         if known.in_care_during(period) {
@@ -595,6 +603,32 @@ impl DateInputs<'_> {
             verdicts,
         }
     }
+}
+
+/// How many candidates ahead `for_each_candidate` asks for an episode to be fetched.
+const PREFETCH_DISTANCE: usize = 8;
+
+/// Asks the processor to start loading `episode` into the cache: a hint with no effect on any
+/// result. Candidates in date order are scattered across memory, and without it each one's
+/// first read waits for memory in turn.
+#[inline]
+fn prefetch(episode: &Episode) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // An episode spans three cache lines; measures read from all of them.
+        let first = std::ptr::from_ref(episode).cast::<i8>();
+        let last = first.wrapping_add(size_of::<Episode>() - 1);
+        // SAFETY: a prefetch never faults and reads nothing the program sees; the addresses
+        // are of a live reference.
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(first);
+            _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(64));
+            _mm_prefetch::<_MM_HINT_T0>(last);
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = episode;
 }
 
 /// `(date, item)` pairs, given in ascending position, sorted by date then position (a stable
