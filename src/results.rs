@@ -414,9 +414,7 @@ impl DateInputs<'_> {
                 let last = dated.partition_point(|&(date, _)| date <= end);
                 let candidates = &dated[first..last];
                 for (number, &(date, candidate)) in candidates.iter().enumerate() {
-                    if let Some(&(_, ahead)) = candidates.get(number + PREFETCH_DISTANCE) {
-                        prefetch(&self.engine.episodes[ahead.position]);
-                    }
+                    self.prefetch_ahead(number, |ahead| candidates.get(ahead).map(|(_, candidate)| candidate.position));
                     for (period_number, period) in periods.iter().enumerate() {
                         if period.contains(date) {
                             visit(period_number, candidate);
@@ -427,9 +425,7 @@ impl DateInputs<'_> {
             PreparedCandidates::InCareDuring => {
                 let candidates = self.in_care_during_window;
                 for (number, &candidate) in candidates.iter().enumerate() {
-                    if let Some(ahead) = candidates.get(number + PREFETCH_DISTANCE) {
-                        prefetch(&self.engine.episodes[ahead.position]);
-                    }
+                    self.prefetch_ahead(number, |ahead| candidates.get(ahead).map(|candidate| candidate.position));
                     let known = EpisodeAsOf::new(self.engine.episodes, candidate.position, self.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
                         if known.in_care_during(period) {
@@ -438,6 +434,18 @@ impl DateInputs<'_> {
                     }
                 }
             }
+        }
+    }
+
+    /// While visiting the `number`th of a list of episodes, asks for those a little further on
+    /// to be fetched (the episode first, then, once it has arrived, its notices and meetings).
+    /// `position_at(n)` is the position of the list's `n`th episode, `None` past its end.
+    fn prefetch_ahead(&self, number: usize, position_at: impl Fn(usize) -> Option<usize>) {
+        if let Some(position) = position_at(number + 2 * PREFETCH_DISTANCE) {
+            prefetch_episode(&self.engine.episodes[position]);
+        }
+        if let Some(position) = position_at(number + PREFETCH_DISTANCE) {
+            prefetch_linked_events(&self.engine.episodes[position]);
         }
     }
 
@@ -456,7 +464,8 @@ impl DateInputs<'_> {
         // Sorted as numbers: the office's alphabetical rank stands for its name, and the
         // episode's position for its removal_id (episodes are in removal_id order).
         let mut found: Vec<(u32, usize, CaseStatus, i64, usize, NaiveDate)> = Vec::new();
-        for &position in self.in_care {
+        for (number, &position) in self.in_care.iter().enumerate() {
+            self.prefetch_ahead(number, |ahead| self.in_care.get(ahead).copied());
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             let office_rank = engine.office_ranks[engine.episode_scopes[position].office as usize];
             for (number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
@@ -509,6 +518,7 @@ impl DateInputs<'_> {
         if self.keep_verdicts {
             verdicts.codes.reserve(engine.episodes.len());
             for (position, &scope) in engine.episode_scopes.iter().enumerate() {
+                self.prefetch_ahead(position, |ahead| (ahead < engine.episodes.len()).then_some(ahead));
                 let verdict = verdict_for(measure, &EpisodeAsOf::new(engine.episodes, position, self.as_of), &context);
                 count(scope, &verdict);
                 verdicts.push(&verdict);
@@ -605,30 +615,37 @@ impl DateInputs<'_> {
     }
 }
 
-/// How many candidates ahead `for_each_candidate` asks for an episode to be fetched.
+/// How many candidates ahead `DateInputs::prefetch_ahead` asks for linked events to be fetched
+/// (and twice as far ahead for the episode itself).
 const PREFETCH_DISTANCE: usize = 8;
 
-/// Asks the processor to start loading `episode` into the cache: a hint with no effect on any
-/// result. Candidates in date order are scattered across memory, and without it each one's
-/// first read waits for memory in turn.
+/// Candidates in date order are scattered across memory, and without a hint each one's first
+/// read waits for memory in turn. An episode spans three cache lines; measures read all of them.
+fn prefetch_episode(episode: &Episode) {
+    let first = std::ptr::from_ref(episode).cast::<u8>();
+    prefetch(first);
+    prefetch(first.wrapping_add(64));
+    prefetch(first.wrapping_add(size_of::<Episode>() - 1));
+}
+
+/// The first cache line of the episode's notices and of its meetings (reads the episode).
+fn prefetch_linked_events(episode: &Episode) {
+    prefetch(episode.notice_dates.as_ptr().cast());
+    prefetch(episode.meetings.as_ptr().cast());
+}
+
+/// Asks the processor to start loading the cache line of `address`: a hint, with no effect on
+/// any result.
 #[inline]
-fn prefetch(episode: &Episode) {
+fn prefetch(address: *const u8) {
     #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-        // An episode spans three cache lines; measures read from all of them.
-        let first = std::ptr::from_ref(episode).cast::<i8>();
-        let last = first.wrapping_add(size_of::<Episode>() - 1);
-        // SAFETY: a prefetch never faults and reads nothing the program sees; the addresses
-        // are of a live reference.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(first);
-            _mm_prefetch::<_MM_HINT_T0>(first.wrapping_add(64));
-            _mm_prefetch::<_MM_HINT_T0>(last);
-        }
+    // SAFETY: a prefetch never faults, even on an invalid address, and reads nothing the
+    // program sees.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(address.cast());
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = episode;
+    let _ = address;
 }
 
 /// `(date, item)` pairs, given in ascending position, sorted by date then position (a stable
