@@ -112,7 +112,7 @@ def main():
     backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
                 "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
     settle()
-    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, 1)
+    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, options.runs)
     shutil.rmtree(out, ignore_errors=True)
 
     floor = results["floor"]["seconds"]
