@@ -252,13 +252,10 @@ impl<'a> Engine<'a> {
                     scope.spawn(move || match measure.candidates() {
                         Candidates::Every => PreparedCandidates::Every,
                         Candidates::ByDate(date_of) => PreparedCandidates::ByDate(sorted_by_date(
-                            episodes
-                                .iter()
-                                .enumerate()
-                                .filter_map(|(position, episode)| {
-                                    let scope = scopes[position];
-                                    date_of(episode).map(|date| (date, Candidate { position, scope }))
-                                }),
+                            episodes.iter().enumerate().filter_map(|(position, episode)| {
+                                let scope = scopes[position];
+                                date_of(episode).map(|date| (date, Candidate { position, scope }))
+                            }),
                         )),
                         Candidates::InCareDuring => PreparedCandidates::InCareDuring,
                     })
@@ -414,7 +411,9 @@ impl DateInputs<'_> {
                 let last = dated.partition_point(|&(date, _)| date <= end);
                 let candidates = &dated[first..last];
                 for (number, &(date, candidate)) in candidates.iter().enumerate() {
-                    self.prefetch_ahead(number, |ahead| candidates.get(ahead).map(|(_, candidate)| candidate.position));
+                    self.prefetch_ahead(number, |ahead| {
+                        candidates.get(ahead).map(|(_, candidate)| candidate.position)
+                    });
                     for (period_number, period) in periods.iter().enumerate() {
                         if period.contains(date) {
                             visit(period_number, candidate);
@@ -425,7 +424,9 @@ impl DateInputs<'_> {
             PreparedCandidates::InCareDuring => {
                 let candidates = self.in_care_during_window;
                 for (number, &candidate) in candidates.iter().enumerate() {
-                    self.prefetch_ahead(number, |ahead| candidates.get(ahead).map(|candidate| candidate.position));
+                    self.prefetch_ahead(number, |ahead| {
+                        candidates.get(ahead).map(|candidate| candidate.position)
+                    });
                     let known = EpisodeAsOf::new(self.engine.episodes, candidate.position, self.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
                         if known.in_care_during(period) {
@@ -471,7 +472,14 @@ impl DateInputs<'_> {
             for (number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
                 if let Some(entry) = case_entry_for(*measure, &known, context) {
                     let days_overdue = entry.days_overdue(self.as_of);
-                    found.push((office_rank, number, entry.status, -days_overdue, position, entry.deadline));
+                    found.push((
+                        office_rank,
+                        number,
+                        entry.status,
+                        -days_overdue,
+                        position,
+                        entry.deadline,
+                    ));
                 }
             }
         }
@@ -519,7 +527,11 @@ impl DateInputs<'_> {
             verdicts.codes.reserve(engine.episodes.len());
             for (position, &scope) in engine.episode_scopes.iter().enumerate() {
                 self.prefetch_ahead(position, |ahead| (ahead < engine.episodes.len()).then_some(ahead));
-                let verdict = verdict_for(measure, &EpisodeAsOf::new(engine.episodes, position, self.as_of), &context);
+                let verdict = verdict_for(
+                    measure,
+                    &EpisodeAsOf::new(engine.episodes, position, self.as_of),
+                    &context,
+                );
                 count(scope, &verdict);
                 verdicts.push(&verdict);
             }

@@ -244,7 +244,9 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
             Candidates::ByDate(_) => 0,
             Candidates::InCareDuring => 1,
         };
-        let months = Period::trend_months(as_of).into_iter().map(|month| (month, PeriodKind::Month));
+        let months = Period::trend_months(as_of)
+            .into_iter()
+            .map(|month| (month, PeriodKind::Month));
         let headline = std::iter::once((Period::reporting_period(as_of), PeriodKind::Headline));
         for (unshifted, kind) in months.chain(headline) {
             let period = measure.cohort_period(unshifted, kind, &config.timeframes);
@@ -275,5 +277,8 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
         }
     }
     assert!(checked > 100_000, "{checked}");
-    assert!(checked_by_kind.iter().all(|&count| count > 10_000), "{checked_by_kind:?}");
+    assert!(
+        checked_by_kind.iter().all(|&count| count > 10_000),
+        "{checked_by_kind:?}"
+    );
 }
