@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """permanency-report benchmark: national-scale extracts, medians of several runs, peak memory.
 
-    python3 bench/bench.py                # 1M children, 3 runs each (about 15 minutes)
-    python3 bench/bench.py --runs 5
+    python3 bench/bench.py                # 1M children, 3 runs each (about 5 minutes once the
+    python3 bench/bench.py --runs 5       # extracts exist; generating them takes about 2 more)
 
 Generates extracts with `permanency-report generate` (1,000,000 children: about 1.1M removals,
 1.3M notices, 8M meetings, 600 MB of CSV; plus 100k and 300k), then times with
@@ -12,8 +12,10 @@ Generates extracts with `permanency-report generate` (1,000,000 children: about 
   - `backfill` of 120 monthly as-of dates;
   - `run` at 100k and 300k children, for the cost per input row;
   - DuckDB computing only the eight headline measures from the same CSVs
-    (bench/duckdb_headline.py), in the same session as `run`.
-Prints one table. Timings are never asserted in the test suite.
+    (bench/duckdb_headline.py).
+Floor, runs and DuckDB are timed in interleaved rounds (see measure_interleaved), so the ratios
+compare runs made under the same conditions. Prints one table. Timings are never asserted in
+the test suite.
 """
 import argparse
 import os
@@ -51,16 +53,36 @@ def settle():
     os.sync()
 
 
-def measure(name, arguments, runs, warm_up=True):
-    """Median wall time and peak memory of `runs` runs, after one untimed run (as hyperfine's
-    --warmup: page cache, allocator and CPU settled; the first run here is often 20-30 % slower)."""
-    if warm_up:
-        timed(arguments)
-    samples = [timed(arguments) for _ in range(runs)]
+def summary(name, samples):
     seconds = statistics.median(sample[0] for sample in samples)
     peak = max(sample[1] for sample in samples)
     print(f"  {name}: median {seconds:.2f} s of {[round(sample[0], 2) for sample in samples]}, peak {peak:.0f} MB", file=sys.stderr)
     return {"name": name, "seconds": seconds, "peak_mb": peak, "samples": [sample[0] for sample in samples]}
+
+
+def measure_interleaved(commands, runs):
+    """Each command timed `runs` times, in rounds (one run of each per round, after a sync), so
+    that this shared machine's speed, which drifts by 20-30 % over minutes, weighs on every
+    command alike; the figures compared with each other (run vs floor, vs DuckDB, cost per row
+    by size) come from the same rounds. One untimed warm-up round first (as hyperfine's
+    --warmup). Returns {key: summary}."""
+    for _, _, arguments in commands:
+        settle()
+        timed(arguments)
+    samples = {key: [] for key, _, _ in commands}
+    for _ in range(runs):
+        for key, _, arguments in commands:
+            settle()
+            samples[key].append(timed(arguments))
+    return {key: summary(name, samples[key]) for key, name, _ in commands}
+
+
+def measure(name, arguments, runs):
+    samples = []
+    for _ in range(runs):
+        settle()
+        samples.append(timed(arguments))
+    return summary(name, samples)
 
 
 def dataset(children):
@@ -97,27 +119,24 @@ def main():
 
     big, big_rows, big_size = dataset(options.children)
     print(f"{options.children} children: {big_rows:,} rows, {big_size / 1e6:.0f} MB", file=sys.stderr)
-    results = {}
-    settle()
-    results["floor"] = measure("floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big], options.runs)
-    settle()
-    results["run"] = measure(f"run --no-email, {options.children} children", run_arguments(big), options.runs)
-    settle()
-    results["duckdb"] = measure("duckdb, headline measures only",
-                                [sys.executable, os.path.join(ROOT, "bench", "duckdb_headline.py"), big, AS_OF, config], options.runs)
-    scaling = []
-    for children in (100_000, 300_000):
-        directory, rows, _ = dataset(children)
-        settle()
-        scaling.append((children, rows, measure(f"run --no-email, {children} children", run_arguments(directory), options.runs)))
+    smaller = {children: dataset(children) for children in (100_000, 300_000)}
+    commands = [
+        ("floor", "floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big]),
+        ("run", f"run --no-email, {options.children} children", run_arguments(big)),
+        ("duckdb", "duckdb, headline measures only",
+         [sys.executable, os.path.join(ROOT, "bench", "duckdb_headline.py"), big, AS_OF, config]),
+        *((children, f"run --no-email, {children} children", run_arguments(directory))
+          for children, (directory, _, _) in smaller.items()),
+    ]
+    results = measure_interleaved(commands, options.runs)
+    scaling = [(children, rows, results[children]) for children, (_, rows, _) in smaller.items()]
     scaling.append((options.children, big_rows, results["run"]))
     # Last: it writes more than a gigabyte, whose write-back would disturb the runs above.
     first_month_end = {"from": "2016-11-30", "to": AS_OF} if options.backfill_dates == 120 else None
     backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
                 "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
-    settle()
-    # No warm-up run: the run above just read the same extracts.
-    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, options.runs, warm_up=False)
+    # No warm-up run: the runs above just read the same extracts.
+    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, options.runs)
     shutil.rmtree(out, ignore_errors=True)
 
     floor = results["floor"]["seconds"]
