@@ -190,6 +190,9 @@ pub struct Engine<'a> {
     office_ranks: Vec<u32>,
     /// Per measure (registry order), what `Measure::candidates` asked for, made ready.
     candidates: Vec<PreparedCandidates>,
+    /// The candidates of `PreparedCandidates::ByDate` lists, each ascending by date, then
+    /// position.
+    dated_lists: Vec<Vec<(NaiveDate, Candidate)>>,
 }
 
 /// Where an episode is counted: its office and its race/ethnicity group.
@@ -210,8 +213,8 @@ struct Candidate {
 /// A measure's candidates, prepared once per data set.
 enum PreparedCandidates {
     Every,
-    /// Ascending by date, then position.
-    ByDate(Vec<(NaiveDate, Candidate)>),
+    /// The candidates are `Engine::dated_lists[i]`.
+    ByDate(usize),
     /// Taken from the date's list of episodes in care during its periods (`DateInputs`).
     InCareDuring,
 }
@@ -244,20 +247,38 @@ impl<'a> Engine<'a> {
             office_ranks[office] = rank as u32;
         }
         let scopes = &episode_scopes;
-        // Each measure's candidates sorted by date, one thread per measure.
-        let candidates = std::thread::scope(|scope| {
-            let handles: Vec<_> = REGISTRY
+        // Each date function's candidates sorted by date, one thread per list. Measures that
+        // name the same function (the three timely-permanency measures) share a list: equal
+        // addresses are the same code (unequal ones would only mean a list built twice).
+        let mut date_functions: Vec<fn(&Episode) -> Option<NaiveDate>> = Vec::new();
+        let candidates: Vec<PreparedCandidates> = REGISTRY
+            .iter()
+            .map(|measure| match measure.candidates() {
+                Candidates::Every => PreparedCandidates::Every,
+                Candidates::InCareDuring => PreparedCandidates::InCareDuring,
+                Candidates::ByDate(date_of) => PreparedCandidates::ByDate(
+                    match date_functions
+                        .iter()
+                        .position(|&known| std::ptr::fn_addr_eq(known, date_of))
+                    {
+                        Some(list) => list,
+                        None => {
+                            date_functions.push(date_of);
+                            date_functions.len() - 1
+                        }
+                    },
+                ),
+            })
+            .collect();
+        let dated_lists = std::thread::scope(|scope| {
+            let handles: Vec<_> = date_functions
                 .iter()
-                .map(|measure| {
-                    scope.spawn(move || match measure.candidates() {
-                        Candidates::Every => PreparedCandidates::Every,
-                        Candidates::ByDate(date_of) => PreparedCandidates::ByDate(sorted_by_date(
-                            episodes.iter().enumerate().filter_map(|(position, episode)| {
-                                let scope = scopes[position];
-                                date_of(episode).map(|date| (date, Candidate { position, scope }))
-                            }),
-                        )),
-                        Candidates::InCareDuring => PreparedCandidates::InCareDuring,
+                .map(|&date_of| {
+                    scope.spawn(move || {
+                        sorted_by_date(episodes.iter().enumerate().filter_map(|(position, episode)| {
+                            let scope = scopes[position];
+                            date_of(episode).map(|date| (date, Candidate { position, scope }))
+                        }))
                     })
                 })
                 .collect();
@@ -275,6 +296,7 @@ impl<'a> Engine<'a> {
             episode_scopes,
             office_ranks,
             candidates,
+            dated_lists,
         }
     }
 
@@ -400,7 +422,8 @@ impl DateInputs<'_> {
                     (0..periods.len()).for_each(|period| visit(period, Candidate { position, scope }));
                 }
             }
-            PreparedCandidates::ByDate(dated) => {
+            PreparedCandidates::ByDate(list) => {
+                let dated = &self.engine.dated_lists[*list];
                 let (Some(start), Some(end)) = (
                     periods.iter().map(|period| period.start).min(),
                     periods.iter().map(|period| period.end).max(),
@@ -665,7 +688,9 @@ fn prefetch(address: *const u8) {
 /// are a few tens of thousands at most), linear where a comparison sort of a million pairs is
 /// not. Dates spread wider than that fall back to a comparison sort.
 fn sorted_by_date<T: Copy>(pairs: impl Iterator<Item = (NaiveDate, T)>) -> Vec<(NaiveDate, T)> {
-    let pairs: Vec<(NaiveDate, T)> = pairs.collect();
+    let mut collected = Vec::with_capacity(pairs.size_hint().1.unwrap_or(0));
+    collected.extend(pairs);
+    let pairs = collected;
     let (Some(first), Some(last)) = (
         pairs.iter().map(|&(date, _)| date).min(),
         pairs.iter().map(|&(date, _)| date).max(),
@@ -686,7 +711,7 @@ fn sorted_by_date<T: Copy>(pairs: impl Iterator<Item = (NaiveDate, T)>) -> Vec<(
     for day in 1..starts.len() {
         starts[day] += starts[day - 1];
     }
-    let mut sorted = pairs.clone();
+    let mut sorted = vec![pairs[0]; pairs.len()];
     // Positions arrive ascending, so each day's bucket fills in ascending position.
     for (date, item) in pairs {
         let slot = &mut starts[day_of(date)];

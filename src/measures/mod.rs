@@ -109,6 +109,10 @@ pub enum Candidates {
 }
 
 impl Candidates {
+    /// The usual cohort: episodes removed within the period. Measures that use this share one
+    /// prepared list (the engine recognises the same function).
+    pub const BY_REMOVAL_DATE: Self = Self::ByDate(removal_date_of);
+
     /// Whether `episode` is among the candidates for `period` (what the engine's lists give
     /// quickly; this is their definition, used by the tests).
     pub fn includes(&self, episode: &EpisodeAsOf<'_>, period: Period) -> bool {
@@ -118,6 +122,10 @@ impl Candidates {
             Self::InCareDuring => episode.in_care_during(period),
         }
     }
+}
+
+fn removal_date_of(episode: &Episode) -> Option<NaiveDate> {
+    Some(episode.removal_date)
 }
 
 /// What a measure needs besides the episode: the dates, the configuration, and (for the entry

@@ -51,7 +51,7 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::ByDate(|episode| Some(episode.removal_date))
+        crate::measures::Candidates::BY_REMOVAL_DATE
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {

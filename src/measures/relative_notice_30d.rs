@@ -36,7 +36,7 @@ impl Measure for RelativeNoticeWithin30Days {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::ByDate(|episode| Some(episode.removal_date))
+        crate::measures::Candidates::BY_REMOVAL_DATE
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
