@@ -187,4 +187,40 @@ mod tests {
         );
         check_case(&MEASURE, AS_OF, removal("2026-08-03"), None);
     }
+
+    /// The engine evaluates a period only for episodes in care on some day of it
+    /// (`Candidates::InCareDuring`): the edges of that rule, as known on as_of.
+    #[test]
+    fn in_care_during_a_period_edges() {
+        use crate::calendar::Period;
+        use crate::measures::{EpisodeAsOf, Measure};
+        let october = Period::new(date("2026-10-01"), date("2026-10-31"));
+        let check = |episode: EpisodeBuilder, as_of: &str, expected: bool| {
+            let episodes = [episode.0];
+            let known = EpisodeAsOf::new(&episodes, 0, date(as_of));
+            assert_eq!(
+                known.in_care_during(october),
+                expected,
+                "{:?} as of {as_of}",
+                episodes[0]
+            );
+            assert_eq!(MEASURE.candidates().includes(&known, october), expected);
+        };
+        // Removed on the period's last day: in care that day.
+        check(removal("2026-10-31"), AS_OF, true);
+        // Removed the day after: not yet.
+        check(removal("2026-11-01"), "2026-11-30", false);
+        // Discharged on the period's first day: not in care on any day of it.
+        check(
+            removal("2026-01-01").discharged("2026-10-01", "reunification"),
+            AS_OF,
+            false,
+        );
+        // Discharged the day after: in care on the first day.
+        check(
+            removal("2026-01-01").discharged("2026-10-02", "reunification"),
+            AS_OF,
+            true,
+        );
+    }
 }
