@@ -248,8 +248,9 @@ impl<'a> Engine<'a> {
         }
         let scopes = &episode_scopes;
         // Each date function's candidates sorted by date, one thread per list. Measures that
-        // name the same function (the three timely-permanency measures) share a list: equal
-        // addresses are the same code (unequal ones would only mean a list built twice).
+        // name the same function (the three timely-permanency measures, and those using
+        // `Candidates::BY_REMOVAL_DATE`) share a list: equal addresses are the same code
+        // (unequal ones would only mean a list built twice).
         let mut date_functions: Vec<fn(&Episode) -> Option<NaiveDate>> = Vec::new();
         let candidates: Vec<PreparedCandidates> = REGISTRY
             .iter()
