@@ -488,41 +488,55 @@ impl DateInputs<'_> {
             .collect();
         // Sorted as numbers: the office's alphabetical rank stands for its name, and the
         // episode's position for its removal_id (episodes are in removal_id order).
-        let mut found: Vec<(u32, usize, CaseStatus, i64, usize, NaiveDate)> = Vec::new();
-        for (number, &position) in self.in_care.iter().enumerate() {
-            self.prefetch_ahead(number, |ahead| self.in_care.get(ahead).copied());
+        /// A case found, before its row is made.
+        struct FoundCase {
+            office_rank: u32,
+            measure_number: usize,
+            status: CaseStatus,
+            days_overdue: i64,
+            position: usize,
+            deadline: NaiveDate,
+        }
+        let mut found: Vec<FoundCase> = Vec::new();
+        for (visited, &position) in self.in_care.iter().enumerate() {
+            self.prefetch_ahead(visited, |ahead| self.in_care.get(ahead).copied());
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             let office_rank = engine.office_ranks[engine.episode_scopes[position].office as usize];
-            for (number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
+            for (measure_number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
                 if let Some(entry) = case_entry_for(*measure, &known, context) {
-                    let days_overdue = entry.days_overdue(self.as_of);
-                    found.push((
+                    found.push(FoundCase {
                         office_rank,
-                        number,
-                        entry.status,
-                        -days_overdue,
+                        measure_number,
+                        status: entry.status,
+                        days_overdue: entry.days_overdue(self.as_of),
                         position,
-                        entry.deadline,
-                    ));
+                        deadline: entry.deadline,
+                    });
                 }
             }
         }
-        found.sort_unstable_by_key(|&(office_rank, number, status, fewest_days_overdue, position, _)| {
-            (office_rank, number, status, fewest_days_overdue, position)
+        found.sort_unstable_by_key(|case| {
+            (
+                case.office_rank,
+                case.measure_number,
+                case.status,
+                std::cmp::Reverse(case.days_overdue),
+                case.position,
+            )
         });
         found
             .into_iter()
-            .map(|(_, number, status, fewest_days_overdue, position, deadline)| {
-                let episode = &engine.episodes[position];
+            .map(|case| {
+                let episode = &engine.episodes[case.position];
                 CaseRow {
                     office: episode.office.clone(),
-                    measure: REGISTRY[number].id(),
-                    status,
+                    measure: REGISTRY[case.measure_number].id(),
+                    status: case.status,
                     child_id: episode.child_id.clone(),
                     removal_id: episode.removal_id.clone(),
                     removal_date: episode.removal_date,
-                    deadline,
-                    days_overdue: -fewest_days_overdue,
+                    deadline: case.deadline,
+                    days_overdue: case.days_overdue,
                 }
             })
             .collect()
