@@ -60,27 +60,38 @@ def summary(name, samples):
     return {"name": name, "seconds": seconds, "peak_mb": peak, "samples": [sample[0] for sample in samples]}
 
 
+def prepare(output_directory):
+    """Empties a command's own output directory before it is timed, so that every timed run
+    writes a new run directory, as the nightly run does, and no run is charged for deleting
+    the previous run's files (a rerun of the same date replaces, and so deletes, the old run
+    directory: for the 1M run's 500 MB of outputs that took about 0.3 s)."""
+    if output_directory is not None:
+        shutil.rmtree(output_directory, ignore_errors=True)
+    settle()
+
+
 def measure_interleaved(commands, runs):
     """Each command timed `runs` times, in rounds (one run of each per round, after a sync), so
     that this shared machine's speed, which drifts by 20-30 % over minutes, weighs on every
     command alike; the figures compared with each other (run vs floor, vs DuckDB, cost per row
     by size) come from the same rounds. One untimed warm-up round first (as hyperfine's
-    --warmup). Returns {key: summary}."""
-    for _, _, arguments in commands:
-        settle()
+    --warmup). `commands` are (key, name, arguments, output directory or None).
+    Returns {key: summary}."""
+    for _, _, arguments, output_directory in commands:
+        prepare(output_directory)
         timed(arguments)
-    samples = {key: [] for key, _, _ in commands}
+    samples = {key: [] for key, _, _, _ in commands}
     for _ in range(runs):
-        for key, _, arguments in commands:
-            settle()
+        for key, _, arguments, output_directory in commands:
+            prepare(output_directory)
             samples[key].append(timed(arguments))
-    return {key: summary(name, samples[key]) for key, name, _ in commands}
+    return {key: summary(name, samples[key]) for key, name, _, _ in commands}
 
 
-def measure(name, arguments, runs):
+def measure(name, arguments, output_directory, runs):
     samples = []
     for _ in range(runs):
-        settle()
+        prepare(output_directory)
         samples.append(timed(arguments))
     return summary(name, samples)
 
@@ -114,18 +125,21 @@ def main():
     out = tempfile.mkdtemp(prefix="permanency-bench-")
     config = os.path.join(ROOT, "config", "permanency.toml")
 
-    def run_arguments(directory):
-        return [BINARY, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", out, "--no-email"]
+    def run_output(key):
+        return os.path.join(out, f"run-{key}")
+
+    def run_arguments(directory, key):
+        return [BINARY, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", run_output(key), "--no-email"]
 
     big, big_rows, big_size = dataset(options.children)
     print(f"{options.children} children: {big_rows:,} rows, {big_size / 1e6:.0f} MB", file=sys.stderr)
     smaller = {children: dataset(children) for children in (100_000, 300_000)}
     commands = [
-        ("floor", "floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big]),
-        ("run", f"run --no-email, {options.children} children", run_arguments(big)),
+        ("floor", "floor (polars reads the 3 files)", [sys.executable, os.path.join(ROOT, "bench", "floor.py"), big], None),
+        ("run", f"run --no-email, {options.children} children", run_arguments(big, "run"), run_output("run")),
         ("duckdb", "duckdb, headline measures only",
-         [sys.executable, os.path.join(ROOT, "bench", "duckdb_headline.py"), big, AS_OF, config]),
-        *((children, f"run --no-email, {children} children", run_arguments(directory))
+         [sys.executable, os.path.join(ROOT, "bench", "duckdb_headline.py"), big, AS_OF, config], None),
+        *((children, f"run --no-email, {children} children", run_arguments(directory, children), run_output(children))
           for children, (directory, _, _) in smaller.items()),
     ]
     results = measure_interleaved(commands, options.runs)
@@ -136,7 +150,7 @@ def main():
     backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
                 "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
     # No warm-up run: the runs above just read the same extracts.
-    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, options.runs)
+    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, os.path.join(out, "backfill"), options.runs)
     shutil.rmtree(out, ignore_errors=True)
 
     floor = results["floor"]["seconds"]
