@@ -2,6 +2,7 @@
 //! meetings to episodes. This and `delivery` are the only places that read input files.
 
 pub mod columns;
+pub mod csv_records;
 pub mod linking;
 pub mod reader;
 pub mod rejects;

@@ -1,19 +1,21 @@
-//! Reads one extract with the `csv` crate: header mapping, line numbers, field decoding, and
-//! the bookkeeping that guarantees rows read = rows accepted + rows rejected.
+//! Reads one extract: header mapping, line numbers, field decoding, and the bookkeeping that
+//! guarantees rows read = rows accepted + rows rejected. Records are split by `csv_records`,
+//! which reads them exactly as the `csv` crate does.
 //!
 //! Why not polars' CSV reader here: the contract needs the line on which each rejected record
 //! *starts* (quoted line breaks make records span lines) and the rejected row's original
-//! values; `csv` gives both, streams, and never guesses types.
+//! values; `csv_records` gives both, streams, and never guesses types.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ExtractInput};
 use crate::ingest::columns::{CanonicalColumn, Extract, canonical_columns};
+use crate::ingest::csv_records::{CsvRecord, CsvRecords, NormalizeLineEnds};
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
 use crate::ingest::repeated_ids::RepeatedIdDetector;
 
@@ -95,8 +97,9 @@ impl ExtractReport {
 
 /// The values of one data row, looked up by canonical column, with the problems found so far.
 pub struct RowFields<'a> {
-    record: &'a csv::ByteRecord,
-    /// The whole record as text when it is valid UTF-8, so fields need no second check.
+    record: &'a CsvRecord,
+    /// The whole record as text when it and each of its fields are valid UTF-8, so fields need
+    /// no second check.
     record_text: Option<&'a str>,
     headers: &'a [String],
     column_positions: &'a [Option<usize>],
@@ -109,10 +112,9 @@ impl<'a> RowFields<'a> {
     /// The field at `position` as text; `None` when it is not UTF-8 (already a problem).
     fn text_at(&self, position: usize) -> Option<&'a str> {
         let range = self.record.range(position)?;
-        // `get` is `None` only where a field boundary splits a character: check that field.
-        match self.record_text.and_then(|text| text.get(range.clone())) {
-            Some(text) => Some(text),
-            None => std::str::from_utf8(&self.record.as_slice()[range]).ok(),
+        match self.record_text {
+            Some(text) => text.get(range),
+            None => std::str::from_utf8(&self.record.bytes()[range]).ok(),
         }
     }
 
@@ -237,6 +239,28 @@ impl<'a> RowFields<'a> {
     }
 }
 
+/// A row's id for finding repeats: the field as text, trimmed, when that is not empty (as
+/// `str::from_utf8(field).ok().map(str::trim)`), without decoding when the field is ASCII
+/// (nearly every id).
+fn trimmed_id(field: &[u8]) -> Option<&[u8]> {
+    let id = if field.is_ascii() {
+        // An ASCII byte is one character; `str::trim` removes those that are whitespace.
+        let is_whitespace = |byte: &u8| char::from(*byte).is_whitespace();
+        let start = field
+            .iter()
+            .position(|byte| !is_whitespace(byte))
+            .unwrap_or(field.len());
+        let end = field
+            .iter()
+            .rposition(|byte| !is_whitespace(byte))
+            .map_or(start, |last| last + 1);
+        &field[start..end]
+    } else {
+        std::str::from_utf8(field).ok()?.trim().as_bytes()
+    };
+    (!id.is_empty()).then_some(id)
+}
+
 /// `value.trim()`, without decoding characters when both ends are plain ASCII (nearly every
 /// value): only then can an end be whitespace without being a multi-byte character.
 fn trim_whitespace(value: &str) -> &str {
@@ -246,78 +270,6 @@ fn trim_whitespace(value: &str) -> &str {
         [first, .., last] | [first @ last] if plain(*first) && plain(*last) => value,
         _ => value.trim(),
     }
-}
-
-/// Turns CRLF and lone CR line ends into LF before `csv` sees them, and ends the stream with an
-/// LF if the file does not. Then every record ends with exactly one LF, every line break inside
-/// a quoted field is one LF (a CRLF inside a quoted value is read as LF), and `record_start_line`
-/// is exact. The SHA-256 below this reader still sees the file's bytes as they are.
-struct NormalizeLineEnds<Inner> {
-    inner: Inner,
-    after_carriage_return: bool,
-    /// The last byte handed to `csv`, to know whether the stream needs a final LF.
-    last_byte: Option<u8>,
-    finished: bool,
-}
-
-impl<Inner> NormalizeLineEnds<Inner> {
-    fn new(inner: Inner) -> Self {
-        Self {
-            inner,
-            after_carriage_return: false,
-            last_byte: None,
-            finished: false,
-        }
-    }
-}
-
-impl<Inner: Read> Read for NormalizeLineEnds<Inner> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        loop {
-            if self.finished || buffer.is_empty() {
-                return Ok(0);
-            }
-            let count = self.inner.read(buffer)?;
-            if count == 0 {
-                self.finished = true;
-                if self.last_byte.is_some_and(|byte| byte != b'\n') {
-                    buffer[0] = b'\n';
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            let kept = if !self.after_carriage_return && !buffer[..count].contains(&b'\r') {
-                count
-            } else {
-                let mut kept = 0;
-                for index in 0..count {
-                    let byte = buffer[index];
-                    if self.after_carriage_return && byte == b'\n' {
-                        self.after_carriage_return = false;
-                        continue; // the LF of a CRLF: the CR already became one
-                    }
-                    self.after_carriage_return = byte == b'\r';
-                    buffer[kept] = if byte == b'\r' { b'\n' } else { byte };
-                    kept += 1;
-                }
-                kept
-            };
-            if kept > 0 {
-                self.last_byte = Some(buffer[kept - 1]);
-                return Ok(kept);
-            }
-        }
-    }
-}
-
-/// The line on which `record` starts, from the reader's line count just after reading it
-/// (which includes blank lines skipped before it, its own embedded line breaks and its final
-/// LF): the count before the read would miss the blank lines `csv` skips. A record cut off by
-/// an unclosed quote at the end of the file has no final LF of its own; it still cannot start
-/// before the line the read began on.
-fn record_start_line(line_before_read: u64, line_after_record: u64, record: &csv::ByteRecord) -> u64 {
-    let embedded = record.as_slice().iter().filter(|&&byte| byte == b'\n').count() as u64;
-    line_after_record.saturating_sub(embedded + 1).max(line_before_read)
 }
 
 /// Feeds every byte it reads into a SHA-256, so the manifest's digest costs no second read.
@@ -372,7 +324,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     })?;
     let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
     let mut hashing = HashingReader {
-        inner: BufReader::with_capacity(1 << 20, file),
+        inner: file,
         hasher: Sha256::new(),
         bytes: 0,
         progress: progress.bytes(extract.name(), size),
@@ -382,29 +334,24 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         ..ExtractReport::default()
     };
     {
-        let mut csv_reader = csv::ReaderBuilder::new()
-            .delimiter(config.delimiter)
-            .has_headers(true)
-            .flexible(true)
-            .from_reader(NormalizeLineEnds::new(&mut hashing));
-        let malformed = |source: csv::Error| {
-            let line = source.position().map_or(0, csv::Position::line);
-            ExtractError::Malformed {
-                extract: extract.name(),
-                path: path.clone(),
-                line,
-                source,
-            }
+        let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), config.delimiter);
+        // Only reading can fail: any sequence of bytes splits into records.
+        let malformed = |source: std::io::Error| ExtractError::Malformed {
+            extract: extract.name(),
+            path: path.clone(),
+            line: 0,
+            source: csv::Error::from(source),
         };
-        let header_record = csv_reader.byte_headers().map_err(malformed)?.clone();
-        if header_record.is_empty() || (header_record.len() == 1 && header_record[0].is_empty()) {
+        let mut header_record = CsvRecord::default();
+        records.read_record(&mut header_record).map_err(malformed)?;
+        if header_record.is_empty() || (header_record.len() == 1 && header_record.field(0) == Some(b"")) {
             return Err(ExtractError::Empty {
                 extract: extract.name(),
                 path: path.clone(),
             });
         }
         report.header = header_record
-            .iter()
+            .fields()
             .map(|field| String::from_utf8_lossy(field).trim().to_string())
             .collect();
         let columns = canonical_columns(extract);
@@ -419,9 +366,11 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
 
         // Batches of records go from the parser to a worker and back, so no record is
         // allocated twice. Each record travels with its line and whether its id repeats an
-        // earlier row's.
-        const BATCH: usize = 4096;
-        type Batch = Vec<(u64, csv::ByteRecord, bool)>;
+        // earlier row's. Small batches keep the records in flight within the cache: with
+        // 4096 rows a batch the parser's writes into recycled records missed it, and the
+        // parser spent most of its time on them (measured at 1M children).
+        const BATCH: usize = 512;
+        type Batch = Vec<(u64, CsvRecord, bool)>;
         let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
         // Batches are numbered in file order; the applying thread puts them back in that order.
         let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch, usize)>(2 * workers);
@@ -430,29 +379,26 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         let (checked_batches, outcomes_to_apply) =
             std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(2 * workers);
         let parse_result = std::thread::scope(|scope| {
-            let parser = scope.spawn(move || -> Result<(), csv::Error> {
+            let parser = scope.spawn(move || -> Result<(), std::io::Error> {
                 // Duplicate ids are judged against every earlier row that carried an id.
                 let mut seen_ids = RepeatedIdDetector::default();
                 for sequence in 0_u64.. {
                     let mut batch = batches_to_reuse
                         .try_recv()
-                        .unwrap_or_else(|_| (0..BATCH).map(|_| (0, csv::ByteRecord::new(), false)).collect());
+                        .unwrap_or_else(|_| (0..BATCH).map(|_| (0, CsvRecord::default(), false)).collect());
                     let mut filled = 0;
                     let mut finished = false;
                     while filled < BATCH {
                         let (line, record, repeated_id) = &mut batch[filled];
-                        if !csv_reader.read_byte_record(record)? {
+                        let Some(first_line) = records.read_record(record)? else {
                             finished = true;
                             break;
-                        }
-                        let line_before_read = record.position().map_or(0, csv::Position::line);
-                        *line = record_start_line(line_before_read, csv_reader.position().line(), record);
+                        };
+                        *line = first_line;
                         let id = id_position
-                            .and_then(|position| record.get(position))
-                            .and_then(|field| std::str::from_utf8(field).ok())
-                            .map(str::trim)
-                            .filter(|id| !id.is_empty());
-                        *repeated_id = id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes()));
+                            .and_then(|position| record.field(position))
+                            .and_then(trimmed_id);
+                        *repeated_id = id.is_some_and(|id| seen_ids.is_repeat(id));
                         filled += 1;
                     }
                     if full_batches.send((sequence, batch, filled)).is_err() || finished {
@@ -531,7 +477,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
 #[allow(clippy::too_many_arguments)]
 fn check_row<Parsed>(
     line: u64,
-    record: &csv::ByteRecord,
+    record: &CsvRecord,
     repeated_id: bool,
     header: &[String],
     column_positions: &[Option<usize>],
@@ -542,7 +488,7 @@ fn check_row<Parsed>(
 ) -> RowOutcome<Parsed> {
     let raw_values = || {
         record
-            .iter()
+            .fields()
             .map(|field| String::from_utf8_lossy(field).into_owned())
             .collect()
     };
@@ -561,10 +507,18 @@ fn check_row<Parsed>(
         ));
     }
     let mut problems = Vec::new();
-    // One check for the whole row; per field only when it fails, to name the column.
-    let record_text = std::str::from_utf8(record.as_slice()).ok();
+    // One check for the whole row; per field only when it fails, to name the column. A valid
+    // whole can still have a field boundary inside a character, where quoted values sit back
+    // to back (`"\xC3","\xA9"`): then each field is checked too.
+    let record_text = std::str::from_utf8(record.bytes()).ok().filter(|text| {
+        (0..record.len()).all(|index| {
+            record
+                .range(index)
+                .is_some_and(|range| text.is_char_boundary(range.start) && text.is_char_boundary(range.end))
+        })
+    });
     if record_text.is_none() {
-        for (position, field) in record.iter().enumerate() {
+        for (position, field) in record.fields().enumerate() {
             if std::str::from_utf8(field).is_err() {
                 problems.push(Problem::new(
                     RejectKind::InvalidUtf8,
@@ -643,6 +597,32 @@ fn locate_columns(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ids_are_trimmed_as_text() {
+        let fields: [&[u8]; 12] = [
+            b"",
+            b" ",
+            b"R1",
+            b" R1\t",
+            b"\x0bR1\x0c",
+            b"\x1cR1\x1f",
+            b"\r\n",
+            b"\xc2\xa0R1\xc2\xa0",
+            b"\xe3\x80\x80",
+            b" \xc3\xa9 ",
+            b"R\xff1",
+            b" \xc3",
+        ];
+        for field in fields {
+            let as_text = std::str::from_utf8(field)
+                .ok()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::as_bytes);
+            assert_eq!(super::trimmed_id(field), as_text, "{field:?}");
+        }
+    }
+
     #[test]
     fn trimming_matches_str_trim() {
         let values = [

@@ -166,6 +166,19 @@ fn corpus() -> Vec<Case> {
             },
         ),
         case(
+            "a character split between two quoted values",
+            Removals,
+            [
+                REMOVALS_HEADER.as_bytes(),
+                b"R1,C1,Hartford,2026-01-05,,N,,\"Fran\xC3\",\"\xA9ais\",,\n",
+            ]
+            .concat(),
+            Rows {
+                rejects: &[(2, "invalid_utf8")],
+                accepted: 0,
+            },
+        ),
+        case(
             "very long field",
             Removals,
             removals(&format!("R1,C1,{long_value},2026-01-05,,N,,,,,\n")),

@@ -1,0 +1,494 @@
+//! Splits an extract into CSV records and numbers the line each record starts on.
+//!
+//! The records are exactly those the `csv` crate reads with this program's settings (the
+//! configured delimiter, `"` quotes with doubled quotes inside, no escape or comment
+//! character, any number of fields per record, blank lines skipped); the test below checks
+//! that against `csv` itself on many generated inputs. What differs is speed: nearly every
+//! line of an extract holds no quote, and such a line is one record whose fields lie between
+//! delimiters, so it is split eight bytes at a time (`split_plain_line`) instead of by
+//! `csv_core`'s byte-by-byte state machine (at national scale that parser was a fifth of
+//! ingest's CPU, on the one thread every row passes through). A line with a quote goes to
+//! `csv_core`, the parser the `csv` crate uses, from the record's first byte to its last,
+//! however many lines it spans.
+//!
+//! The input must have LF line ends only (`NormalizeLineEnds` below makes it so); then the
+//! line a record starts on is exact, blank lines and quoted line breaks included.
+
+use std::io::Read;
+use std::ops::Range;
+
+/// One record: its bytes and where each field lies in them. A record read from a line without
+/// quotes keeps the line's delimiters between its fields; one with quotes holds its fields'
+/// unquoted values back to back. Either way `field` is the field's value as `csv` gives it.
+#[derive(Debug, Default, Clone)]
+pub struct CsvRecord {
+    bytes: Vec<u8>,
+    fields: Vec<Range<usize>>,
+}
+
+impl CsvRecord {
+    pub fn len(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.fields.is_empty()
+    }
+
+    /// Where field `index` lies in `bytes()`.
+    pub fn range(&self, index: usize) -> Option<Range<usize>> {
+        self.fields.get(index).cloned()
+    }
+
+    pub fn field(&self, index: usize) -> Option<&[u8]> {
+        self.fields.get(index).map(|range| &self.bytes[range.clone()])
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
+        self.fields.iter().map(|range| &self.bytes[range.clone()])
+    }
+
+    /// The bytes the fields are ranges of (with or without delimiters between them).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.fields.clear();
+    }
+}
+
+/// Reads records from `Input` (LF line ends only).
+pub struct CsvRecords<Input> {
+    input: Input,
+    /// `buffer[consumed..filled]` has been read and not yet split into records.
+    buffer: Vec<u8>,
+    consumed: usize,
+    filled: usize,
+    input_ended: bool,
+    /// Whether the first record has been looked for (and a UTF-8 byte order mark skipped).
+    started: bool,
+    delimiter: u8,
+    /// The line that `buffer[consumed]` is on (1 is the first line of the file).
+    line: u64,
+    /// For records with a quote: the `csv` crate's own parser, always left between records.
+    quoted_records: csv_core::Reader,
+    /// `quoted_records`' output: the record's field bytes, and where each field ends.
+    field_bytes: Vec<u8>,
+    field_ends: Vec<usize>,
+}
+
+/// A line longer than this without its line end is left to `csv_core` (which streams it)
+/// rather than searched again after every read.
+const LONGEST_SPLIT_LINE: usize = 1 << 16;
+
+impl<Input: Read> CsvRecords<Input> {
+    pub fn new(input: Input, delimiter: u8) -> Self {
+        Self::with_buffer_size(input, delimiter, 1 << 20)
+    }
+
+    fn with_buffer_size(input: Input, delimiter: u8, buffer_size: usize) -> Self {
+        Self {
+            input,
+            buffer: vec![0; buffer_size.max(1)],
+            consumed: 0,
+            filled: 0,
+            input_ended: false,
+            started: false,
+            delimiter,
+            line: 1,
+            quoted_records: quoted_record_parser(delimiter),
+            field_bytes: vec![0; 1 << 10],
+            field_ends: vec![0; 64],
+        }
+    }
+
+    /// Reads the next record into `record` and returns the line it starts on; `None` once
+    /// the input is exhausted.
+    pub fn read_record(&mut self, record: &mut CsvRecord) -> std::io::Result<Option<u64>> {
+        if !self.started {
+            self.skip_byte_order_mark()?;
+        }
+        record.clear();
+        loop {
+            let unread = &self.buffer[self.consumed..self.filled];
+            match split_plain_line(unread, self.delimiter, &mut record.fields) {
+                // A blank line is no record (as in `csv`), only a line.
+                PlainLine::Found { length: 0 } => {
+                    self.consumed += 1;
+                    self.line += 1;
+                }
+                PlainLine::Found { length } => {
+                    record.bytes.extend_from_slice(&unread[..length]);
+                    let line = self.line;
+                    self.consumed += length + 1;
+                    self.line += 1;
+                    return Ok(Some(line));
+                }
+                PlainLine::HasQuote => return self.read_quoted_record(record),
+                PlainLine::NoLineEnd if self.input_ended && unread.is_empty() => return Ok(None),
+                // The last line has no line end, or a line is too long to search again.
+                PlainLine::NoLineEnd if self.input_ended || unread.len() >= LONGEST_SPLIT_LINE => {
+                    return self.read_quoted_record(record);
+                }
+                PlainLine::NoLineEnd => self.fill()?,
+            }
+        }
+    }
+
+    /// One record, by `csv_core`, starting at `buffer[consumed]` (the first byte of a record,
+    /// never a line end); it may span lines and reads.
+    fn read_quoted_record(&mut self, record: &mut CsvRecord) -> std::io::Result<Option<u64>> {
+        use csv_core::ReadRecordResult;
+        let first_line = self.line;
+        let (mut bytes_written, mut ends_written) = (0, 0);
+        loop {
+            let unread = &self.buffer[self.consumed..self.filled];
+            let (result, bytes_read, bytes_out, ends_out) = self.quoted_records.read_record(
+                unread,
+                &mut self.field_bytes[bytes_written..],
+                &mut self.field_ends[ends_written..],
+            );
+            self.line += unread[..bytes_read].iter().filter(|&&byte| byte == b'\n').count() as u64;
+            self.consumed += bytes_read;
+            bytes_written += bytes_out;
+            ends_written += ends_out;
+            match result {
+                // With the input ended, the next call passes no bytes, which `csv_core` takes
+                // as the end of the input.
+                ReadRecordResult::InputEmpty if !self.input_ended => self.fill()?,
+                ReadRecordResult::InputEmpty => {}
+                ReadRecordResult::OutputFull => self.field_bytes.resize(self.field_bytes.len() * 2, 0),
+                ReadRecordResult::OutputEndsFull => self.field_ends.resize(self.field_ends.len() * 2, 0),
+                ReadRecordResult::Record => {
+                    record.clear();
+                    record.bytes.extend_from_slice(&self.field_bytes[..bytes_written]);
+                    let mut field_start = 0;
+                    for &field_end in &self.field_ends[..ends_written] {
+                        record.fields.push(field_start..field_end);
+                        field_start = field_end;
+                    }
+                    return Ok(Some(first_line));
+                }
+                ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+
+    /// Like `csv`, skips a UTF-8 byte order mark at the very start of the input.
+    fn skip_byte_order_mark(&mut self) -> std::io::Result<()> {
+        self.started = true;
+        while self.filled < 3 && !self.input_ended {
+            self.fill()?;
+        }
+        if self.buffer[..self.filled].starts_with(b"\xef\xbb\xbf") {
+            self.consumed = 3;
+        }
+        Ok(())
+    }
+
+    /// Moves the unread bytes to the front of the buffer and reads more after them.
+    fn fill(&mut self) -> std::io::Result<()> {
+        self.buffer.copy_within(self.consumed..self.filled, 0);
+        self.filled -= self.consumed;
+        self.consumed = 0;
+        if self.filled == self.buffer.len() {
+            // A line longer than the buffer (and shorter than `LONGEST_SPLIT_LINE`).
+            self.buffer.resize(self.buffer.len() * 2, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buffer[self.filled..]) {
+                Ok(0) => {
+                    self.input_ended = true;
+                    return Ok(());
+                }
+                Ok(count) => {
+                    self.filled += count;
+                    return Ok(());
+                }
+                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(error) => return Err(error),
+            }
+        }
+    }
+}
+
+/// What `split_plain_line` found at the start of the unread bytes.
+#[derive(Debug, PartialEq)]
+enum PlainLine {
+    /// A line of `length` bytes (its LF not counted) without a quote or CR: one record, whose
+    /// fields lie between its delimiters.
+    Found { length: usize },
+    /// A quote or CR comes before the line end: `csv_core` reads the record.
+    HasQuote,
+    /// No line end in the bytes.
+    NoLineEnd,
+}
+
+/// Looks for the end of the first line of `bytes` and the delimiters before it, eight bytes
+/// at a time (each byte compared with LF, the delimiter, `"` and CR by word arithmetic).
+/// For `PlainLine::Found`, `fields` holds the line's fields as ranges.
+fn split_plain_line(bytes: &[u8], delimiter: u8, fields: &mut Vec<Range<usize>>) -> PlainLine {
+    fields.clear();
+    let mut field_start = 0;
+    let words = bytes.chunks_exact(8);
+    let rest = words.remainder();
+    for (word_index, word) in words.enumerate() {
+        let word = u64::from_le_bytes([word[0], word[1], word[2], word[3], word[4], word[5], word[6], word[7]]);
+        let line_ends = bytes_equal_to(word, b'\n');
+        // Every byte before the first LF of the word (all of them when it has none).
+        let before_line_end = match line_ends {
+            0 => u64::MAX,
+            _ => (line_ends & line_ends.wrapping_neg()) - 1,
+        };
+        if (bytes_equal_to(word, b'"') | bytes_equal_to(word, b'\r')) & before_line_end != 0 {
+            return PlainLine::HasQuote;
+        }
+        let offset = word_index * 8;
+        let mut delimiters = bytes_equal_to(word, delimiter) & before_line_end;
+        while delimiters != 0 {
+            let position = offset + delimiters.trailing_zeros() as usize / 8;
+            fields.push(field_start..position);
+            field_start = position + 1;
+            delimiters &= delimiters - 1;
+        }
+        if line_ends != 0 {
+            let length = offset + line_ends.trailing_zeros() as usize / 8;
+            fields.push(field_start..length);
+            return PlainLine::Found { length };
+        }
+    }
+    let offset = bytes.len() - rest.len();
+    for (index, &byte) in rest.iter().enumerate() {
+        match byte {
+            b'\n' => {
+                fields.push(field_start..offset + index);
+                return PlainLine::Found { length: offset + index };
+            }
+            b'"' | b'\r' => return PlainLine::HasQuote,
+            _ if byte == delimiter => {
+                fields.push(field_start..offset + index);
+                field_start = offset + index + 1;
+            }
+            _ => {}
+        }
+    }
+    PlainLine::NoLineEnd
+}
+
+/// The high bit of each byte of `word` that equals `byte`, and no other bit. Exact: no carry
+/// crosses from one byte to the next.
+fn bytes_equal_to(word: u64, byte: u8) -> u64 {
+    const LOW_SEVEN_BITS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let zero_where_equal = word ^ (u64::from(byte) * 0x0101_0101_0101_0101);
+    !(((zero_where_equal & LOW_SEVEN_BITS) + LOW_SEVEN_BITS) | zero_where_equal | LOW_SEVEN_BITS)
+}
+
+/// The `csv` crate's parser with `csv`'s defaults and `delimiter`, past its first call: it
+/// skips a byte order mark only on its first call, and `CsvRecords` has done that already (a
+/// second mark, after the first, is data for `csv` too).
+fn quoted_record_parser(delimiter: u8) -> csv_core::Reader {
+    let mut parser = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let (mut field_bytes, mut field_ends) = ([0; 8], [0; 8]);
+    let (result, ..) = parser.read_record(b"x\n", &mut field_bytes, &mut field_ends);
+    debug_assert!(matches!(result, csv_core::ReadRecordResult::Record));
+    parser
+}
+
+/// Turns CRLF and lone CR line ends into LF before the records are split, and ends the stream
+/// with an LF if the file does not. Then every record ends with exactly one LF, every line
+/// break inside a quoted field is one LF (a CRLF inside a quoted value is read as LF), and
+/// line numbers are exact. The SHA-256 below this reader still sees the file's bytes as they
+/// are.
+pub struct NormalizeLineEnds<Inner> {
+    inner: Inner,
+    after_carriage_return: bool,
+    /// The last byte handed on, to know whether the stream needs a final LF.
+    last_byte: Option<u8>,
+    finished: bool,
+}
+
+impl<Inner> NormalizeLineEnds<Inner> {
+    pub fn new(inner: Inner) -> Self {
+        Self {
+            inner,
+            after_carriage_return: false,
+            last_byte: None,
+            finished: false,
+        }
+    }
+}
+
+impl<Inner: Read> Read for NormalizeLineEnds<Inner> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            if self.finished || buffer.is_empty() {
+                return Ok(0);
+            }
+            let count = self.inner.read(buffer)?;
+            if count == 0 {
+                self.finished = true;
+                if self.last_byte.is_some_and(|byte| byte != b'\n') {
+                    buffer[0] = b'\n';
+                    return Ok(1);
+                }
+                return Ok(0);
+            }
+            let kept = if !self.after_carriage_return && !buffer[..count].contains(&b'\r') {
+                count
+            } else {
+                let mut kept = 0;
+                for index in 0..count {
+                    let byte = buffer[index];
+                    if self.after_carriage_return && byte == b'\n' {
+                        self.after_carriage_return = false;
+                        continue; // the LF of a CRLF: the CR already became one
+                    }
+                    self.after_carriage_return = byte == b'\r';
+                    buffer[kept] = if byte == b'\r' { b'\n' } else { byte };
+                    kept += 1;
+                }
+                kept
+            };
+            if kept > 0 {
+                self.last_byte = Some(buffer[kept - 1]);
+                return Ok(kept);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Records as the `csv` crate reads them, with the settings ingest used before this module
+    /// existed, and the line each starts on: the line of the first byte of the record, past
+    /// the blank lines (and at the start the byte order mark) that `csv` skipped before it.
+    fn as_csv_reads(input: &[u8], delimiter: u8) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut normalized = Vec::new();
+        NormalizeLineEnds::new(input)
+            .read_to_end(&mut normalized)
+            .expect("reading from memory");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(&normalized[..]);
+        let mut record = csv::ByteRecord::new();
+        let mut records = Vec::new();
+        loop {
+            let mut start = reader.position().byte() as usize;
+            if !reader.read_byte_record(&mut record).expect("reading from memory") {
+                return records;
+            }
+            if start == 0 && normalized.starts_with(b"\xef\xbb\xbf") {
+                start = 3;
+            }
+            while normalized.get(start) == Some(&b'\n') {
+                start += 1;
+            }
+            let line = 1 + normalized[..start].iter().filter(|&&byte| byte == b'\n').count() as u64;
+            records.push((line, record.iter().map(<[u8]>::to_vec).collect()));
+        }
+    }
+
+    fn as_split(input: &[u8], delimiter: u8, buffer_size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+        let mut reader = CsvRecords::with_buffer_size(NormalizeLineEnds::new(input), delimiter, buffer_size);
+        let mut record = CsvRecord::default();
+        let mut records = Vec::new();
+        while let Some(line) = reader.read_record(&mut record).expect("reading from memory") {
+            records.push((line, record.fields().map(<[u8]>::to_vec).collect()));
+        }
+        records
+    }
+
+    fn check(input: &[u8], delimiter: u8) {
+        let expected = as_csv_reads(input, delimiter);
+        for buffer_size in [1, 2, 3, 7, 64, 1 << 20] {
+            assert_eq!(
+                as_split(input, delimiter, buffer_size),
+                expected,
+                "input {:?}, buffer of {buffer_size} bytes",
+                String::from_utf8_lossy(input)
+            );
+        }
+    }
+
+    #[test]
+    fn reads_what_csv_reads_on_chosen_inputs() {
+        let inputs: [&[u8]; 22] = [
+            b"",
+            b"\n",
+            b"\n\n\n",
+            b"a,b,c\n1,2,3\n",
+            b"a,b,c\r\n1,2,3\r\n",
+            b"a,b\n1,2",
+            b"a,b\n\n\n1,2\n\n",
+            b",\n,,\n",
+            b"a,\"b,c\",d\n",
+            b"a,\"line\nbreak\",d\nnext,row\n",
+            b"a,\"line\r\nbreak\"\r\nnext\r\n",
+            b"a,\"doubled \"\"quote\"\"\",b\n",
+            b"a,b\"c,d\n",
+            b"\"unclosed,quote\nand more\n",
+            b"\"unclosed at the end",
+            b"\"\"\n\"\n\"\n",
+            b"a\rb\rc",
+            b"\xef\xbb\xbfid,name\n\xc3\xa9,\xff\n",
+            b"\xef\xbb\xbf\"id\",name\n1,2\n",
+            b"\xef\xbb\xbf\xef\xbb\xbfid\n",
+            b"\xef\xbb\xbf\n\nid\n",
+            b"\n\xef\xbb\xbfid\n",
+        ];
+        for input in inputs {
+            check(input, b',');
+            check(input, b';');
+        }
+    }
+
+    #[test]
+    fn reads_what_csv_reads_on_generated_inputs() {
+        // A small xorshift generator: the same inputs every run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"ab,,;\"\"\n\n\r \t\xc3";
+        for _ in 0..20_000 {
+            let length = (next() % 40) as usize;
+            let input: Vec<u8> = (0..length)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect();
+            check(&input, b',');
+        }
+    }
+
+    #[test]
+    fn bytes_equal_to_marks_exactly_the_equal_bytes() {
+        let bytes = [b'\n', 0, 0xff, b',', 0x80, b',', 0x2c ^ 0x80, 0x7f];
+        let word = u64::from_le_bytes(bytes);
+        for target in [b'\n', b',', 0, 0xff, 0x80, 0x7f, b'"'] {
+            let expected = bytes
+                .iter()
+                .enumerate()
+                .filter(|(_, byte)| **byte == target)
+                .fold(0, |mask, (index, _)| mask | 0x80 << (8 * index));
+            assert_eq!(bytes_equal_to(word, target), expected, "{target:#x}");
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_read_whole() {
+        let mut input = vec![b'x'; 3 * LONGEST_SPLIT_LINE];
+        input.extend_from_slice(b",y\nnext,\"quoted\nline\"\nlast\n");
+        let expected = as_csv_reads(&input, b',');
+        assert_eq!(expected.len(), 3);
+        assert_eq!(as_split(&input, b',', 1 << 12), expected);
+        assert_eq!(as_split(&input, b',', 1 << 20), expected);
+    }
+}
