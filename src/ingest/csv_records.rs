@@ -17,45 +17,110 @@
 use std::io::Read;
 use std::ops::Range;
 
-/// One record: its bytes and where each field lies in them. A record read from a line without
-/// quotes keeps the line's delimiters between its fields; one with quotes holds its fields'
-/// unquoted values back to back. Either way `field` is the field's value as `csv` gives it.
-#[derive(Debug, Default, Clone)]
-pub struct CsvRecord {
+/// Records read one after another into one buffer: their bytes back to back and their
+/// fields' ranges, so that a batch of thousands of records is three allocations, written and
+/// then read in order (records allocated one by one were scattered in memory, and the
+/// parser's writes into them missed the cache).
+#[derive(Debug, Default)]
+pub struct CsvRecordBatch {
     bytes: Vec<u8>,
-    fields: Vec<Range<usize>>,
+    /// Each field's range in its record's bytes.
+    field_ranges: Vec<Range<usize>>,
+    records: Vec<RecordSpan>,
 }
 
-impl CsvRecord {
+/// Where one record of a batch lies.
+#[derive(Debug, Clone, Copy)]
+struct RecordSpan {
+    line: u64,
+    bytes_start: usize,
+    bytes_end: usize,
+    fields_start: usize,
+    fields_end: usize,
+}
+
+impl CsvRecordBatch {
     pub fn len(&self) -> usize {
-        self.fields.len()
+        self.records.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.fields.is_empty()
+        self.records.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.field_ranges.clear();
+        self.records.clear();
+    }
+
+    pub fn get(&self, index: usize) -> Option<CsvRecord<'_>> {
+        let span = self.records.get(index)?;
+        Some(CsvRecord {
+            line: span.line,
+            bytes: &self.bytes[span.bytes_start..span.bytes_end],
+            field_ranges: &self.field_ranges[span.fields_start..span.fields_end],
+        })
+    }
+
+    pub fn last(&self) -> Option<CsvRecord<'_>> {
+        self.get(self.len().checked_sub(1)?)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = CsvRecord<'_>> {
+        (0..self.len()).filter_map(|index| self.get(index))
+    }
+
+    /// Makes the bytes and fields added since `bytes_start` and `fields_start` a record.
+    fn push_record(&mut self, line: u64, bytes_start: usize, fields_start: usize) {
+        self.records.push(RecordSpan {
+            line,
+            bytes_start,
+            bytes_end: self.bytes.len(),
+            fields_start,
+            fields_end: self.field_ranges.len(),
+        });
+    }
+}
+
+/// One record of a batch: the line it starts on, its bytes and where each field lies in them.
+/// A record read from a line without quotes keeps the line's delimiters between its fields;
+/// one with quotes holds its fields' unquoted values back to back. Either way `field` is the
+/// field's value as `csv` gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct CsvRecord<'batch> {
+    pub line: u64,
+    bytes: &'batch [u8],
+    field_ranges: &'batch [Range<usize>],
+}
+
+impl<'batch> CsvRecord<'batch> {
+    pub fn len(&self) -> usize {
+        self.field_ranges.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.field_ranges.is_empty()
     }
 
     /// Where field `index` lies in `bytes()`.
     pub fn range(&self, index: usize) -> Option<Range<usize>> {
-        self.fields.get(index).cloned()
+        self.field_ranges.get(index).cloned()
     }
 
-    pub fn field(&self, index: usize) -> Option<&[u8]> {
-        self.fields.get(index).map(|range| &self.bytes[range.clone()])
+    pub fn field(&self, index: usize) -> Option<&'batch [u8]> {
+        let bytes = self.bytes;
+        self.field_ranges.get(index).map(|range| &bytes[range.clone()])
     }
 
-    pub fn fields(&self) -> impl Iterator<Item = &[u8]> {
-        self.fields.iter().map(|range| &self.bytes[range.clone()])
+    pub fn fields(&self) -> impl Iterator<Item = &'batch [u8]> + use<'batch> {
+        let bytes = self.bytes;
+        self.field_ranges.iter().map(move |range| &bytes[range.clone()])
     }
 
     /// The bytes the fields are ranges of (with or without delimiters between them).
-    pub fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-
-    fn clear(&mut self) {
-        self.bytes.clear();
-        self.fields.clear();
+    pub fn bytes(&self) -> &'batch [u8] {
+        self.bytes
     }
 }
 
@@ -104,33 +169,37 @@ impl<Input: Read> CsvRecords<Input> {
         }
     }
 
-    /// Reads the next record into `record` and returns the line it starts on; `None` once
-    /// the input is exhausted.
-    pub fn read_record(&mut self, record: &mut CsvRecord) -> std::io::Result<Option<u64>> {
+    /// Reads the next record onto the end of `batch`; `false` once the input is exhausted.
+    pub fn read_record(&mut self, batch: &mut CsvRecordBatch) -> std::io::Result<bool> {
         if !self.started {
             self.skip_byte_order_mark()?;
         }
-        record.clear();
+        let fields_start = batch.field_ranges.len();
         loop {
             let unread = &self.buffer[self.consumed..self.filled];
-            match split_plain_line(unread, self.delimiter, &mut record.fields) {
+            let found = split_plain_line(unread, self.delimiter, &mut batch.field_ranges);
+            if !matches!(found, PlainLine::Found { length } if length > 0) {
+                batch.field_ranges.truncate(fields_start);
+            }
+            match found {
                 // A blank line is no record (as in `csv`), only a line.
                 PlainLine::Found { length: 0 } => {
                     self.consumed += 1;
                     self.line += 1;
                 }
                 PlainLine::Found { length } => {
-                    record.bytes.extend_from_slice(&unread[..length]);
-                    let line = self.line;
+                    let bytes_start = batch.bytes.len();
+                    batch.bytes.extend_from_slice(&unread[..length]);
+                    batch.push_record(self.line, bytes_start, fields_start);
                     self.consumed += length + 1;
                     self.line += 1;
-                    return Ok(Some(line));
+                    return Ok(true);
                 }
-                PlainLine::HasQuote => return self.read_quoted_record(record),
-                PlainLine::NoLineEnd if self.input_ended && unread.is_empty() => return Ok(None),
+                PlainLine::HasQuote => return self.read_quoted_record(batch),
+                PlainLine::NoLineEnd if self.input_ended && unread.is_empty() => return Ok(false),
                 // The last line has no line end, or a line is too long to search again.
                 PlainLine::NoLineEnd if self.input_ended || unread.len() >= LONGEST_SPLIT_LINE => {
-                    return self.read_quoted_record(record);
+                    return self.read_quoted_record(batch);
                 }
                 PlainLine::NoLineEnd => self.fill()?,
             }
@@ -139,7 +208,7 @@ impl<Input: Read> CsvRecords<Input> {
 
     /// One record, by `csv_core`, starting at `buffer[consumed]` (the first byte of a record,
     /// never a line end); it may span lines and reads.
-    fn read_quoted_record(&mut self, record: &mut CsvRecord) -> std::io::Result<Option<u64>> {
+    fn read_quoted_record(&mut self, batch: &mut CsvRecordBatch) -> std::io::Result<bool> {
         use csv_core::ReadRecordResult;
         let first_line = self.line;
         let (mut bytes_written, mut ends_written) = (0, 0);
@@ -162,16 +231,17 @@ impl<Input: Read> CsvRecords<Input> {
                 ReadRecordResult::OutputFull => self.field_bytes.resize(self.field_bytes.len() * 2, 0),
                 ReadRecordResult::OutputEndsFull => self.field_ends.resize(self.field_ends.len() * 2, 0),
                 ReadRecordResult::Record => {
-                    record.clear();
-                    record.bytes.extend_from_slice(&self.field_bytes[..bytes_written]);
+                    let (bytes_start, fields_start) = (batch.bytes.len(), batch.field_ranges.len());
+                    batch.bytes.extend_from_slice(&self.field_bytes[..bytes_written]);
                     let mut field_start = 0;
                     for &field_end in &self.field_ends[..ends_written] {
-                        record.fields.push(field_start..field_end);
+                        batch.field_ranges.push(field_start..field_end);
                         field_start = field_end;
                     }
-                    return Ok(Some(first_line));
+                    batch.push_record(first_line, bytes_start, fields_start);
+                    return Ok(true);
                 }
-                ReadRecordResult::End => return Ok(None),
+                ReadRecordResult::End => return Ok(false),
             }
         }
     }
@@ -228,9 +298,9 @@ enum PlainLine {
 
 /// Looks for the end of the first line of `bytes` and the delimiters before it, eight bytes
 /// at a time (each byte compared with LF, the delimiter, `"` and CR by word arithmetic).
-/// For `PlainLine::Found`, `fields` holds the line's fields as ranges.
+/// For `PlainLine::Found`, the line's fields have been pushed onto `fields` as ranges in the
+/// line (otherwise some may have been: the caller removes them).
 fn split_plain_line(bytes: &[u8], delimiter: u8, fields: &mut Vec<Range<usize>>) -> PlainLine {
-    fields.clear();
     let mut field_start = 0;
     let words = bytes.chunks_exact(8);
     let rest = words.remainder();
@@ -395,13 +465,25 @@ mod tests {
     }
 
     fn as_split(input: &[u8], delimiter: u8, buffer_size: usize) -> Vec<(u64, Vec<Vec<u8>>)> {
+        // Records read in batches of up to three, as ingest reads them in batches.
         let mut reader = CsvRecords::with_buffer_size(NormalizeLineEnds::new(input), delimiter, buffer_size);
-        let mut record = CsvRecord::default();
+        let mut batch = CsvRecordBatch::default();
         let mut records = Vec::new();
-        while let Some(line) = reader.read_record(&mut record).expect("reading from memory") {
-            records.push((line, record.fields().map(<[u8]>::to_vec).collect()));
+        loop {
+            batch.clear();
+            let mut more = true;
+            while more && batch.len() < 3 {
+                more = reader.read_record(&mut batch).expect("reading from memory");
+            }
+            records.extend(
+                batch
+                    .iter()
+                    .map(|record| (record.line, record.fields().map(<[u8]>::to_vec).collect())),
+            );
+            if !more {
+                return records;
+            }
         }
-        records
     }
 
     fn check(input: &[u8], delimiter: u8) {

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ExtractInput};
 use crate::ingest::columns::{CanonicalColumn, Extract, canonical_columns};
-use crate::ingest::csv_records::{CsvRecord, CsvRecords, NormalizeLineEnds};
+use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds};
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
 use crate::ingest::repeated_ids::RepeatedIdDetector;
 
@@ -97,7 +97,7 @@ impl ExtractReport {
 
 /// The values of one data row, looked up by canonical column, with the problems found so far.
 pub struct RowFields<'a> {
-    record: &'a CsvRecord,
+    record: CsvRecord<'a>,
     /// The whole record as text when it and each of its fields are valid UTF-8, so fields need
     /// no second check.
     record_text: Option<&'a str>,
@@ -342,14 +342,17 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
             line: 0,
             source: csv::Error::from(source),
         };
-        let mut header_record = CsvRecord::default();
-        records.read_record(&mut header_record).map_err(malformed)?;
-        if header_record.is_empty() || (header_record.len() == 1 && header_record.field(0) == Some(b"")) {
+        let mut header_batch = CsvRecordBatch::default();
+        records.read_record(&mut header_batch).map_err(malformed)?;
+        // No header line, or one that is a single empty value (`""`).
+        let is_blank =
+            |record: &CsvRecord<'_>| record.is_empty() || (record.len() == 1 && record.field(0) == Some(b""));
+        let Some(header_record) = header_batch.last().filter(|record| !is_blank(record)) else {
             return Err(ExtractError::Empty {
                 extract: extract.name(),
                 path: path.clone(),
             });
-        }
+        };
         report.header = header_record
             .fields()
             .map(|field| String::from_utf8_lossy(field).trim().to_string())
@@ -364,16 +367,13 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         let column_positions = &column_positions;
         let validate = &validate;
 
-        // Batches of records go from the parser to a worker and back, so no record is
-        // allocated twice. Each record travels with its line and whether its id repeats an
-        // earlier row's. Small batches keep the records in flight within the cache: with
-        // 4096 rows a batch the parser's writes into recycled records missed it, and the
-        // parser spent most of its time on them (measured at 1M children).
-        const BATCH: usize = 512;
-        type Batch = Vec<(u64, CsvRecord, bool)>;
+        // Batches of records go from the parser to a worker and back, so no batch is
+        // allocated twice. Each record travels with whether its id repeats an earlier row's.
+        const BATCH: usize = 2048;
+        type Batch = (CsvRecordBatch, Vec<bool>);
         let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
         // Batches are numbered in file order; the applying thread puts them back in that order.
-        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch, usize)>(2 * workers);
+        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(2 * workers);
         let batches_to_check = std::sync::Mutex::new(batches_to_check);
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
         let (checked_batches, outcomes_to_apply) =
@@ -383,25 +383,21 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                 // Duplicate ids are judged against every earlier row that carried an id.
                 let mut seen_ids = RepeatedIdDetector::default();
                 for sequence in 0_u64.. {
-                    let mut batch = batches_to_reuse
-                        .try_recv()
-                        .unwrap_or_else(|_| (0..BATCH).map(|_| (0, CsvRecord::default(), false)).collect());
-                    let mut filled = 0;
+                    let (mut batch, mut repeated_ids) = batches_to_reuse.try_recv().unwrap_or_default();
+                    batch.clear();
+                    repeated_ids.clear();
                     let mut finished = false;
-                    while filled < BATCH {
-                        let (line, record, repeated_id) = &mut batch[filled];
-                        let Some(first_line) = records.read_record(record)? else {
+                    while batch.len() < BATCH {
+                        if !records.read_record(&mut batch)? {
                             finished = true;
                             break;
-                        };
-                        *line = first_line;
+                        }
                         let id = id_position
-                            .and_then(|position| record.field(position))
+                            .and_then(|position| batch.last().and_then(|record| record.field(position)))
                             .and_then(trimmed_id);
-                        *repeated_id = id.is_some_and(|id| seen_ids.is_repeat(id));
-                        filled += 1;
+                        repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id)));
                     }
-                    if full_batches.send((sequence, batch, filled)).is_err() || finished {
+                    if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
                         break;
                     }
                 }
@@ -417,16 +413,17 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                             Ok(receiver) => receiver.recv(),
                             Err(_) => return, // another worker panicked; the scope re-raises it
                         };
-                        let Ok((sequence, batch, filled)) = next else {
+                        let Ok((sequence, batch)) = next else {
                             return;
                         };
-                        let outcomes = batch[..filled]
+                        let (records, repeated_ids) = &batch;
+                        let outcomes = records
                             .iter()
-                            .map(|(line, record, repeated_id)| {
+                            .zip(repeated_ids)
+                            .map(|(record, &repeated_id)| {
                                 check_row(
-                                    *line,
                                     record,
-                                    *repeated_id,
+                                    repeated_id,
                                     header,
                                     column_positions,
                                     columns,
@@ -476,8 +473,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
 /// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
 #[allow(clippy::too_many_arguments)]
 fn check_row<Parsed>(
-    line: u64,
-    record: &CsvRecord,
+    record: CsvRecord<'_>,
     repeated_id: bool,
     header: &[String],
     column_positions: &[Option<usize>],
@@ -494,7 +490,7 @@ fn check_row<Parsed>(
     };
     if record.len() != header.len() {
         return RowOutcome::Rejected(RejectedRow::new(
-            line,
+            record.line,
             vec![Problem::new(
                 RejectKind::WrongFieldCount,
                 format!(
@@ -552,7 +548,7 @@ fn check_row<Parsed>(
     {
         return RowOutcome::Accepted(parsed);
     }
-    RowOutcome::Rejected(RejectedRow::new(line, fields.problems, raw_values()))
+    RowOutcome::Rejected(RejectedRow::new(record.line, fields.problems, raw_values()))
 }
 
 /// Where each canonical column is in the file's header (matched trimmed, case-insensitively).
