@@ -9,7 +9,7 @@ use crate::ingest::columns::Extract;
 use crate::measures::REGISTRY;
 use crate::model::Episode;
 use crate::output::{format_rate, neutralise_csv_text};
-use crate::results::{Results, VerdictCodes};
+use crate::results::Results;
 
 fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
     writer
@@ -118,33 +118,76 @@ pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<V
 }
 
 /// `episodes.csv` into `out` (a file, at national scale: hundreds of MB never held in memory).
+/// A million episodes × twelve fields: the rows are laid out by hand, byte for byte as the
+/// `csv` crate writes them (`push_csv_field`), each verdict's text encoded once per code and
+/// dates laid out by hand; `out` gets 64 KiB at a time.
 pub fn write_episodes_csv(out: &mut dyn std::io::Write, episodes: &[Episode], results: &Results) -> anyhow::Result<()> {
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_writer(out);
+    const FLUSH_AT: usize = 1 << 16;
+    let mut buffer = Vec::with_capacity(FLUSH_AT + 1024);
     let mut header = vec!["removal_id", "child_id", "office", "removal_date"];
     header.extend(REGISTRY.iter().map(|measure| measure.id()));
-    writer.write_record(&header)?;
-    // A million episodes × eight verdicts: each verdict's text is made once per code, not
-    // once per cell, and dates are laid out by hand.
-    let measures: Vec<(&[u8], Vec<String>)> = (results.headline_verdicts.iter())
-        .map(VerdictCodes::codes_and_texts)
+    for (index, name) in header.iter().enumerate() {
+        if index > 0 {
+            buffer.push(b',');
+        }
+        push_csv_field(&mut buffer, name.as_bytes());
+    }
+    buffer.push(b'\n');
+    let measures: Vec<(&[u8], Vec<Vec<u8>>)> = (results.headline_verdicts.iter())
+        .map(|verdicts| {
+            let (codes, texts) = verdicts.codes_and_texts();
+            let encoded = texts
+                .iter()
+                .map(|text| {
+                    let mut field = Vec::new();
+                    push_csv_field(&mut field, text.as_bytes());
+                    field
+                })
+                .collect();
+            (codes, encoded)
+        })
         .collect();
     let mut date_text = String::new();
     for (position, episode) in episodes.iter().enumerate() {
-        writer.write_field(neutralise_csv_text(&episode.removal_id).as_bytes())?;
-        writer.write_field(neutralise_csv_text(&episode.child_id).as_bytes())?;
-        writer.write_field(neutralise_csv_text(&episode.office).as_bytes())?;
-        writer.write_field(iso_date(episode.removal_date, &mut date_text))?;
+        push_csv_field(&mut buffer, neutralise_csv_text(&episode.removal_id).as_bytes());
+        buffer.push(b',');
+        push_csv_field(&mut buffer, neutralise_csv_text(&episode.child_id).as_bytes());
+        buffer.push(b',');
+        push_csv_field(&mut buffer, neutralise_csv_text(&episode.office).as_bytes());
+        buffer.push(b',');
+        push_csv_field(&mut buffer, iso_date(episode.removal_date, &mut date_text));
         for (codes, texts) in &measures {
-            let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
-            writer.write_field(text.map_or(&b""[..], |text| text.as_bytes()))?;
+            buffer.push(b',');
+            if let Some(text) = codes.get(position).and_then(|&code| texts.get(usize::from(code))) {
+                buffer.extend_from_slice(text);
+            }
         }
-        writer.write_record(None::<&[u8]>)?;
+        buffer.push(b'\n');
+        if buffer.len() >= FLUSH_AT {
+            out.write_all(&buffer)?;
+            buffer.clear();
+        }
     }
-    writer.flush()?;
+    out.write_all(&buffer)?;
+    out.flush()?;
     Ok(())
+}
+
+/// Appends `field` as the `csv` crate's writer (default settings) writes a field: quoted, with
+/// its quotes doubled, when it holds a comma, a quote or a line end; as it is otherwise.
+fn push_csv_field(buffer: &mut Vec<u8>, field: &[u8]) {
+    if field.iter().any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n')) {
+        buffer.push(b'"');
+        for &byte in field {
+            if byte == b'"' {
+                buffer.push(b'"');
+            }
+            buffer.push(byte);
+        }
+        buffer.push(b'"');
+    } else {
+        buffer.extend_from_slice(field);
+    }
 }
 
 /// `date` as `YYYY-MM-DD` (as chrono writes it), laid out by hand for years 0–9999.
@@ -282,8 +325,40 @@ pub fn series_csv(dates: &[(chrono::NaiveDate, Vec<crate::results::RateRow>)]) -
 
 #[cfg(test)]
 mod tests {
-    use super::iso_date;
+    use super::{iso_date, push_csv_field};
     use chrono::NaiveDate;
+
+    #[test]
+    fn fields_are_written_as_the_csv_crate_writes_them() {
+        let fields: [&[u8]; 12] = [
+            b"",
+            b"R1",
+            b"a,b",
+            b"say \"hi\"",
+            b"\"",
+            b"line\nbreak",
+            b"carriage\rreturn",
+            b" spaced ",
+            b"'=1+1",
+            b"\t",
+            "é, ü".as_bytes(),
+            b"#comment",
+        ];
+        let mut by_csv = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        let mut by_hand = Vec::new();
+        for field in fields {
+            by_csv
+                .write_record([b"x".as_slice(), field, field])
+                .expect("writing to memory");
+            by_hand.extend_from_slice(b"x,");
+            push_csv_field(&mut by_hand, field);
+            by_hand.push(b',');
+            push_csv_field(&mut by_hand, field);
+            by_hand.push(b'\n');
+        }
+        let by_csv = by_csv.into_inner().expect("writing to memory");
+        assert_eq!(String::from_utf8_lossy(&by_hand), String::from_utf8_lossy(&by_csv));
+    }
 
     #[test]
     fn iso_dates_are_laid_out_as_chrono_writes_them() {
