@@ -63,6 +63,19 @@ pub struct RecentLookups {
 /// How far past the last episode found a lookup looks before asking the maps.
 const NEIGHBOURS_TRIED: usize = 2;
 
+/// Each child's fingerprint and its group's (start, end) in `by_child_then_date` (sorted by
+/// child fingerprint, then date).
+fn child_groups(by_child_then_date: &[(u128, NaiveDate, usize)]) -> impl Iterator<Item = (u128, (usize, usize))> + '_ {
+    let mut start = 0;
+    by_child_then_date
+        .chunk_by(|left, right| left.0 == right.0)
+        .map(move |group| {
+            let range = (start, start + group.len());
+            start = range.1;
+            (group[0].0, range)
+        })
+}
+
 fn fingerprint(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
@@ -71,8 +84,11 @@ impl EpisodeIndex {
     /// `episodes` must be sorted by removal_id (ties on removal_date then resolve to the later
     /// index, which is the larger removal_id).
     pub fn new(episodes: &[Episode]) -> Self {
-        // The removal-id side and the child side are independent: one thread each.
-        let ((removal_fingerprints, by_removal_id), mut by_child_then_date) = std::thread::scope(|scope| {
+        // The removal-id side and the child side are independent: one thread each; and once
+        // the child side has its episodes sorted, the child map is built on a third thread
+        // while this one fills the per-episode arrays (the whole is a pause between reading
+        // the removals and the notices, with the other core otherwise idle).
+        std::thread::scope(|scope| {
             let removal_side = scope.spawn(|| {
                 let fingerprints: Vec<u128> = episodes
                     .iter()
@@ -85,49 +101,48 @@ impl EpisodeIndex {
                 }
                 (fingerprints, by_removal_id)
             });
-            let by_child_then_date: Vec<(u128, NaiveDate, usize)> = episodes
+            let mut by_child_then_date: Vec<(u128, NaiveDate, usize)> = episodes
                 .iter()
                 .enumerate()
                 .map(|(index, episode)| (fingerprint(&episode.child_id), episode.removal_date, index))
                 .collect();
-            (
-                removal_side
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                by_child_then_date,
-            )
-        });
-        by_child_then_date.sort_unstable();
-        let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
-        let mut child_fingerprints = vec![0; episodes.len()];
-        let mut child_groups = vec![(0, 0); episodes.len()];
-        let mut start = 0;
-        for (position, &(child, _, _)) in by_child_then_date.iter().enumerate() {
-            let next_is_another_child = by_child_then_date
-                .get(position + 1)
-                .is_none_or(|&(next_child, _, _)| next_child != child);
-            if next_is_another_child {
-                let group = (start, position + 1);
-                by_child.insert(child, group);
-                for &(_, _, index) in &by_child_then_date[start..position + 1] {
-                    child_fingerprints[index] = child;
-                    child_groups[index] = group;
+            by_child_then_date.sort_unstable();
+            let by_child_then_date = &by_child_then_date;
+            let (by_child, child_fingerprints, child_groups_by_position) = std::thread::scope(|inner_scope| {
+                let child_map = inner_scope.spawn(|| {
+                    let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+                    by_child.extend(child_groups(by_child_then_date));
+                    by_child
+                });
+                let mut child_fingerprints = vec![0; episodes.len()];
+                let mut child_groups_by_position = vec![(0, 0); episodes.len()];
+                for (child, group) in child_groups(by_child_then_date) {
+                    for &(_, _, index) in &by_child_then_date[group.0..group.1] {
+                        child_fingerprints[index] = child;
+                        child_groups_by_position[index] = group;
+                    }
                 }
-                start = position + 1;
+                let by_child = child_map
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (by_child, child_fingerprints, child_groups_by_position)
+            });
+            let episodes_by_child = by_child_then_date
+                .iter()
+                .map(|&(_, removal_date, index)| (removal_date, index))
+                .collect();
+            let (removal_fingerprints, by_removal_id) = removal_side
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Self {
+                by_removal_id,
+                episodes_by_child,
+                by_child,
+                removal_fingerprints,
+                child_fingerprints,
+                child_groups: child_groups_by_position,
             }
-        }
-        let episodes_by_child = by_child_then_date
-            .into_iter()
-            .map(|(_, removal_date, index)| (removal_date, index))
-            .collect();
-        Self {
-            by_removal_id,
-            episodes_by_child,
-            by_child,
-            removal_fingerprints,
-            child_fingerprints,
-            child_groups,
-        }
+        })
     }
 
     /// The first of the episodes from `recent.last_episode` on whose fingerprint in `by_position`
