@@ -373,11 +373,13 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         type Batch = (CsvRecordBatch, Vec<bool>);
         let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
         // Batches are numbered in file order; the applying thread puts them back in that order.
-        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(2 * workers);
+        // Eight batches a worker may wait in each queue, so a stage that is briefly not
+        // scheduled (four threads share two cores) does not leave the others without work.
+        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(8 * workers);
         let batches_to_check = std::sync::Mutex::new(batches_to_check);
         let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
         let (checked_batches, outcomes_to_apply) =
-            std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(2 * workers);
+            std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(8 * workers);
         let parse_result = std::thread::scope(|scope| {
             let parser = scope.spawn(move || -> Result<(), std::io::Error> {
                 // Duplicate ids are judged against every earlier row that carried an id.
