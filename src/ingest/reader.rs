@@ -239,28 +239,6 @@ impl<'a> RowFields<'a> {
     }
 }
 
-/// A row's id for finding repeats: the field as text, trimmed, when that is not empty (as
-/// `str::from_utf8(field).ok().map(str::trim)`), without decoding when the field is ASCII
-/// (nearly every id).
-fn trimmed_id(field: &[u8]) -> Option<&[u8]> {
-    let id = if field.is_ascii() {
-        // An ASCII byte is one character; `str::trim` removes those that are whitespace.
-        let is_whitespace = |byte: &u8| char::from(*byte).is_whitespace();
-        let start = field
-            .iter()
-            .position(|byte| !is_whitespace(byte))
-            .unwrap_or(field.len());
-        let end = field
-            .iter()
-            .rposition(|byte| !is_whitespace(byte))
-            .map_or(start, |last| last + 1);
-        &field[start..end]
-    } else {
-        std::str::from_utf8(field).ok()?.trim().as_bytes()
-    };
-    (!id.is_empty()).then_some(id)
-}
-
 /// `value.trim()`, without decoding characters when both ends are plain ASCII (nearly every
 /// value): only then can an end be whitespace without being a multi-byte character.
 fn trim_whitespace(value: &str) -> &str {
@@ -396,8 +374,10 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                         }
                         let id = id_position
                             .and_then(|position| batch.last().and_then(|record| record.field(position)))
-                            .and_then(trimmed_id);
-                        repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id)));
+                            .and_then(|field| std::str::from_utf8(field).ok())
+                            .map(trim_whitespace)
+                            .filter(|id| !id.is_empty());
+                        repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes())));
                     }
                     if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
                         break;
@@ -595,32 +575,6 @@ fn locate_columns(
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn ids_are_trimmed_as_text() {
-        let fields: [&[u8]; 12] = [
-            b"",
-            b" ",
-            b"R1",
-            b" R1\t",
-            b"\x0bR1\x0c",
-            b"\x1cR1\x1f",
-            b"\r\n",
-            b"\xc2\xa0R1\xc2\xa0",
-            b"\xe3\x80\x80",
-            b" \xc3\xa9 ",
-            b"R\xff1",
-            b" \xc3",
-        ];
-        for field in fields {
-            let as_text = std::str::from_utf8(field)
-                .ok()
-                .map(str::trim)
-                .filter(|id| !id.is_empty())
-                .map(str::as_bytes);
-            assert_eq!(super::trimmed_id(field), as_text, "{field:?}");
-        }
-    }
-
     #[test]
     fn trimming_matches_str_trim() {
         let values = [
