@@ -74,17 +74,23 @@ pub struct GeneratedCounts {
 }
 
 /// SplitMix64: tiny, fast, and stable forever (the sample data must not change when a crate
-/// updates its algorithm).
-struct Random(u64);
+/// updates its algorithm). Tests use it too, for repeatable pseudo-random inputs.
+pub(crate) struct Random(u64);
 
 impl Random {
+    /// The sequence of `seed` alone (for tests).
+    #[cfg(test)]
+    pub(crate) fn from_seed(seed: u64) -> Self {
+        Self(seed)
+    }
+
     fn for_child(seed: u64, child: u64) -> Self {
         let mut random = Self(seed ^ child.wrapping_mul(0x9E37_79B9_7F4A_7C15));
         random.next();
         random
     }
 
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

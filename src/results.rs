@@ -703,6 +703,8 @@ fn prefetch(address: *const u8) {
 /// are a few tens of thousands at most), linear where a comparison sort of a million pairs is
 /// not. Dates spread wider than that fall back to a comparison sort.
 fn sorted_by_date<T: Copy>(pairs: impl Iterator<Item = (NaiveDate, T)>) -> Vec<(NaiveDate, T)> {
+    // Room for every item the iterator may give (a filter's upper bound), so the vector of
+    // up to a million pairs is allocated once instead of grown by doubling.
     let mut collected = Vec::with_capacity(pairs.size_hint().1.unwrap_or(0));
     collected.extend(pairs);
     let pairs = collected;

@@ -108,17 +108,6 @@ mod tests {
         }
     }
 
-    /// A deterministic pseudo-random sequence (a 64-bit LCG) from `seed`.
-    fn pseudo_random(seed: u64) -> impl FnMut() -> u64 {
-        let mut state = seed;
-        move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state
-        }
-    }
-
     /// `check` on owned ids.
     fn check_owned(ids: &[String]) {
         let borrowed: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -141,20 +130,20 @@ mod tests {
 
     #[test]
     fn a_shuffled_sequence_switches_to_hashing_and_still_finds_every_repeat() {
-        let mut next = pseudo_random(99);
+        let mut random = crate::generate::Random::from_seed(99);
         let ids: Vec<String> = (0..20_000)
-            .map(|_| format!("M{:05}", (next() >> 33) % 15_000))
+            .map(|_| format!("M{:05}", (random.next() >> 33) % 15_000))
             .collect();
         check_owned(&ids);
     }
 
     #[test]
     fn agrees_with_a_hash_set_on_a_pseudo_random_sequence() {
-        let mut next = pseudo_random(12345);
+        let mut random = crate::generate::Random::from_seed(12345);
         let ids: Vec<String> = (0..5000)
             .map(|step| {
                 // Mostly increasing with frequent repeats and steps back.
-                let value = step as u64 / 2 + (next() >> 60);
+                let value = step as u64 / 2 + (random.next() >> 60);
                 format!("R{value:06}")
             })
             .collect();
