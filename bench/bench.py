@@ -2,7 +2,8 @@
 """permanency-report benchmark: national-scale extracts, medians of several runs, peak memory.
 
     python3 bench/bench.py                # 1M children, 3 runs each (about 5 minutes once the
-    python3 bench/bench.py --runs 5       # extracts exist; generating them takes about 2 more)
+    python3 bench/bench.py --runs 5       # extracts and the release build exist; generating
+                                          # takes about 2 more, a clean fat-LTO build 2.5)
 
 Generates extracts with `permanency-report generate` (1,000,000 children: about 1.1M removals,
 1.3M notices, 8M meetings, 600 MB of CSV; plus 100k and 300k), then times with
