@@ -78,7 +78,10 @@ impl Mailer {
                         message.message.formatted(),
                     );
                 }
-                info!(messages = messages.len(), "messages written to the outbox");
+                info!(
+                    messages = messages.len(),
+                    "messages added to the run's outbox/, written with its other files"
+                );
                 Ok(Vec::new())
             }
             Self::Smtp {
