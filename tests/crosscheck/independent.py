@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """An independent implementation of the headline measures, written from ../shared/spec
-(measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`.
+(measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`,
+`cases.csv` and `equity.csv`.
 
     python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:
         headline,,measure,office,numerator,denominator
         month,<month start>,measure,office,numerator,denominator
+        equity,,measure,office,group,numerator,denominator      (headline, per race/ethnicity group)
         case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue
 
 Canonical codes and headers only (what `generate` writes); the shipped configuration's
@@ -64,6 +66,19 @@ def main():
     with open(config_path, "rb") as file:
         config = tomllib.load(file)
     holidays = {dt.date.fromisoformat(text) for text in config.get("holidays", {}).get("dates", [])}
+    race = config["race_ethnicity"]
+    spellings = {}
+    for category in race["categories"]:
+        spellings[category] = spellings[category.strip().lower()] = category
+    for alias, category in race.get("aliases", {}).items():
+        spellings[alias] = spellings[alias.strip().lower()] = category
+
+    def group_of(text):
+        """The reporting category: empty is the missing one; an unknown value is its own group."""
+        text = text.strip()
+        if not text:
+            return race["missing"]
+        return spellings.get(text, spellings.get(text.lower(), text))
     as_of = dt.date.fromisoformat(as_of_text)
 
     episodes = {}
@@ -91,7 +106,7 @@ def main():
         episodes[removal_id] = {
             "id": removal_id, "child": row["child_id"].strip(), "office": row["office"].strip(),
             "removal": removal, "placement": placement, "emergency": flag in {"y", "yes", "true", "1"},
-            "birth": birth, "goal": goal or None,
+            "birth": birth, "goal": goal or None, "group": group_of(row["race_ethnicity"]),
             "discharge": (discharge, reason) if discharge else None, "notices": [], "meetings": [],
         }
     by_child = defaultdict(list)
@@ -145,14 +160,17 @@ def main():
               ("adoption_24m", {"adoption"}, {"adoption"}, 24))
 
     def evaluate(kind, start, end):
-        """Counts per (measure, office) for one period; `kind` is headline or month."""
+        """Counts per (measure, office) for one period, and per (measure, office, group);
+        `kind` is headline or month."""
         counts = defaultdict(lambda: [0, 0])
+        group_counts = defaultdict(lambda: [0, 0])
         in_period = lambda date: date is not None and start <= date <= end
 
         def count(measure, e, numerator):
             for office in (e["office"], "Statewide"):
-                counts[(measure, office)][1] += 1
-                counts[(measure, office)][0] += 1 if numerator else 0
+                for key, table in (((measure, office), counts), ((measure, office, e["group"]), group_counts)):
+                    table[key][1] += 1
+                    table[key][0] += 1 if numerator else 0
 
         if kind == "headline":
             entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
@@ -186,17 +204,20 @@ def main():
             in_care_on_point = e["removal"] <= point and (discharge is None or discharge[0] > point)
             if in_care_on_point and e["removal"] <= point - dt.timedelta(days=90):
                 count("teaming_90d", e, any(point - dt.timedelta(days=90) < date <= point for date in held(e, "large_team")))
-        return counts
+        return counts, group_counts
 
     writer = csv.writer(sys.stdout)
     writer.writerow(["kind", "month", "measure", "office", "numerator", "denominator"])
-    for (measure, office), (numerator, denominator) in sorted(evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of).items()):
+    headline, headline_groups = evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    for (measure, office), (numerator, denominator) in sorted(headline.items()):
         writer.writerow(["headline", "", measure, office, numerator, denominator])
+    for (measure, office, group), (numerator, denominator) in sorted(headline_groups.items()):
+        writer.writerow(["equity", "", measure, office, group, numerator, denominator])
     first_of_month = as_of.replace(day=1)
     for back in range(11, -1, -1):
         start = add_months(first_of_month, -back)
         end = min(add_months(start, 1) - dt.timedelta(days=1), as_of)
-        for (measure, office), (numerator, denominator) in sorted(evaluate("month", start, end).items()):
+        for (measure, office), (numerator, denominator) in sorted(evaluate("month", start, end)[0].items()):
             writer.writerow(["month", start.isoformat(), measure, office, numerator, denominator])
 
     # Case lists: children in care on as_of.

@@ -1,7 +1,7 @@
 //! Cross-check against an independent implementation of the measures written from the spec
 //! (tests/crosscheck/independent.py, Python standard library only), on the sample data at
-//! several as-of dates: every headline figure, every trend point and the whole case list,
-//! per office and Statewide, must agree.
+//! several as-of dates: every headline figure, every trend point, the whole case list and
+//! every equity row, per office and Statewide, must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +10,7 @@ use crate::support::{read_csv, repository_root, run_binary, stderr_of};
 type Figures = BTreeMap<(String, String, String), (String, String)>;
 
 #[test]
-fn figures_and_case_lists_agree_with_an_independent_implementation() {
+fn figures_case_lists_and_equity_agree_with_an_independent_implementation() {
     let root = repository_root();
     for as_of in [
         "2026-10-31",
@@ -68,6 +68,7 @@ fn figures_and_case_lists_agree_with_an_independent_implementation() {
         );
         let mut theirs = Figures::new();
         let mut their_cases = BTreeSet::new();
+        let mut their_equity: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
         let mut months: Vec<String> = Vec::new();
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -87,6 +88,13 @@ fn figures_and_case_lists_agree_with_an_independent_implementation() {
                         record[7].clone(),
                         record[8].clone(),
                     ]);
+                }
+                "equity" => {
+                    // measure, office, group, numerator, denominator
+                    their_equity.insert(
+                        (record[2].clone(), record[3].clone(), record[4].clone()),
+                        (number(&record[5]), number(&record[6])),
+                    );
                 }
                 kind => {
                     let position = if kind == "month" {
@@ -121,5 +129,41 @@ fn figures_and_case_lists_agree_with_an_independent_implementation() {
         }
         assert!(!their_cases.is_empty());
         assert_eq!(our_cases, their_cases, "{as_of}: case lists");
+
+        // Equity: each group's headline counts, and all other children's (the office's, or
+        // Statewide's, headline counts less the group's). A group with nothing counted is a row
+        // of zeros in equity.csv and absent from the independent output.
+        assert!(
+            their_equity.len() > 100,
+            "{as_of}: the independent implementation counted groups"
+        );
+        let mut equity_rows = 0;
+        for row in read_csv(&run_directory.join("equity.csv")).into_iter().skip(1) {
+            // measure,office,group,numerator,denominator,rate,others_numerator,others_denominator,others_rate
+            let key = (row[0].clone(), row[1].clone(), row[2].clone());
+            let group = their_equity.remove(&key).unwrap_or((0, 0));
+            let total = theirs
+                .get(&("headline".into(), String::new(), format!("{}|{}", row[0], row[1])))
+                .map_or((0, 0), |(numerator, denominator)| {
+                    (number(numerator), number(denominator))
+                });
+            let others = (total.0 - group.0, total.1 - group.1);
+            assert_eq!(
+                ((number(&row[3]), number(&row[4])), (number(&row[6]), number(&row[7]))),
+                (group, others),
+                "{as_of} {key:?}: equity (group, others), ours vs independent"
+            );
+            equity_rows += 1;
+        }
+        assert!(equity_rows > 100, "{as_of}: equity.csv has rows");
+        assert!(
+            their_equity.is_empty(),
+            "{as_of}: groups the independent implementation counted are missing from equity.csv: {their_equity:?}"
+        );
     }
+}
+
+/// A count as written in a CSV file.
+fn number(text: &str) -> u64 {
+    text.parse().unwrap_or_else(|_| panic!("{text:?} is a count"))
 }
