@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """An independent implementation of the headline measures, written from ../shared/spec
 (measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`,
-`cases.csv` and `equity.csv`.
+`cases.csv`, `equity.csv` and the verdicts of `episodes.csv`.
 
     python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:
         headline,,measure,office,numerator,denominator
         month,<month start>,measure,office,numerator,denominator
         equity,,measure,office,group,numerator,denominator      (headline, per race/ethnicity group)
+        episode,<numerator|denominator>,measure,removal_id      (headline, each episode counted)
         case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue
 
 Canonical codes and headers only (what `generate` writes); the shipped configuration's
@@ -160,13 +161,17 @@ def main():
               ("adoption_24m", {"adoption"}, {"adoption"}, 24))
 
     def evaluate(kind, start, end):
-        """Counts per (measure, office) for one period, and per (measure, office, group);
-        `kind` is headline or month."""
+        """Counts per (measure, office) for one period, per (measure, office, group), and where
+        each episode counted ((measure, removal_id) -> in the numerator); `kind` is headline or
+        month."""
         counts = defaultdict(lambda: [0, 0])
         group_counts = defaultdict(lambda: [0, 0])
+        counted = {}
         in_period = lambda date: date is not None and start <= date <= end
 
         def count(measure, e, numerator):
+            assert (measure, e["id"]) not in counted, "an episode counts once per measure and period"
+            counted[(measure, e["id"])] = numerator
             for office in (e["office"], "Statewide"):
                 for key, table in (((measure, office), counts), ((measure, office, e["group"]), group_counts)):
                     table[key][1] += 1
@@ -204,15 +209,17 @@ def main():
             in_care_on_point = e["removal"] <= point and (discharge is None or discharge[0] > point)
             if in_care_on_point and e["removal"] <= point - dt.timedelta(days=90):
                 count("teaming_90d", e, any(point - dt.timedelta(days=90) < date <= point for date in held(e, "large_team")))
-        return counts, group_counts
+        return counts, group_counts, counted
 
     writer = csv.writer(sys.stdout)
     writer.writerow(["kind", "month", "measure", "office", "numerator", "denominator"])
-    headline, headline_groups = evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    headline, headline_groups, counted = evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of)
     for (measure, office), (numerator, denominator) in sorted(headline.items()):
         writer.writerow(["headline", "", measure, office, numerator, denominator])
     for (measure, office, group), (numerator, denominator) in sorted(headline_groups.items()):
         writer.writerow(["equity", "", measure, office, group, numerator, denominator])
+    for (measure, removal_id), numerator in sorted(counted.items()):
+        writer.writerow(["episode", "numerator" if numerator else "denominator", measure, removal_id])
     first_of_month = as_of.replace(day=1)
     for back in range(11, -1, -1):
         start = add_months(first_of_month, -back)

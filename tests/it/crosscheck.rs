@@ -1,7 +1,8 @@
 //! Cross-check against an independent implementation of the measures written from the spec
 //! (tests/crosscheck/independent.py, Python standard library only), on the sample data at
-//! several as-of dates: every headline figure, every trend point, the whole case list and
-//! every equity row, per office and Statewide, must agree.
+//! several as-of dates: every headline figure, every trend point, the whole case list, every
+//! equity row and every episode's headline verdict in `episodes.csv`, per office and Statewide,
+//! must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -10,7 +11,7 @@ use crate::support::{read_csv, repository_root, run_binary, stderr_of};
 type Figures = BTreeMap<(String, String, String), (String, String)>;
 
 #[test]
-fn figures_case_lists_and_equity_agree_with_an_independent_implementation() {
+fn figures_case_lists_equity_and_verdicts_agree_with_an_independent_implementation() {
     let root = repository_root();
     for as_of in [
         "2026-10-31",
@@ -69,6 +70,8 @@ fn figures_case_lists_and_equity_agree_with_an_independent_implementation() {
         let mut theirs = Figures::new();
         let mut their_cases = BTreeSet::new();
         let mut their_equity: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+        // (measure, removal_id) → "numerator" or "denominator"; any other episode is excluded.
+        let mut their_verdicts: BTreeMap<(String, String), String> = BTreeMap::new();
         let mut months: Vec<String> = Vec::new();
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)
@@ -88,6 +91,10 @@ fn figures_case_lists_and_equity_agree_with_an_independent_implementation() {
                         record[7].clone(),
                         record[8].clone(),
                     ]);
+                }
+                "episode" => {
+                    // numerator|denominator, measure, removal_id
+                    their_verdicts.insert((record[2].clone(), record[3].clone()), record[1].clone());
                 }
                 "equity" => {
                     // measure, office, group, numerator, denominator
@@ -159,6 +166,39 @@ fn figures_case_lists_and_equity_agree_with_an_independent_implementation() {
         assert!(
             their_equity.is_empty(),
             "{as_of}: groups the independent implementation counted are missing from equity.csv: {their_equity:?}"
+        );
+
+        // episodes.csv: an episode the independent implementation counted has the same verdict
+        // (numerator, or denominator only); every other one is excluded, with a reason.
+        let episodes = read_csv(&run_directory.join("episodes.csv"));
+        let header = &episodes[0];
+        let first_measure = header
+            .iter()
+            .position(|column| column == "removal_date")
+            .expect("episodes.csv has removal_date")
+            + 1;
+        let mut verdicts_checked = 0;
+        for row in &episodes[1..] {
+            for (measure, verdict) in header[first_measure..].iter().zip(&row[first_measure..]) {
+                let key = (measure.clone(), row[0].clone());
+                match their_verdicts.remove(&key) {
+                    Some(theirs) => assert_eq!(verdict, &theirs, "{as_of} {key:?}: episodes.csv vs independent"),
+                    None => assert!(
+                        verdict.starts_with("excluded:") && verdict.len() > "excluded:".len(),
+                        "{as_of} {key:?}: episodes.csv says {verdict:?}, the independent implementation did not count it"
+                    ),
+                }
+                verdicts_checked += 1;
+            }
+        }
+        assert_eq!(
+            verdicts_checked,
+            (episodes.len() - 1) * 8,
+            "{as_of}: eight measures per episode"
+        );
+        assert!(
+            their_verdicts.is_empty(),
+            "{as_of}: episodes counted by the independent implementation are missing from episodes.csv: {their_verdicts:?}"
         );
     }
 }
