@@ -1,10 +1,11 @@
 //! Cross-check against an independent implementation of the measures written from the spec
-//! (tests/crosscheck/independent.py, Python standard library only), on the sample data at
-//! several as-of dates: every headline figure, every trend point, the whole case list, every
+//! (tests/crosscheck/independent.py, Python standard library only), on the sample data and on
+//! data `generate` makes with another seed, at several as-of dates: every headline figure, every trend point, the whole case list, every
 //! equity row and every episode's headline verdict in `episodes.csv`, per office and Statewide,
 //! must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 
 use crate::support::{read_csv, repository_root, run_binary, stderr_of};
 
@@ -21,186 +22,217 @@ fn figures_case_lists_equity_and_verdicts_agree_with_an_independent_implementati
         "2025-06-30",
         "2024-02-29",
     ] {
-        let out = tempfile::tempdir().expect("temp dir");
-        let output = run_binary(
-            &root,
-            &[
-                "run",
-                "--as-of",
-                as_of,
-                "--out",
-                out.path().to_str().expect("utf-8"),
-                "--no-email",
-            ],
-        );
-        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-        let run_directory = out.path().join(as_of);
+        check_against_independent(&root, &root.join("sample-data"), as_of);
+    }
+}
 
-        // Ours: (kind, month position 0..11 or "", measure|office) → counts. Month rows come in
-        // chronological order per measure and office (the entry cohort's period is its window).
-        let mut ours = Figures::new();
-        let mut month_position: BTreeMap<(String, String), usize> = BTreeMap::new();
-        for row in read_csv(&run_directory.join("measures.csv")).into_iter().skip(1) {
-            let position = if row[3] == "month" {
-                let next = month_position.entry((row[1].clone(), row[2].clone())).or_insert(0);
-                *next += 1;
-                (*next - 1).to_string()
-            } else {
-                String::new()
-            };
-            ours.insert(
-                (row[3].clone(), position, format!("{}|{}", row[1], row[2])),
-                (row[6].clone(), row[7].clone()),
-            );
-        }
-        let our_cases: BTreeSet<Vec<String>> = read_csv(&run_directory.join("cases.csv")).into_iter().skip(1).collect();
+/// The same on other data than the sample's: `generate` with another seed and size.
+#[test]
+fn generated_data_agrees_with_the_independent_implementation() {
+    let root = repository_root();
+    let input = tempfile::tempdir().expect("temp dir");
+    let output = run_binary(
+        &root,
+        &[
+            "generate",
+            "--children",
+            "3000",
+            "--seed",
+            "20261123",
+            "--out",
+            input.path().to_str().expect("utf-8"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    for as_of in ["2026-10-31", "2025-09-30", "2024-03-01"] {
+        check_against_independent(&root, input.path(), as_of);
+    }
+}
 
-        let independent = std::process::Command::new("python3")
-            .arg(root.join("tests/crosscheck/independent.py"))
-            .arg(root.join("config/permanency.toml"))
-            .arg(root.join("sample-data"))
-            .arg(as_of)
-            .output()
-            .expect("python3 runs");
-        assert!(
-            independent.status.success(),
-            "{}",
-            String::from_utf8_lossy(&independent.stderr)
-        );
-        let mut theirs = Figures::new();
-        let mut their_cases = BTreeSet::new();
-        let mut their_equity: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
-        // (measure, removal_id) → "numerator" or "denominator"; any other episode is excluded.
-        let mut their_verdicts: BTreeMap<(String, String), String> = BTreeMap::new();
-        let mut months: Vec<String> = Vec::new();
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(independent.stdout.as_slice());
-        for record in reader.records() {
-            let record: Vec<String> = record.expect("CSV").iter().map(str::to_string).collect();
-            match record[0].as_str() {
-                "case" => {
-                    // office, measure, status, child_id, removal_id, removal_date, deadline, days
-                    their_cases.insert(vec![
-                        record[3].clone(),
-                        record[2].clone(),
-                        record[1].clone(),
-                        record[4].clone(),
-                        record[5].clone(),
-                        record[6].clone(),
-                        record[7].clone(),
-                        record[8].clone(),
-                    ]);
-                }
-                "episode" => {
-                    // numerator|denominator, measure, removal_id
-                    their_verdicts.insert((record[2].clone(), record[3].clone()), record[1].clone());
-                }
-                "equity" => {
-                    // measure, office, group, numerator, denominator
-                    their_equity.insert(
-                        (record[2].clone(), record[3].clone(), record[4].clone()),
-                        (number(&record[5]), number(&record[6])),
-                    );
-                }
-                kind => {
-                    let position = if kind == "month" {
-                        if !months.contains(&record[1]) {
-                            months.push(record[1].clone());
-                        }
-                        months
-                            .iter()
-                            .position(|month| *month == record[1])
-                            .unwrap_or_default()
-                            .to_string()
-                    } else {
-                        String::new()
-                    };
-                    theirs.insert(
-                        (kind.to_string(), position, format!("{}|{}", record[2], record[3])),
-                        (record[4].clone(), record[5].clone()),
-                    );
-                }
-            }
-        }
-        assert!(
-            theirs.len() > 500,
-            "{as_of}: the independent implementation counted something"
-        );
-        for (key, counts) in &ours {
-            let expected = theirs.get(key).cloned().unwrap_or_else(|| ("0".into(), "0".into()));
-            assert_eq!(counts, &expected, "{as_of} {key:?}: ours vs independent");
-        }
-        for key in theirs.keys() {
-            assert!(ours.contains_key(key), "{as_of} {key:?} missing from measures.csv");
-        }
-        assert!(!their_cases.is_empty());
-        assert_eq!(our_cases, their_cases, "{as_of}: case lists");
+/// Runs the program on `input` as of `as_of` with the shipped configuration, runs the
+/// independent implementation on the same files, and compares every output they share.
+fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
+    let out = tempfile::tempdir().expect("temp dir");
+    let output = run_binary(
+        root,
+        &[
+            "run",
+            "--input-dir",
+            input.to_str().expect("utf-8"),
+            "--as-of",
+            as_of,
+            "--out",
+            out.path().to_str().expect("utf-8"),
+            "--no-email",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let run_directory = out.path().join(as_of);
 
-        // Equity: each group's headline counts, and all other children's (the office's, or
-        // Statewide's, headline counts less the group's). A group with nothing counted is a row
-        // of zeros in equity.csv and absent from the independent output.
-        assert!(
-            their_equity.len() > 100,
-            "{as_of}: the independent implementation counted groups"
-        );
-        let mut equity_rows = 0;
-        for row in read_csv(&run_directory.join("equity.csv")).into_iter().skip(1) {
-            // measure,office,group,numerator,denominator,rate,others_numerator,others_denominator,others_rate
-            let key = (row[0].clone(), row[1].clone(), row[2].clone());
-            let group = their_equity.remove(&key).unwrap_or((0, 0));
-            let total = theirs
-                .get(&("headline".into(), String::new(), format!("{}|{}", row[0], row[1])))
-                .map_or((0, 0), |(numerator, denominator)| {
-                    (number(numerator), number(denominator))
-                });
-            let others = (total.0 - group.0, total.1 - group.1);
-            assert_eq!(
-                ((number(&row[3]), number(&row[4])), (number(&row[6]), number(&row[7]))),
-                (group, others),
-                "{as_of} {key:?}: equity (group, others), ours vs independent"
-            );
-            equity_rows += 1;
-        }
-        assert!(equity_rows > 100, "{as_of}: equity.csv has rows");
-        assert!(
-            their_equity.is_empty(),
-            "{as_of}: groups the independent implementation counted are missing from equity.csv: {their_equity:?}"
-        );
-
-        // episodes.csv: an episode the independent implementation counted has the same verdict
-        // (numerator, or denominator only); every other one is excluded, with a reason.
-        let episodes = read_csv(&run_directory.join("episodes.csv"));
-        let header = &episodes[0];
-        let first_measure = header
-            .iter()
-            .position(|column| column == "removal_date")
-            .expect("episodes.csv has removal_date")
-            + 1;
-        let mut verdicts_checked = 0;
-        for row in &episodes[1..] {
-            for (measure, verdict) in header[first_measure..].iter().zip(&row[first_measure..]) {
-                let key = (measure.clone(), row[0].clone());
-                match their_verdicts.remove(&key) {
-                    Some(theirs) => assert_eq!(verdict, &theirs, "{as_of} {key:?}: episodes.csv vs independent"),
-                    None => assert!(
-                        verdict.starts_with("excluded:") && verdict.len() > "excluded:".len(),
-                        "{as_of} {key:?}: episodes.csv says {verdict:?}, the independent implementation did not count it"
-                    ),
-                }
-                verdicts_checked += 1;
-            }
-        }
-        assert_eq!(
-            verdicts_checked,
-            (episodes.len() - 1) * 8,
-            "{as_of}: eight measures per episode"
-        );
-        assert!(
-            their_verdicts.is_empty(),
-            "{as_of}: episodes counted by the independent implementation are missing from episodes.csv: {their_verdicts:?}"
+    // Ours: (kind, month position 0..11 or "", measure|office) → counts. Month rows come in
+    // chronological order per measure and office (the entry cohort's period is its window).
+    let mut ours = Figures::new();
+    let mut month_position: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for row in read_csv(&run_directory.join("measures.csv")).into_iter().skip(1) {
+        let position = if row[3] == "month" {
+            let next = month_position.entry((row[1].clone(), row[2].clone())).or_insert(0);
+            *next += 1;
+            (*next - 1).to_string()
+        } else {
+            String::new()
+        };
+        ours.insert(
+            (row[3].clone(), position, format!("{}|{}", row[1], row[2])),
+            (row[6].clone(), row[7].clone()),
         );
     }
+    let our_cases: BTreeSet<Vec<String>> = read_csv(&run_directory.join("cases.csv")).into_iter().skip(1).collect();
+
+    let independent = std::process::Command::new("python3")
+        .arg(root.join("tests/crosscheck/independent.py"))
+        .arg(root.join("config/permanency.toml"))
+        .arg(input)
+        .arg(as_of)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        independent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&independent.stderr)
+    );
+    let mut theirs = Figures::new();
+    let mut their_cases = BTreeSet::new();
+    let mut their_equity: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
+    // (measure, removal_id) → "numerator" or "denominator"; any other episode is excluded.
+    let mut their_verdicts: BTreeMap<(String, String), String> = BTreeMap::new();
+    let mut months: Vec<String> = Vec::new();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(independent.stdout.as_slice());
+    for record in reader.records() {
+        let record: Vec<String> = record.expect("CSV").iter().map(str::to_string).collect();
+        match record[0].as_str() {
+            "case" => {
+                // office, measure, status, child_id, removal_id, removal_date, deadline, days
+                their_cases.insert(vec![
+                    record[3].clone(),
+                    record[2].clone(),
+                    record[1].clone(),
+                    record[4].clone(),
+                    record[5].clone(),
+                    record[6].clone(),
+                    record[7].clone(),
+                    record[8].clone(),
+                ]);
+            }
+            "episode" => {
+                // numerator|denominator, measure, removal_id
+                their_verdicts.insert((record[2].clone(), record[3].clone()), record[1].clone());
+            }
+            "equity" => {
+                // measure, office, group, numerator, denominator
+                their_equity.insert(
+                    (record[2].clone(), record[3].clone(), record[4].clone()),
+                    (number(&record[5]), number(&record[6])),
+                );
+            }
+            kind => {
+                let position = if kind == "month" {
+                    if !months.contains(&record[1]) {
+                        months.push(record[1].clone());
+                    }
+                    months
+                        .iter()
+                        .position(|month| *month == record[1])
+                        .unwrap_or_default()
+                        .to_string()
+                } else {
+                    String::new()
+                };
+                theirs.insert(
+                    (kind.to_string(), position, format!("{}|{}", record[2], record[3])),
+                    (record[4].clone(), record[5].clone()),
+                );
+            }
+        }
+    }
+    assert!(
+        theirs.len() > 500,
+        "{as_of}: the independent implementation counted something"
+    );
+    for (key, counts) in &ours {
+        let expected = theirs.get(key).cloned().unwrap_or_else(|| ("0".into(), "0".into()));
+        assert_eq!(counts, &expected, "{as_of} {key:?}: ours vs independent");
+    }
+    for key in theirs.keys() {
+        assert!(ours.contains_key(key), "{as_of} {key:?} missing from measures.csv");
+    }
+    assert!(!their_cases.is_empty());
+    assert_eq!(our_cases, their_cases, "{as_of}: case lists");
+
+    // Equity: each group's headline counts, and all other children's (the office's, or
+    // Statewide's, headline counts less the group's). A group with nothing counted is a row
+    // of zeros in equity.csv and absent from the independent output.
+    assert!(
+        their_equity.len() > 100,
+        "{as_of}: the independent implementation counted groups"
+    );
+    let mut equity_rows = 0;
+    for row in read_csv(&run_directory.join("equity.csv")).into_iter().skip(1) {
+        // measure,office,group,numerator,denominator,rate,others_numerator,others_denominator,others_rate
+        let key = (row[0].clone(), row[1].clone(), row[2].clone());
+        let group = their_equity.remove(&key).unwrap_or((0, 0));
+        let total = theirs
+            .get(&("headline".into(), String::new(), format!("{}|{}", row[0], row[1])))
+            .map_or((0, 0), |(numerator, denominator)| {
+                (number(numerator), number(denominator))
+            });
+        let others = (total.0 - group.0, total.1 - group.1);
+        assert_eq!(
+            ((number(&row[3]), number(&row[4])), (number(&row[6]), number(&row[7]))),
+            (group, others),
+            "{as_of} {key:?}: equity (group, others), ours vs independent"
+        );
+        equity_rows += 1;
+    }
+    assert!(equity_rows > 100, "{as_of}: equity.csv has rows");
+    assert!(
+        their_equity.is_empty(),
+        "{as_of}: groups the independent implementation counted are missing from equity.csv: {their_equity:?}"
+    );
+
+    // episodes.csv: an episode the independent implementation counted has the same verdict
+    // (numerator, or denominator only); every other one is excluded, with a reason.
+    let episodes = read_csv(&run_directory.join("episodes.csv"));
+    let header = &episodes[0];
+    let first_measure = header
+        .iter()
+        .position(|column| column == "removal_date")
+        .expect("episodes.csv has removal_date")
+        + 1;
+    let mut verdicts_checked = 0;
+    for row in &episodes[1..] {
+        for (measure, verdict) in header[first_measure..].iter().zip(&row[first_measure..]) {
+            let key = (measure.clone(), row[0].clone());
+            match their_verdicts.remove(&key) {
+                Some(theirs) => assert_eq!(verdict, &theirs, "{as_of} {key:?}: episodes.csv vs independent"),
+                None => assert!(
+                    verdict.starts_with("excluded:") && verdict.len() > "excluded:".len(),
+                    "{as_of} {key:?}: episodes.csv says {verdict:?}, the independent implementation did not count it"
+                ),
+            }
+            verdicts_checked += 1;
+        }
+    }
+    assert_eq!(
+        verdicts_checked,
+        (episodes.len() - 1) * 8,
+        "{as_of}: eight measures per episode"
+    );
+    assert!(
+        their_verdicts.is_empty(),
+        "{as_of}: episodes counted by the independent implementation are missing from episodes.csv: {their_verdicts:?}"
+    );
 }
 
 /// A count as written in a CSV file.
