@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """An independent implementation of the headline measures, written from ../shared/spec
 (measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`,
-`cases.csv`, `equity.csv` and the verdicts of `episodes.csv`.
+`cases.csv`, `equity.csv`, the verdicts of `episodes.csv` and the row counts of `manifest.json`.
 
     python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:
         headline,,measure,office,numerator,denominator
         month,<month start>,measure,office,numerator,denominator
         equity,,measure,office,group,numerator,denominator      (headline, per race/ethnicity group)
         episode,<numerator|denominator>,measure,removal_id      (headline, each episode counted)
+        rows,<extract>,read,accepted,orphaned                   (each extract's row counts)
         case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue
 
 Canonical codes and headers only (what `generate` writes); the shipped configuration's
@@ -84,7 +85,9 @@ def main():
 
     episodes = {}
     seen_ids = set()
-    for row in read(f"{directory}/removals.csv"):
+    row_counts = {}  # extract -> [read, accepted, orphaned]
+    removal_rows = read(f"{directory}/removals.csv")
+    for row in removal_rows:
         removal_id = row["removal_id"].strip()
         duplicate = removal_id in seen_ids
         if removal_id:
@@ -110,6 +113,7 @@ def main():
             "birth": birth, "goal": goal or None, "group": group_of(row["race_ethnicity"]),
             "discharge": (discharge, reason) if discharge else None, "notices": [], "meetings": [],
         }
+    row_counts["removals"] = [len(removal_rows), len(episodes), 0]
     by_child = defaultdict(list)
     for episode in episodes.values():
         by_child[episode["child"]].append(episode)
@@ -123,7 +127,9 @@ def main():
 
     for kind, file_name, date_column in (("notices", "notifications.csv", "notice_date"), ("meetings", "meetings.csv", "meeting_date")):
         ids = set()
-        for row in read(f"{directory}/{file_name}"):
+        rows = read(f"{directory}/{file_name}")
+        counts = row_counts[file_name.removesuffix(".csv")] = [len(rows), 0, 0]
+        for row in rows:
             row_id = row["notice_id" if kind == "notices" else "meeting_id"].strip()
             duplicate = row_id in ids
             if row_id:
@@ -139,8 +145,10 @@ def main():
                 status = row["status"].strip().lower() or "held"
                 if meeting_type not in {"initial_joint", "large_team", "individual", "other"} or status not in {"held", "cancelled", "scheduled"}:
                     continue
+            counts[1] += 1
             episode = link(row, date)
             if episode is None:
+                counts[2] += 1
                 continue
             if kind == "notices":
                 episode["notices"].append(date)
@@ -213,6 +221,8 @@ def main():
 
     writer = csv.writer(sys.stdout)
     writer.writerow(["kind", "month", "measure", "office", "numerator", "denominator"])
+    for extract, (read_count, accepted, orphaned) in sorted(row_counts.items()):
+        writer.writerow(["rows", extract, read_count, accepted, orphaned])
     headline, headline_groups, counted = evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of)
     for (measure, office), (numerator, denominator) in sorted(headline.items()):
         writer.writerow(["headline", "", measure, office, numerator, denominator])

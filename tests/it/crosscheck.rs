@@ -1,8 +1,8 @@
 //! Cross-check against an independent implementation of the measures written from the spec
 //! (tests/crosscheck/independent.py, Python standard library only), on the sample data and on
 //! data `generate` makes with another seed, at several as-of dates: every headline figure, every trend point, the whole case list, every
-//! equity row and every episode's headline verdict in `episodes.csv`, per office and Statewide,
-//! must agree.
+//! equity row, every episode's headline verdict in `episodes.csv` and each extract's row counts
+//! in `manifest.json`, per office and Statewide, must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -105,6 +105,8 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
     let mut their_equity: BTreeMap<(String, String, String), (u64, u64)> = BTreeMap::new();
     // (measure, removal_id) → "numerator" or "denominator"; any other episode is excluded.
     let mut their_verdicts: BTreeMap<(String, String), String> = BTreeMap::new();
+    // extract → rows read, accepted, orphaned.
+    let mut their_rows: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
     let mut months: Vec<String> = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -124,6 +126,13 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
                     record[7].clone(),
                     record[8].clone(),
                 ]);
+            }
+            "rows" => {
+                // extract, read, accepted, orphaned
+                their_rows.insert(
+                    record[1].clone(),
+                    (number(&record[2]), number(&record[3]), number(&record[4])),
+                );
             }
             "episode" => {
                 // numerator|denominator, measure, removal_id
@@ -233,6 +242,30 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
         their_verdicts.is_empty(),
         "{as_of}: episodes counted by the independent implementation are missing from episodes.csv: {their_verdicts:?}"
     );
+
+    // manifest.json: each extract's rows read, accepted, rejected (the rest) and orphaned
+    // (accepted, but linked to no episode).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_directory.join("manifest.json")).expect("manifest.json"))
+            .expect("manifest.json is JSON");
+    assert_eq!(
+        their_rows.len(),
+        3,
+        "{as_of}: the independent implementation counted three extracts"
+    );
+    for (extract, &(read, accepted, orphaned)) in &their_rows {
+        let input = &manifest["inputs"][extract.as_str()];
+        let ours = ["rows_read", "rows_accepted", "rows_rejected", "rows_orphaned"].map(|count| {
+            input[count]
+                .as_u64()
+                .unwrap_or_else(|| panic!("{extract}: {count} in manifest.json"))
+        });
+        assert_eq!(
+            ours,
+            [read, accepted, read - accepted, orphaned],
+            "{as_of} {extract}: rows read, accepted, rejected, orphaned: ours vs independent"
+        );
+    }
 }
 
 /// A count as written in a CSV file.
