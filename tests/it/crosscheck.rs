@@ -1,8 +1,9 @@
 //! Cross-check against an independent implementation of the measures written from the spec
 //! (tests/crosscheck/independent.py, Python standard library only), on the sample data and on
-//! data `generate` makes with another seed, at several as-of dates: every headline figure, every trend point, the whole case list, every
-//! equity row, every episode's headline verdict in `episodes.csv` and each extract's row counts
-//! in `manifest.json`, per office and Statewide, must agree.
+//! data `generate` makes with another seed, at several as-of dates: every headline figure,
+//! every trend point, the whole case list, every equity row, every episode's headline verdict
+//! in `episodes.csv` and each extract's row counts in `manifest.json`, per office and
+//! Statewide, must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -12,7 +13,7 @@ use crate::support::{read_csv, repository_root, run_binary, stderr_of};
 type Figures = BTreeMap<(String, String, String), (String, String)>;
 
 #[test]
-fn figures_case_lists_equity_and_verdicts_agree_with_an_independent_implementation() {
+fn sample_data_agrees_with_the_independent_implementation() {
     let root = repository_root();
     for as_of in [
         "2026-10-31",
