@@ -7,7 +7,7 @@
 
 Generates extracts with `permanency-report generate` (1,000,000 children: about 1.1M removals,
 1.3M notices, 8M meetings, 600 MB of CSV; plus 100k and 300k), then times with
-/usr/bin/time -v:
+/usr/bin/time -v (wall time, CPU time and peak memory):
   - `run --no-email` (all measures, trend, case lists, equity, all workbooks and pages);
   - the floor: polars reading the same three files and nothing else;
   - `backfill` of 120 monthly as-of dates;
@@ -101,10 +101,17 @@ def measure(name, arguments, output_directory, runs):
     return summary(name, samples)
 
 
-def dataset(children):
+def extracts_directory(children, binary=BINARY):
+    """bench/data/<children>/, with the extracts `binary` generates (seed 11) when missing."""
     directory = os.path.join(DATA, f"{children}")
     if not os.path.exists(os.path.join(directory, "meetings.csv")):
-        sh([BINARY, "generate", "--children", str(children), "--seed", "11", "--out", directory])
+        sh([binary, "generate", "--children", str(children), "--seed", "11", "--out", directory])
+    return directory
+
+
+def dataset(children):
+    """The extracts' directory, their number of rows and their size in bytes."""
+    directory = extracts_directory(children)
     rows = 0
     for name in ("removals", "notifications", "meetings"):
         with open(os.path.join(directory, f"{name}.csv"), "rb") as file:

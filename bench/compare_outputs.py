@@ -7,7 +7,7 @@ compares everything they wrote.
 
 BEFORE and AFTER are permanency-report binaries (e.g. a copy of target/release/permanency-report
 saved before the change, and the new one). The extracts are bench/data/<children>/, generated
-with AFTER's `generate` (seed 11, as bench.py does) when missing. Each binary runs
+with AFTER's `generate` when missing (bench.py's `extracts_directory`). Each binary runs
 `run --no-email` as of 2026-10-31 and, with --backfill, a monthly `backfill` of the ten years
 to that date; then every file must be byte for byte the same, except that workbooks are
 compared member by member (the bytes inside the zip, not its compression) and
@@ -22,22 +22,15 @@ import sys
 import tempfile
 import zipfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from bench import AS_OF, ROOT, extracts_directory  # the benchmark's date and extracts
+
 CONFIG = os.path.join(ROOT, "config", "permanency.toml")
-AS_OF = "2026-10-31"
 
 
 def run(binary, arguments):
     result = subprocess.run([binary, *arguments], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if result.returncode != 0:
         sys.exit(f"{binary} {' '.join(arguments)} failed ({result.returncode}):\n{result.stderr[-2000:]}")
-
-
-def extracts(binary, children):
-    directory = os.path.join(ROOT, "bench", "data", str(children))
-    if not os.path.exists(os.path.join(directory, "meetings.csv")):
-        run(binary, ["generate", "--children", str(children), "--seed", "11", "--out", directory])
-    return directory
 
 
 def files_under(directory):
@@ -94,7 +87,7 @@ def main():
     parser.add_argument("--backfill", action="store_true", help="also compare a 120-date monthly backfill")
     options = parser.parse_args()
     binaries = {"before": os.path.abspath(options.before), "after": os.path.abspath(options.after)}
-    input_directory = extracts(binaries["after"], options.children)
+    input_directory = extracts_directory(options.children, binaries["after"])
 
     commands = [("run", ["run", "--config", CONFIG, "--input-dir", input_directory, "--as-of", AS_OF, "--no-email"])]
     if options.backfill:
