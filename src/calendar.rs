@@ -114,7 +114,7 @@ impl Period {
 }
 
 /// How often `backfill` takes an as-of date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Every {
     /// Monthly: the same day each month (clamped), or each month's last day when `from` is one.
     Month,

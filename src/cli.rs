@@ -110,8 +110,8 @@ pub struct BackfillArgs {
     pub to: NaiveDate,
 
     /// How often to take an as-of date.
-    #[arg(long, value_enum, default_value_t = crate::calendar::Every::Month)]
-    pub every: crate::calendar::Every,
+    #[arg(long, value_enum, default_value_t = EveryArg::Month)]
+    pub every: EveryArg,
 
     /// Output directory (overrides `output.dir`): <out>/<as_of>/ for each date, <out>/series.csv.
     #[arg(long)]
@@ -128,6 +128,24 @@ pub struct BackfillArgs {
     /// Also write the workbooks and pages for each date.
     #[arg(long)]
     pub with_reports: bool,
+}
+
+/// `--every`: how often `backfill` takes an as-of date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EveryArg {
+    /// Monthly: the same day each month (clamped), or each month's last day when `from` is one.
+    Month,
+    /// Weekly: every 7 days.
+    Week,
+}
+
+impl From<EveryArg> for crate::calendar::Every {
+    fn from(every: EveryArg) -> Self {
+        match every {
+            EveryArg::Month => Self::Month,
+            EveryArg::Week => Self::Week,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -168,5 +186,5 @@ pub struct ExplainArgs {
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
-    crate::config::parse_iso_date(text).ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
+    crate::date_format::parse_iso_date(text).ok_or_else(|| format!("{text:?} is not a date in the form YYYY-MM-DD"))
 }

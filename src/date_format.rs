@@ -6,6 +6,11 @@ use std::fmt;
 
 use chrono::NaiveDate;
 
+/// `YYYY-MM-DD`, strictly (configuration, flags and holiday files; no plausibility range).
+pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
+    DatePattern::parse("YYYY-MM-DD").ok()?.parse_date(text)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Token {
     /// Exactly four digits.

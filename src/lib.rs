@@ -1,29 +1,36 @@
 //! permanency-report: reads the nightly case-management extracts, computes the permanency,
 //! relative-notice and teaming measures per area office and statewide, and writes the outputs
-//! of `outputs.md`. See ARCHITECTURE.md for the map.
+//! of `docs/outputs.md`. See ARCHITECTURE.md for the map and the layers.
 
+// Ground floor: shared helpers with no knowledge of the domain.
 pub mod calendar;
-pub mod cli;
-pub mod commands;
-pub mod config;
 pub mod date_format;
-pub mod delivery;
-pub mod failure;
+pub mod digest;
+pub mod performance;
+pub mod progress;
+// The domain's vocabulary.
+pub mod extracts;
+pub mod model;
+pub mod scope;
+pub mod timeframes;
+// Configuration, then reading the extracts.
+pub mod config;
 pub mod generate;
 pub mod ingest;
+// Pure computation.
+pub mod engine;
 pub mod measures;
-pub mod model;
+// Rendering and writing.
 pub mod output;
-pub mod progress;
 pub mod reports;
-pub mod results;
+// Sending.
+pub mod delivery;
+// Orchestration.
+pub mod cli;
+pub mod commands;
+pub mod failure;
 
 use chrono::NaiveDate;
-
-/// A hash map with a fast, non-cryptographic hasher, for the per-row lookups of ingest (ids,
-/// codes) where std's SipHash was the largest cost. Keys come from the extracts, but nothing
-/// depends on iteration order and the inputs are trusted agency files, not network requests.
-pub type FastHashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 use cli::Command;
 use failure::Failure;

@@ -12,15 +12,18 @@ use crate::calendar::as_of_series;
 use crate::cli::BackfillArgs;
 use crate::commands::validate::over_limit_extracts;
 use crate::commands::{load_config, outputs};
+use crate::engine::{self, RateRow};
 use crate::failure::Failure;
 use crate::ingest;
-use crate::output::{run_directory, tables};
+use crate::output::data_quality::data_quality_text;
+use crate::output::tables::{SeriesTable, Table};
+use crate::output::{csv_writer, run_directory};
+use crate::performance::work_queue::map_on_two_threads;
 use crate::progress::Progress;
-use crate::results;
 
 pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
-    let dates = as_of_series(arguments.from, arguments.to, arguments.every);
+    let dates = as_of_series(arguments.from, arguments.to, arguments.every.into());
     if dates.is_empty() {
         return Err(Failure::Configuration(anyhow::anyhow!(
             "no as-of date between --from {} and --to {}",
@@ -36,10 +39,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     let ingest_ms = started.elapsed().as_millis();
     let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
     if !over_limit.is_empty() {
-        eprint!(
-            "{}",
-            tables::data_quality_text(&data.reports, config.max_rejected_share)
-        );
+        eprint!("{}", data_quality_text(&data.reports, config.max_rejected_share));
         return Err(Failure::Input(anyhow::anyhow!(
             "too many rejected rows in {} (limit {:.2}% of rows read): nothing written",
             over_limit.join(", "),
@@ -54,11 +54,10 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     };
 
     let bar = progress.steps("as-of dates", dates.len() as u64);
-    let engine = results::Engine::new(&data.episodes, &data.index, &config);
+    let engine = engine::Engine::new(&data.episodes, &data.index, &config);
     // Two dates at a time: within one date the per-measure threads are uneven, so a second
     // date keeps both cores busy. Only each date's headline rows are kept, for series.csv.
-    let next_date = std::sync::atomic::AtomicUsize::new(0);
-    let one_date = |as_of: chrono::NaiveDate| -> Result<Vec<results::RateRow>, Failure> {
+    let one_date = |&as_of: &chrono::NaiveDate| -> Result<Vec<RateRow>, Failure> {
         let started = Instant::now();
         let results = engine.compute(as_of, arguments.with_episodes);
         let measures_ms = started.elapsed().as_millis();
@@ -76,33 +75,15 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         bar.inc(1);
         Ok(results.headline_rows())
     };
-    let worker = || -> Result<Vec<(usize, Vec<results::RateRow>)>, Failure> {
-        let mut done = Vec::new();
-        loop {
-            let index = next_date.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&as_of) = dates.get(index) else {
-                return Ok(done);
-            };
-            done.push((index, one_date(as_of)?));
-        }
-    };
-    let (first, second) = std::thread::scope(|scope| {
-        let helper = scope.spawn(worker);
-        let first = worker();
-        (
-            first,
-            helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        )
-    });
-    let mut finished: Vec<(usize, Vec<results::RateRow>)> = first?.into_iter().chain(second?).collect();
-    finished.sort_by_key(|(index, _)| *index);
+    let finished = map_on_two_threads(&dates, one_date)?;
     drop(engine);
     super::release_in_background(data);
-    let series_rows: Vec<(chrono::NaiveDate, Vec<results::RateRow>)> =
-        finished.into_iter().map(|(index, rows)| (dates[index], rows)).collect();
+    let series_rows: Vec<(chrono::NaiveDate, Vec<RateRow>)> = dates.iter().copied().zip(finished).collect();
     bar.finish_and_clear();
-    let series = tables::series_csv(&series_rows).map_err(render)?;
-    let path = run_directory::publish_file(&out_root, "series.csv", &series, config.output_permissions)
+    let series = SeriesTable(&series_rows);
+    let bytes = csv_writer::render(&series).map_err(render)?;
+    let file_name = format!("{}.csv", series.spec().name);
+    let path = run_directory::publish_file(&out_root, &file_name, &bytes, config.output_permissions)
         .map_err(Failure::Output)?;
     info!(dates = dates.len(), directory = %out_root.display(), "backfill written");
     println!(

@@ -1,19 +1,20 @@
-//! `explain --removal-id ID`: why one episode is (or is not) counted in each measure.
+//! `explain --removal-id ID`: why one episode is (or is not) counted in each measure, from
+//! the engine's own evaluation (`engine::evaluate_episode`).
 
 use std::fmt::Write;
+
+use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::cli::ExplainArgs;
 use crate::commands::{as_of_or_yesterday, load_config};
+use crate::config::Config;
+use crate::engine::{EpisodeEvaluation, Knowledge, evaluate_episode};
 use crate::failure::Failure;
 use crate::ingest;
-use crate::measures::{EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for};
+use crate::measures::{EpisodeAsOf, Verdict};
 
-pub fn explain(
-    arguments: &ExplainArgs,
-    today: chrono::NaiveDate,
-    progress: crate::progress::Progress,
-) -> Result<(), Failure> {
+pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progress::Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
     let as_of = as_of_or_yesterday(arguments.as_of, today);
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
@@ -21,10 +22,14 @@ pub fn explain(
         .episodes
         .binary_search_by(|episode| episode.removal_id.as_str().cmp(arguments.removal_id.as_str()))
     else {
+        let removals = config
+            .extract(crate::extracts::Extract::Removals)
+            .map(|input| input.path.display().to_string())
+            .unwrap_or_default();
         return Err(Failure::Configuration(anyhow::anyhow!(
-            "removal_id {:?} is not among the accepted episodes of {} (if it was rejected, `run` lists it in rejects/removals.csv)",
+            "removal_id {:?} is not among the accepted episodes of {removals} (if it was rejected, `run` lists it in \
+             rejects/removals.csv)",
             arguments.removal_id,
-            config.removals.path.display()
         )));
     };
     print!("{}", explanation(&data, &config, position, as_of));
@@ -33,12 +38,21 @@ pub fn explain(
 
 /// The text `explain` prints: the episode's facts as known on `as_of`, then one paragraph per
 /// measure.
-pub fn explanation(
-    data: &ingest::IngestedData,
-    config: &crate::config::Config,
-    position: usize,
-    as_of: chrono::NaiveDate,
-) -> String {
+pub fn explanation(data: &ingest::IngestedData, config: &Config, position: usize, as_of: NaiveDate) -> String {
+    let knowledge = Knowledge {
+        episodes: &data.episodes,
+        index: &data.index,
+        config,
+    };
+    let mut text = facts(data, position, as_of);
+    for evaluation in evaluate_episode(knowledge, position, as_of) {
+        measure_paragraph(&mut text, &evaluation, config, as_of);
+    }
+    text
+}
+
+/// The episode's ids and dates, and the notices and meetings known on `as_of`.
+fn facts(data: &ingest::IngestedData, position: usize, as_of: NaiveDate) -> String {
     let episode = &data.episodes[position];
     let known = EpisodeAsOf::new(&data.episodes, position, as_of);
     let mut text = String::new();
@@ -69,40 +83,24 @@ pub fn explanation(
         episode.permanency_goal.map_or("none", |goal| goal.canonical_code()),
         episode.race_ethnicity
     );
-    match (episode.discharge, known.discharge()) {
-        (Some(discharge), Some(_)) => {
-            let _ = writeln!(
-                text,
-                "  discharged {} ({})",
-                discharge.date,
-                discharge.reason.canonical_code()
-            );
-        }
-        (Some(discharge), None) => {
-            let _ = writeln!(
-                text,
-                "  discharged {} — after as_of, so still in care on {as_of}",
-                discharge.date
-            );
-        }
-        _ => {
-            let _ = writeln!(text, "  not discharged");
-        }
-    }
+    let _ = match (episode.discharge, known.discharge()) {
+        (Some(discharge), Some(_)) => writeln!(
+            text,
+            "  discharged {} ({})",
+            discharge.date,
+            discharge.reason.canonical_code()
+        ),
+        (Some(discharge), None) => writeln!(
+            text,
+            "  discharged {} — after as_of, so still in care on {as_of}",
+            discharge.date
+        ),
+        _ => writeln!(text, "  not discharged"),
+    };
     let notices: Vec<String> = known.notice_dates().map(|date| date.to_string()).collect();
-    let _ = writeln!(
-        text,
-        "  relative notices known on as_of: {}",
-        if notices.is_empty() {
-            "none".into()
-        } else {
-            notices.join(", ")
-        }
-    );
-    let meetings: Vec<String> = episode
-        .meetings
-        .iter()
-        .filter(|meeting| meeting.date <= as_of)
+    let _ = writeln!(text, "  relative notices known on as_of: {}", listed(&notices));
+    let meetings: Vec<String> = known
+        .meetings()
         .map(|meeting| {
             format!(
                 "{} {} ({})",
@@ -112,69 +110,62 @@ pub fn explanation(
             )
         })
         .collect();
+    let _ = writeln!(text, "  meetings known on as_of: {}", listed(&meetings));
+    text
+}
+
+fn listed(items: &[String]) -> String {
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// One measure's verdict, the dates that decided it and the case-list entry.
+fn measure_paragraph(text: &mut String, evaluation: &EpisodeEvaluation, config: &Config, as_of: NaiveDate) {
+    let measure = evaluation.measure;
+    let _ = writeln!(text, "\n{} — {}", measure.id(), measure.title());
     let _ = writeln!(
         text,
-        "  meetings known on as_of: {}",
-        if meetings.is_empty() {
-            "none".into()
-        } else {
-            meetings.join(", ")
-        }
+        "  period {} to {}",
+        evaluation.period.start, evaluation.period.end
     );
-
-    for measure in REGISTRY {
-        let period = measure.cohort_period(
-            Period::reporting_period(as_of),
-            PeriodKind::Headline,
-            &config.timeframes,
-        );
-        let context = EvaluationContext {
-            as_of,
-            period,
-            timeframes: &config.timeframes,
-            holidays: &config.holidays,
-            episodes: &data.episodes,
-            index: &data.index,
-        };
-        let verdict = verdict_for(measure, &known, &context);
-        let _ = writeln!(text, "\n{} — {}", measure.id(), measure.title());
-        let _ = writeln!(text, "  period {} to {}", period.start, period.end);
-        match verdict {
-            Verdict::Excluded(exclusion) => {
-                let _ = writeln!(text, "  excluded ({}): {}", exclusion.rule, exclusion.explanation);
-            }
-            Verdict::Counted { in_numerator, evidence } => {
-                let _ = writeln!(
-                    text,
-                    "  in the denominator; {}",
-                    if in_numerator {
-                        "in the numerator (on time)"
-                    } else {
-                        "not in the numerator (late or missing)"
-                    }
-                );
-                if let Some(deadline) = evidence.deadline {
-                    let _ = writeln!(text, "  deadline {deadline}");
-                }
-                match evidence.event {
-                    Some((what, date)) => {
-                        let _ = writeln!(text, "  {what} {date}");
-                    }
-                    None => {
-                        let _ = writeln!(text, "  no qualifying event recorded");
-                    }
-                }
-            }
-        }
-        if let Some(entry) = case_entry_for(measure, &known, &context) {
+    match evaluation.verdict {
+        Verdict::Excluded(exclusion) => {
             let _ = writeln!(
                 text,
-                "  case list: {} (deadline {}, days overdue {})",
-                entry.status.as_str(),
-                entry.deadline,
-                entry.days_overdue(as_of)
+                "  excluded ({}): {}",
+                exclusion.rule,
+                exclusion.explanation(&config.timeframes)
             );
         }
+        Verdict::Counted { in_numerator, evidence } => {
+            let _ = writeln!(
+                text,
+                "  in the denominator; {}",
+                if in_numerator {
+                    "in the numerator (on time)"
+                } else {
+                    "not in the numerator (late or missing)"
+                }
+            );
+            if let Some(deadline) = evidence.deadline {
+                let _ = writeln!(text, "  deadline {deadline}");
+            }
+            let _ = match evidence.event {
+                Some((what, date)) => writeln!(text, "  {what} {date}"),
+                None => writeln!(text, "  no qualifying event recorded"),
+            };
+        }
     }
-    text
+    if let Some(entry) = evaluation.case_entry {
+        let _ = writeln!(
+            text,
+            "  case list: {} (deadline {}, days overdue {})",
+            entry.status.as_str(),
+            entry.deadline,
+            entry.days_overdue(as_of)
+        );
+    }
 }

@@ -20,11 +20,7 @@ pub fn load_config(input: &InputArgs, holidays: Option<&Path>) -> Result<Config,
     let mut config = Config::load(&input.config, &crate::measures::measure_ids())
         .map_err(|error| Failure::Configuration(error.into()))?;
     if let Some(directory) = &input.input_dir {
-        config.input_dir = directory.clone();
-        for extract in [&mut config.removals, &mut config.notifications, &mut config.meetings] {
-            let file_name = extract.path.file_name().map(ToOwned::to_owned).unwrap_or_default();
-            extract.path = directory.join(file_name);
-        }
+        config.read_extracts_from(directory);
     }
     if let Some(path) = holidays {
         config

@@ -7,12 +7,17 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::config::Config;
+use crate::digest::sha256_hex;
+use crate::engine::Results;
 use crate::ingest::IngestedData;
+use crate::output::csv_writer;
+use crate::output::data_quality::data_quality_text;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::run_directory::Staging;
-use crate::output::{sha256_hex, tables};
+use crate::output::tables::{
+    CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table,
+};
 use crate::reports::RenderedReport;
-use crate::results::Results;
 
 pub type Files = BTreeMap<String, Vec<u8>>;
 
@@ -20,12 +25,15 @@ pub type Files = BTreeMap<String, Vec<u8>>;
 pub fn quality_files(data: &IngestedData, config: &Config) -> anyhow::Result<Files> {
     let mut files = Files::new();
     for (extract, report) in &data.reports {
-        files.insert(format!("rejects/{}.csv", extract.name()), tables::rejects_csv(report)?);
+        files.insert(
+            format!("rejects/{}.csv", extract.name()),
+            csv_writer::render(&RejectsTable(report))?,
+        );
     }
-    files.insert("data_quality.csv".into(), tables::data_quality_csv(&data.reports)?);
+    insert_table(&mut files, &DataQualityTable(&data.reports))?;
     files.insert(
         "data_quality.txt".into(),
-        tables::data_quality_text(&data.reports, config.max_rejected_share).into_bytes(),
+        data_quality_text(&data.reports, config.max_rejected_share).into_bytes(),
     );
     Ok(files)
 }
@@ -59,9 +67,14 @@ pub fn result_files(
 ) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
     let mut streamed = BTreeMap::new();
-    files.insert("measures.csv".into(), tables::measures_csv(results)?);
-    files.insert("cases.csv".into(), tables::cases_csv(results)?);
-    files.insert("equity.csv".into(), tables::equity_csv(results)?);
+    insert_table(&mut files, &MeasuresTable(results))?;
+    insert_table(&mut files, &CasesTable(results))?;
+    insert_table(&mut files, &EquityTable(results))?;
+    let episodes_table = EpisodesTable {
+        episodes: &data.episodes,
+        results,
+    };
+    let episodes_file = format!("{}.csv", episodes_table.spec().name);
     // episodes.csv is written on its own thread while the reports render.
     let (episodes_csv, rendered) = std::thread::scope(|scope| {
         let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<EpisodesCsv>> {
@@ -69,10 +82,10 @@ pub fn result_files(
                 return Ok(None);
             }
             Ok(Some(match staging {
-                Some(staging) => EpisodesCsv::Streamed(staging.stream_file(EPISODES_CSV, |out| {
-                    tables::write_episodes_csv(out, &data.episodes, results)
-                })?),
-                None => EpisodesCsv::InMemory(tables::episodes_csv(&data.episodes, results)?),
+                Some(staging) => EpisodesCsv::Streamed(
+                    staging.stream_file(&episodes_file, |out| csv_writer::write_episodes(out, &episodes_table))?,
+                ),
+                None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
             }))
         });
         let rendered = if detail.reports {
@@ -87,10 +100,10 @@ pub fn result_files(
     });
     match episodes_csv? {
         Some(EpisodesCsv::InMemory(bytes)) => {
-            files.insert(EPISODES_CSV.into(), bytes);
+            files.insert(episodes_file, bytes);
         }
         Some(EpisodesCsv::Streamed(sha256)) => {
-            streamed.insert(EPISODES_CSV.into(), sha256);
+            streamed.insert(episodes_file, sha256);
         }
         None => {}
     }
@@ -106,7 +119,11 @@ pub fn result_files(
     })
 }
 
-const EPISODES_CSV: &str = "episodes.csv";
+/// Adds `<name>.csv` for `table`.
+fn insert_table(files: &mut Files, table: &dyn Table) -> anyhow::Result<()> {
+    files.insert(format!("{}.csv", table.spec().name), csv_writer::render(table)?);
+    Ok(())
+}
 
 enum EpisodesCsv {
     InMemory(Vec<u8>),

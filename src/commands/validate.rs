@@ -5,7 +5,7 @@ use crate::cli::InputArgs;
 use crate::commands::load_config;
 use crate::failure::Failure;
 use crate::ingest;
-use crate::output::tables::data_quality_text;
+use crate::output::data_quality::data_quality_text;
 
 pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> Result<(), Failure> {
     let config = load_config(arguments, None)?;
@@ -26,7 +26,7 @@ pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> R
 
 /// Names of the extracts whose rejected share is above the limit.
 pub fn over_limit_extracts(
-    reports: &std::collections::BTreeMap<ingest::columns::Extract, ingest::ExtractReport>,
+    reports: &std::collections::BTreeMap<crate::extracts::Extract, ingest::ExtractReport>,
     max_rejected_share: f64,
 ) -> Vec<&'static str> {
     reports

@@ -63,10 +63,11 @@ pub fn report_messages(
     for report in reports {
         let recipients: &[Mailbox] = match &report.model.scope {
             Scope::Statewide => &settings.leadership,
-            Scope::Office(name) => settings.offices.get(name).map_or(&[], Vec::as_slice),
+            Scope::Office { office } => settings.offices.get(&**office).map_or(&[], Vec::as_slice),
+            Scope::Unit { .. } | Scope::Worker { .. } => &[],
         };
         if recipients.is_empty() {
-            plan.unrouted.push(report.model.scope.display_name().to_string());
+            plan.unrouted.push(report.model.scope.display_name());
             continue;
         }
         let too_large = report.workbook.len() as u64 > settings.max_attachment_bytes;
@@ -146,7 +147,7 @@ fn build(
     page: Option<String>,
     attachment: Option<(String, Vec<u8>)>,
 ) -> anyhow::Result<OutgoingMessage> {
-    let token = &crate::output::sha256_hex(format!("{as_of}\n{report}\n{}", recipient.email).as_bytes())[..24];
+    let token = &crate::digest::sha256_hex(format!("{as_of}\n{report}\n{}", recipient.email).as_bytes())[..24];
     let message_id = format!("<{as_of}.{report}.{token}@permanency-report>");
     let body = match page {
         None => MultiPart::mixed()

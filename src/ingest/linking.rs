@@ -29,11 +29,11 @@ impl OrphanReason {
 /// same trade as duplicate-id detection: no copy of a million ids, one cache miss per lookup,
 /// and a false match among even 10^9 ids has a probability below 10^-20).
 pub struct EpisodeIndex {
-    by_removal_id: crate::FastHashMap<u128, usize>,
+    by_removal_id: crate::performance::FastHashMap<u128, usize>,
     /// Every episode as (removal_date, index), grouped by child; each group ascending.
     episodes_by_child: Vec<(NaiveDate, usize)>,
     /// Where each child's group is in `episodes_by_child`: (start, end).
-    by_child: crate::FastHashMap<u128, (usize, usize)>,
+    by_child: crate::performance::FastHashMap<u128, (usize, usize)>,
     /// By episode position: its removal_id's and its child's fingerprint, and its child's
     /// group. Rows of consecutive episodes usually follow each other in an extract, so a
     /// lookup first tries the episodes just after the last one found, which sit next to it in
@@ -94,8 +94,8 @@ impl EpisodeIndex {
                     .iter()
                     .map(|episode| fingerprint(&episode.removal_id))
                     .collect();
-                let mut by_removal_id: crate::FastHashMap<u128, usize> =
-                    crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+                let mut by_removal_id: crate::performance::FastHashMap<u128, usize> =
+                    crate::performance::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
                 for (index, &removal) in fingerprints.iter().enumerate() {
                     by_removal_id.insert(removal, index);
                 }
@@ -110,7 +110,8 @@ impl EpisodeIndex {
             let by_child_then_date = &by_child_then_date;
             let (by_child, child_fingerprints, child_groups_by_position) = std::thread::scope(|inner_scope| {
                 let child_map = inner_scope.spawn(|| {
-                    let mut by_child = crate::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
+                    let mut by_child =
+                        crate::performance::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
                     by_child.extend(child_groups(by_child_then_date));
                     by_child
                 });

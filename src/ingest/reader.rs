@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ExtractInput};
-use crate::ingest::columns::{CanonicalColumn, Extract, canonical_columns};
+use crate::extracts::{CanonicalColumn, Extract};
 use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds};
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
 use crate::ingest::repeated_ids::RepeatedIdDetector;
@@ -22,6 +22,8 @@ use crate::ingest::repeated_ids::RepeatedIdDetector;
 /// An extract that cannot be read at all: the run stops with exit status 2.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtractError {
+    #[error("{extract} extract: no file is configured for it")]
+    NotConfigured { extract: &'static str },
     #[error("{extract} extract {path}: cannot open the file")]
     Unreadable {
         extract: &'static str,
@@ -207,7 +209,7 @@ impl<'a> RowFields<'a> {
         &mut self,
         column: &str,
         is_required: bool,
-        codes: &crate::FastHashMap<String, Code>,
+        codes: &crate::performance::FastHashMap<String, Code>,
         described_as: &str,
     ) -> Option<Code> {
         let value = if is_required {
@@ -274,26 +276,33 @@ enum RowOutcome<Parsed> {
     Rejected(RejectedRow),
 }
 
+/// The header as read and where each canonical column is in it.
+struct HeaderLayout {
+    header: Vec<String>,
+    /// By canonical column (the extract's declaration order).
+    column_positions: Vec<Option<usize>>,
+    /// Where the column whose repeats are rejected is.
+    id_position: Option<usize>,
+}
+
 /// Reads `extract` from its configured path. `validate` decodes and checks each data row whose
 /// fields decoded: it returns the row's value when the row is acceptable, or records problems on
 /// the row and returns `None`. It may keep what helps the next row in its worker's
 /// `WorkerMemory` (a lookup cache), never anything that changes a row's outcome. `apply` then
-/// receives every accepted row's value. `id_column` is the column whose repeats are rejected.
+/// receives every accepted row's value. Repeats of the extract's id column are rejected.
 ///
-/// Three stages on their own threads, so both cores stay busy: one thread parses CSV (and
-/// hashes the bytes, numbers the lines and finds repeated ids, which depend on file order),
-/// validation workers run `validate` on whole batches, and the calling thread runs `apply`.
-/// Batches are put back in file order before `apply`, so rows are applied (and rejected rows
-/// listed) exactly in the order of the file.
+/// Three stages on their own threads, so both cores stay busy (`read_rows`). Rows are applied
+/// (and rejected rows listed) exactly in the order of the file.
 pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     config: &Config,
     extract: Extract,
-    id_column: &str,
     progress: crate::progress::Progress,
     validate: impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync,
-    mut apply: impl FnMut(Parsed),
+    apply: impl FnMut(Parsed),
 ) -> Result<ExtractReport, ExtractError> {
-    let input = config.extract(extract);
+    let input = config.extract(extract).ok_or_else(|| ExtractError::NotConfigured {
+        extract: extract.name(),
+    })?;
     let path = input.path.clone();
     let file = File::open(&path).map_err(|source| ExtractError::Unreadable {
         extract: extract.name(),
@@ -313,157 +322,201 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     };
     {
         let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), config.delimiter);
-        // Only reading can fail: any sequence of bytes splits into records.
-        let malformed = |source: std::io::Error| ExtractError::Malformed {
-            extract: extract.name(),
-            path: path.clone(),
-            line: 0,
-            source: csv::Error::from(source),
-        };
-        let mut header_batch = CsvRecordBatch::default();
-        records.read_record(&mut header_batch).map_err(malformed)?;
-        // No header line, or one that is a single empty value (`""`).
-        let is_blank =
-            |record: &CsvRecord<'_>| record.is_empty() || (record.len() == 1 && record.field(0) == Some(b""));
-        let Some(header_record) = header_batch.last().filter(|record| !is_blank(record)) else {
-            return Err(ExtractError::Empty {
+        let layout = read_header(&mut records, extract, input, &path)?;
+        read_rows(records, &layout, config, extract, &validate, apply, &mut report).map_err(|source| {
+            ExtractError::Malformed {
                 extract: extract.name(),
                 path: path.clone(),
-            });
-        };
-        report.header = header_record
-            .fields()
-            .map(|field| String::from_utf8_lossy(field).trim().to_string())
-            .collect();
-        let columns = canonical_columns(extract);
-        let column_positions = locate_columns(extract, &path, input, columns, &report.header)?;
-        let id_position = columns
-            .iter()
-            .position(|column| column.name == id_column)
-            .and_then(|index| column_positions[index]);
-        let header = &report.header;
-        let column_positions = &column_positions;
-        let validate = &validate;
-
-        // Batches of records go from the parser to a worker and back, so no batch is
-        // allocated twice. Each record travels with whether its id repeats an earlier row's.
-        const BATCH: usize = 2048;
-        type Batch = (CsvRecordBatch, Vec<bool>);
-        let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
-        // Batches are numbered in file order; the applying thread puts them back in that order.
-        // Eight batches a worker may wait in each queue, so a stage that is briefly not
-        // scheduled (four threads share two cores) does not leave the others without work.
-        let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(8 * workers);
-        let batches_to_check = std::sync::Mutex::new(batches_to_check);
-        let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
-        let (checked_batches, outcomes_to_apply) =
-            std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(8 * workers);
-        let parse_result = std::thread::scope(|scope| {
-            let parser = scope.spawn(move || -> Result<(), std::io::Error> {
-                // Duplicate ids are judged against every earlier row that carried an id.
-                let mut seen_ids = RepeatedIdDetector::default();
-                for sequence in 0_u64.. {
-                    let (mut batch, mut repeated_ids) = batches_to_reuse.try_recv().unwrap_or_default();
-                    batch.clear();
-                    repeated_ids.clear();
-                    let mut finished = false;
-                    while batch.len() < BATCH {
-                        if !records.read_record(&mut batch)? {
-                            finished = true;
-                            break;
-                        }
-                        let id = id_position
-                            .and_then(|position| batch.last().and_then(|record| record.field(position)))
-                            .and_then(|field| std::str::from_utf8(field).ok())
-                            .map(trim_whitespace)
-                            .filter(|id| !id.is_empty());
-                        repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes())));
-                    }
-                    if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
-                        break;
-                    }
-                }
-                Ok(())
-            });
-            for _ in 0..workers {
-                let checked_batches = checked_batches.clone();
-                let batches_to_check = &batches_to_check;
-                scope.spawn(move || {
-                    let mut memory = WorkerMemory::default();
-                    loop {
-                        let next = match batches_to_check.lock() {
-                            Ok(receiver) => receiver.recv(),
-                            Err(_) => return, // another worker panicked; the scope re-raises it
-                        };
-                        let Ok((sequence, batch)) = next else {
-                            return;
-                        };
-                        let (records, repeated_ids) = &batch;
-                        let outcomes = records
-                            .iter()
-                            .zip(repeated_ids)
-                            .map(|(record, &repeated_id)| {
-                                check_row(
-                                    record,
-                                    repeated_id,
-                                    header,
-                                    column_positions,
-                                    columns,
-                                    id_position,
-                                    config,
-                                    |fields| validate(fields, &mut memory),
-                                )
-                            })
-                            .collect();
-                        if checked_batches.send((sequence, batch, outcomes)).is_err() {
-                            return;
-                        }
-                    }
-                });
+                line: 0,
+                source: csv::Error::from(source),
             }
-            drop(checked_batches);
-            // Workers finish out of order; batches that arrive early wait for their turn.
-            let mut next_sequence = 0;
-            let mut arrived_early = BTreeMap::new();
-            for (sequence, batch, outcomes) in outcomes_to_apply {
-                arrived_early.insert(sequence, (batch, outcomes));
-                while let Some((batch, outcomes)) = arrived_early.remove(&next_sequence) {
-                    next_sequence += 1;
-                    for outcome in outcomes {
-                        report.rows_read += 1;
-                        match outcome {
-                            RowOutcome::Accepted(parsed) => {
-                                report.rows_accepted += 1;
-                                apply(parsed);
-                            }
-                            RowOutcome::Rejected(row) => report.rejected.push(row),
-                        }
-                    }
-                    let _ = empty_batches.send(batch);
-                }
-            }
-            parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        });
-        parse_result.map_err(malformed)?;
+        })?;
+        report.header = layout.header;
     }
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
-    report.sha256 = crate::output::hex(&hashing.hasher.finalize());
+    report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
     Ok(report)
 }
 
+/// Reads the header line and finds the canonical columns in it.
+fn read_header<Input: Read>(
+    records: &mut CsvRecords<Input>,
+    extract: Extract,
+    input: &ExtractInput,
+    path: &Path,
+) -> Result<HeaderLayout, ExtractError> {
+    let mut header_batch = CsvRecordBatch::default();
+    // Only reading can fail: any sequence of bytes splits into records.
+    records
+        .read_record(&mut header_batch)
+        .map_err(|source| ExtractError::Malformed {
+            extract: extract.name(),
+            path: path.to_path_buf(),
+            line: 0,
+            source: csv::Error::from(source),
+        })?;
+    // No header line, or one that is a single empty value (`""`).
+    let is_blank = |record: &CsvRecord<'_>| record.is_empty() || (record.len() == 1 && record.field(0) == Some(b""));
+    let Some(header_record) = header_batch.last().filter(|record| !is_blank(record)) else {
+        return Err(ExtractError::Empty {
+            extract: extract.name(),
+            path: path.to_path_buf(),
+        });
+    };
+    let header: Vec<String> = header_record
+        .fields()
+        .map(|field| String::from_utf8_lossy(field).trim().to_string())
+        .collect();
+    let columns = extract.columns();
+    let column_positions = locate_columns(extract, path, input, columns, &header)?;
+    let id_position = columns
+        .iter()
+        .position(|column| column.name == extract.spec().id_column)
+        .and_then(|index| column_positions[index]);
+    Ok(HeaderLayout {
+        header,
+        column_positions,
+        id_position,
+    })
+}
+
+/// The data rows: one thread parses CSV (and hashes the bytes, numbers the lines and finds
+/// repeated ids, which depend on file order), validation workers run `validate` on whole
+/// batches, and the calling thread runs `apply`. Batches are put back in file order first.
+fn read_rows<Input: Read + Send, Parsed: Send, WorkerMemory: Default>(
+    mut records: CsvRecords<Input>,
+    layout: &HeaderLayout,
+    config: &Config,
+    extract: Extract,
+    validate: &(impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync),
+    mut apply: impl FnMut(Parsed),
+    report: &mut ExtractReport,
+) -> Result<(), std::io::Error> {
+    let columns = extract.columns();
+    let id_position = layout.id_position;
+    // Batches of records go from the parser to a worker and back, so no batch is allocated
+    // twice. Each record travels with whether its id repeats an earlier row's.
+    const BATCH: usize = 2048;
+    type Batch = (CsvRecordBatch, Vec<bool>);
+    let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
+    // Batches are numbered in file order; the applying thread puts them back in that order.
+    // Eight batches a worker may wait in each queue, so a stage that is briefly not scheduled
+    // (four threads share two cores) does not leave the others without work.
+    let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(8 * workers);
+    let batches_to_check = std::sync::Mutex::new(batches_to_check);
+    let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
+    let (checked_batches, outcomes_to_apply) =
+        std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(8 * workers);
+    std::thread::scope(|scope| {
+        let parser = scope.spawn(move || -> Result<(), std::io::Error> {
+            // Duplicate ids are judged against every earlier row that carried an id.
+            let mut seen_ids = RepeatedIdDetector::default();
+            for sequence in 0_u64.. {
+                let (mut batch, mut repeated_ids) = batches_to_reuse.try_recv().unwrap_or_default();
+                batch.clear();
+                repeated_ids.clear();
+                let mut finished = false;
+                while batch.len() < BATCH {
+                    if !records.read_record(&mut batch)? {
+                        finished = true;
+                        break;
+                    }
+                    let id = id_position
+                        .and_then(|position| batch.last().and_then(|record| record.field(position)))
+                        .and_then(|field| std::str::from_utf8(field).ok())
+                        .map(trim_whitespace)
+                        .filter(|id| !id.is_empty());
+                    repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes())));
+                }
+                if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
+                    break;
+                }
+            }
+            Ok(())
+        });
+        for _ in 0..workers {
+            let checked_batches = checked_batches.clone();
+            let batches_to_check = &batches_to_check;
+            scope.spawn(move || {
+                let mut memory = WorkerMemory::default();
+                loop {
+                    let next = match batches_to_check.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return, // another worker panicked; the scope re-raises it
+                    };
+                    let Ok((sequence, batch)) = next else {
+                        return;
+                    };
+                    let (records, repeated_ids) = &batch;
+                    let outcomes = records
+                        .iter()
+                        .zip(repeated_ids)
+                        .map(|(record, &repeated_id)| {
+                            let row = RowLayout {
+                                header: &layout.header,
+                                column_positions: &layout.column_positions,
+                                columns,
+                                id_position,
+                            };
+                            check_row(record, repeated_id, &row, config, |fields| {
+                                validate(fields, &mut memory)
+                            })
+                        })
+                        .collect();
+                    if checked_batches.send((sequence, batch, outcomes)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(checked_batches);
+        // Workers finish out of order; batches that arrive early wait for their turn.
+        let mut next_sequence = 0;
+        let mut arrived_early = BTreeMap::new();
+        for (sequence, batch, outcomes) in outcomes_to_apply {
+            arrived_early.insert(sequence, (batch, outcomes));
+            while let Some((batch, outcomes)) = arrived_early.remove(&next_sequence) {
+                next_sequence += 1;
+                for outcome in outcomes {
+                    report.rows_read += 1;
+                    match outcome {
+                        RowOutcome::Accepted(parsed) => {
+                            report.rows_accepted += 1;
+                            apply(parsed);
+                        }
+                        RowOutcome::Rejected(row) => report.rejected.push(row),
+                    }
+                }
+                let _ = empty_batches.send(batch);
+            }
+        }
+        parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// Where a row's fields are, for `check_row`.
+struct RowLayout<'a> {
+    header: &'a [String],
+    column_positions: &'a [Option<usize>],
+    columns: &'static [CanonicalColumn],
+    id_position: Option<usize>,
+}
+
 /// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
-#[allow(clippy::too_many_arguments)]
 fn check_row<Parsed>(
     record: CsvRecord<'_>,
     repeated_id: bool,
-    header: &[String],
-    column_positions: &[Option<usize>],
-    columns: &'static [CanonicalColumn],
-    id_position: Option<usize>,
+    layout: &RowLayout<'_>,
     config: &Config,
     validate: impl FnOnce(&mut RowFields<'_>) -> Option<Parsed>,
 ) -> RowOutcome<Parsed> {
+    let RowLayout {
+        header,
+        column_positions,
+        columns,
+        id_position,
+    } = *layout;
     let raw_values = || {
         record
             .fields()

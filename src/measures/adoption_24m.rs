@@ -17,6 +17,12 @@ pub static ADOPTION_24M: TimelyPermanency = TimelyPermanency {
     exit_reasons: &[DischargeReason::Adoption],
     goals: &[PermanencyGoal::Adoption],
     months: |timeframes| timeframes.adoption_months,
+    parameters: &[
+        "adoption_months",
+        "short_stay_days",
+        "adult_age_months",
+        "due_soon_days",
+    ],
 };
 
 #[cfg(test)]

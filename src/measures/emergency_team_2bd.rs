@@ -8,9 +8,9 @@
 //!   meeting_date ≤ removal_date + 2 business days`.
 //! - Excluded: non-emergency removals, removals outside the period, windows still open.
 
-use crate::config::Timeframes;
 use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
+use crate::timeframes::Timeframes;
 
 pub struct EmergencyTeamMeetingWithin2BusinessDays;
 
@@ -23,6 +23,10 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         "Large team meeting within 2 business days of an emergency removal"
     }
 
+    fn parameters(&self) -> &'static [&'static str] {
+        &["emergency_team_business_days"]
+    }
+
     fn definition(&self, timeframes: &Timeframes) -> String {
         format!(
             "Of the emergency removals during the reporting period whose window has closed, the share with a held large \
@@ -33,14 +37,14 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::BY_REMOVAL_DATE
+        crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
-        if !episode.episode.emergency {
+        if !episode.is_emergency() {
             return excluded("not_emergency", "not an emergency removal");
         }
-        let removal = episode.episode.removal_date;
+        let removal = episode.removal_date();
         if !context.period.contains(removal) {
             return excluded("removed_outside_period", "removal date is outside the reporting period");
         }

@@ -17,6 +17,12 @@ pub static GUARDIANSHIP_18M: TimelyPermanency = TimelyPermanency {
     exit_reasons: &[DischargeReason::Guardianship, DischargeReason::PermanentGuardianship],
     goals: &[PermanencyGoal::Guardianship, PermanencyGoal::PermanentGuardianship],
     months: |timeframes| timeframes.guardianship_months,
+    parameters: &[
+        "guardianship_months",
+        "short_stay_days",
+        "adult_age_months",
+        "due_soon_days",
+    ],
 };
 
 #[cfg(test)]

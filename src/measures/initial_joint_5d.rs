@@ -9,9 +9,9 @@
 //!   discharged inside the window.
 
 use crate::calendar::add_days;
-use crate::config::Timeframes;
 use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
+use crate::timeframes::Timeframes;
 
 pub struct InitialJointConversationWithin5Days;
 
@@ -24,6 +24,10 @@ impl Measure for InitialJointConversationWithin5Days {
         "Initial joint conversation within 5 days of placement"
     }
 
+    fn parameters(&self) -> &'static [&'static str] {
+        &["initial_joint_days"]
+    }
+
     fn definition(&self, timeframes: &Timeframes) -> String {
         format!(
             "Of the children placed during the reporting period whose {days}-day window has closed and who were still in \
@@ -33,11 +37,11 @@ impl Measure for InitialJointConversationWithin5Days {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::ByDate(|episode| Some(episode.placement_date))
+        crate::measures::Candidates::ByDate(crate::measures::CohortDate::Placement)
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
-        let placement = episode.episode.placement_date;
+        let placement = episode.placement_date();
         if !context.period.contains(placement) {
             return excluded(
                 "placed_outside_period",
@@ -46,12 +50,15 @@ impl Measure for InitialJointConversationWithin5Days {
         }
         let deadline = add_days(placement, i64::from(context.timeframes.initial_joint_days));
         if deadline > context.as_of {
-            return excluded("window_open", "the 5-day window has not closed on the as-of date");
+            return excluded(
+                "window_open",
+                "the {initial_joint_days}-day window has not closed on the as-of date",
+            );
         }
         if episode.discharge().is_some_and(|discharge| discharge.date < deadline) {
             return excluded(
                 "discharged_within_window",
-                "discharged before the end of the 5-day window",
+                "discharged before the end of the {initial_joint_days}-day window",
             );
         }
         let meeting = episode

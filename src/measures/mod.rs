@@ -1,9 +1,13 @@
-//! The measures of `measures.md`. One measure = one file; `REGISTRY` lists them all.
+//! The measures of `docs/measures.md`. One measure = one file; `REGISTRY` lists them all.
 //!
 //! A measure is a pure function from one episode, as known on `as_of`, to a `Verdict`: in the
-//! denominator (and whether in the numerator), or excluded by a named rule. Counting per office,
-//! statewide, per month and per group is done once, for every measure, in `crate::results`.
-//! Measures never read the clock, the environment or files.
+//! denominator (and whether in the numerator), or excluded by a named rule. It also declares
+//! what the reports need to know about it: whether a higher or a lower rate is better, how its
+//! rate is shown, which timeframe parameters it uses and whether it has a case list. Counting
+//! per office, statewide, per month and per group is done once, for every measure, in
+//! `crate::engine`. Measures never read the clock, the environment or files, and nothing dated
+//! after `as_of` is reachable from them: they see an episode only through `EpisodeAsOf`, and
+//! the child's other episodes only through `EvaluationContext::episodes_of_child`.
 
 mod adoption_24m;
 mod emergency_team_2bd;
@@ -21,9 +25,9 @@ pub(crate) mod test_support;
 use chrono::NaiveDate;
 
 use crate::calendar::{HolidayCalendar, Period};
-use crate::config::Timeframes;
 use crate::ingest::linking::EpisodeIndex;
-use crate::model::{Discharge, Episode, MeetingStatus, MeetingType};
+use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal};
+use crate::timeframes::Timeframes;
 
 /// Every measure, in report order.
 pub static REGISTRY: [&dyn Measure; 8] = [
@@ -45,6 +49,44 @@ pub fn find_measure(id: &str) -> Option<&'static dyn Measure> {
     REGISTRY.iter().copied().find(|measure| measure.id() == id)
 }
 
+/// Whether a higher or a lower rate is better (`docs/measures.md`, "Direction").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    HigherIsBetter,
+    LowerIsBetter,
+}
+
+impl Direction {
+    /// Whether `rate` meets `goal` (a target or the national figure): at least it when higher
+    /// is better, at most it when lower is better.
+    pub fn meets(self, rate: f64, goal: f64) -> bool {
+        match self {
+            Self::HigherIsBetter => rate >= goal,
+            Self::LowerIsBetter => rate <= goal,
+        }
+    }
+}
+
+/// How a measure's rate (numerator / denominator, as `measures.csv` writes it) is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateDisplay {
+    /// `75.0%`.
+    Percent,
+    /// Events per 1,000 days: `4.48 per 1,000 days`.
+    PerThousandDays,
+}
+
+impl RateDisplay {
+    /// The rate as a reader sees it, `—` when there is none.
+    pub fn format(self, rate: Option<f64>) -> String {
+        match (self, rate) {
+            (_, None) => "—".to_string(),
+            (Self::Percent, Some(rate)) => format!("{:.1}%", rate * 100.0),
+            (Self::PerThousandDays, Some(rate)) => format!("{:.2} per 1,000 days", rate * 1000.0),
+        }
+    }
+}
+
 pub trait Measure: Sync {
     /// The stable name used in every output (`reunification_12m`).
     fn id(&self) -> &'static str;
@@ -54,6 +96,24 @@ pub trait Measure: Sync {
 
     /// Numerator, denominator and exclusions in plain words, with the configured timeframes.
     fn definition(&self, timeframes: &Timeframes) -> String;
+
+    /// The keys of the `[timeframes]` parameters this measure uses (`crate::timeframes`).
+    fn parameters(&self) -> &'static [&'static str];
+
+    /// Whether a higher or a lower rate is better.
+    fn direction(&self) -> Direction {
+        Direction::HigherIsBetter
+    }
+
+    /// How the rate is shown in reports.
+    fn rate_display(&self) -> RateDisplay {
+        RateDisplay::Percent
+    }
+
+    /// Whether the measure lists children overdue or due soon (`case_entry`).
+    fn has_case_list(&self) -> bool {
+        false
+    }
 
     /// The dates whose events define the cohort for a reporting `period` (the entry cohort
     /// looks back; every other measure uses the period itself).
@@ -94,42 +154,55 @@ impl PeriodKind {
     }
 }
 
+/// The episode date a cohort is selected by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CohortDate {
+    Removal,
+    Placement,
+    /// The discharge date (episodes not discharged are never counted).
+    Discharge,
+}
+
+impl CohortDate {
+    /// The date as recorded, whatever `as_of` (for preparing candidate lists once; a measure's
+    /// `evaluate` still sees only what was known on `as_of`).
+    pub fn of(self, episode: &Episode) -> Option<NaiveDate> {
+        match self {
+            Self::Removal => Some(episode.removal_date),
+            Self::Placement => Some(episode.placement_date),
+            Self::Discharge => episode.discharge.map(|discharge| discharge.date),
+        }
+    }
+}
+
 /// Which episodes a cohort period can count.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Candidates {
     /// Any episode (point-in-time measures).
     Every,
-    /// Only episodes whose date (the discharge for timely permanency, the removal or placement
-    /// for cohort measures) falls inside the cohort period; `None` = never counted.
-    /// `evaluate` must exclude every other episode: a test checks the trend both ways.
-    ByDate(fn(&Episode) -> Option<NaiveDate>),
+    /// Only episodes whose date falls inside the cohort period. `evaluate` must exclude every
+    /// other episode: a test checks the trend both ways. Measures naming the same date share
+    /// one prepared list.
+    ByDate(CohortDate),
     /// Only episodes in care on some day of the cohort period (point-in-time measures, whose
     /// point is a day of the period); `evaluate` must exclude every other episode.
     InCareDuring,
 }
 
 impl Candidates {
-    /// The usual cohort: episodes removed within the period. Measures that use this share one
-    /// prepared list (the engine recognises the same function).
-    pub const BY_REMOVAL_DATE: Self = Self::ByDate(removal_date_of);
-
     /// Whether `episode` is among the candidates for `period` (what the engine's lists give
     /// quickly; this is their definition, used by the tests).
     pub fn includes(&self, episode: &EpisodeAsOf<'_>, period: Period) -> bool {
         match self {
             Self::Every => true,
-            Self::ByDate(date_of) => date_of(episode.episode).is_some_and(|date| period.contains(date)),
+            Self::ByDate(date) => date.of(episode.episode).is_some_and(|date| period.contains(date)),
             Self::InCareDuring => episode.in_care_during(period),
         }
     }
 }
 
-fn removal_date_of(episode: &Episode) -> Option<NaiveDate> {
-    Some(episode.removal_date)
-}
-
-/// What a measure needs besides the episode: the dates, the configuration, and (for the entry
-/// cohort) the child's other episodes.
+/// What a measure needs besides the episode: the dates, the configuration, and the child's
+/// other episodes (through `episodes_of_child`, as known on `as_of`).
 pub struct EvaluationContext<'a> {
     /// The knowledge cut-off: nothing dated after it exists.
     pub as_of: NaiveDate,
@@ -137,8 +210,38 @@ pub struct EvaluationContext<'a> {
     pub period: Period,
     pub timeframes: &'a Timeframes,
     pub holidays: &'a HolidayCalendar,
-    pub episodes: &'a [Episode],
-    pub index: &'a EpisodeIndex,
+    episodes: &'a [Episode],
+    index: &'a EpisodeIndex,
+}
+
+impl<'a> EvaluationContext<'a> {
+    pub fn new(
+        as_of: NaiveDate,
+        period: Period,
+        timeframes: &'a Timeframes,
+        holidays: &'a HolidayCalendar,
+        episodes: &'a [Episode],
+        index: &'a EpisodeIndex,
+    ) -> Self {
+        Self {
+            as_of,
+            period,
+            timeframes,
+            holidays,
+            episodes,
+            index,
+        }
+    }
+
+    /// Every episode of `episode`'s child that exists on `as_of` (itself included), by removal
+    /// date, then removal_id; each as known on `as_of`.
+    pub fn episodes_of_child(&self, episode: &EpisodeAsOf<'_>) -> impl Iterator<Item = EpisodeAsOf<'a>> + '_ {
+        self.index
+            .episodes_of_same_child(episode.position)
+            .iter()
+            .map(|&(_, position)| EpisodeAsOf::new(self.episodes, position, self.as_of))
+            .filter(EpisodeAsOf::exists)
+    }
 }
 
 /// Where one episode stands in one measure.
@@ -179,11 +282,19 @@ impl Verdict {
     }
 }
 
-/// A named exclusion rule and the plain-words reason an analyst reads.
+/// A named exclusion rule and the plain-words reason an analyst reads. The reason may name a
+/// timeframe parameter in braces (`{short_stay_days}`): `explain` fills in the value in force.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Exclusion {
     pub rule: &'static str,
-    pub explanation: &'static str,
+    explanation: &'static str,
+}
+
+impl Exclusion {
+    /// The reason, with the configured numbers.
+    pub fn explanation(&self, timeframes: &Timeframes) -> String {
+        timeframes.fill_in(self.explanation)
+    }
 }
 
 pub const fn excluded(rule: &'static str, explanation: &'static str) -> Verdict {
@@ -230,10 +341,10 @@ impl CaseEntry {
 /// An episode as it was known on `as_of`: later discharges, notices and meetings are hidden.
 #[derive(Debug, Clone, Copy)]
 pub struct EpisodeAsOf<'a> {
-    pub episode: &'a Episode,
-    /// Where the episode is in `EvaluationContext::episodes` (and so in the `EpisodeIndex`).
-    pub position: usize,
-    pub as_of: NaiveDate,
+    episode: &'a Episode,
+    /// Where the episode is among all episodes (and so in the `EpisodeIndex`).
+    position: usize,
+    as_of: NaiveDate,
 }
 
 impl<'a> EpisodeAsOf<'a> {
@@ -246,9 +357,40 @@ impl<'a> EpisodeAsOf<'a> {
         }
     }
 
+    /// Where the episode is among all episodes.
+    pub fn position(&self) -> usize {
+        self.position
+    }
+
     /// False for removals after `as_of`, which do not exist yet.
     pub fn exists(&self) -> bool {
         self.episode.removal_date <= self.as_of
+    }
+
+    pub fn removal_id(&self) -> &'a str {
+        &self.episode.removal_id
+    }
+
+    pub fn removal_date(&self) -> NaiveDate {
+        self.episode.removal_date
+    }
+
+    /// The first placement (the removal date when the extract left it empty).
+    pub fn placement_date(&self) -> NaiveDate {
+        self.episode.placement_date
+    }
+
+    pub fn is_emergency(&self) -> bool {
+        self.episode.emergency
+    }
+
+    pub fn birth_date(&self) -> Option<NaiveDate> {
+        self.episode.birth_date
+    }
+
+    /// The current permanency goal.
+    pub fn permanency_goal(&self) -> Option<PermanencyGoal> {
+        self.episode.permanency_goal
     }
 
     /// The discharge, if it happened on or before `as_of`.
@@ -269,20 +411,27 @@ impl<'a> EpisodeAsOf<'a> {
     }
 
     /// Linked notice dates known on `as_of`, ascending.
-    pub fn notice_dates(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+    pub fn notice_dates(&self) -> impl Iterator<Item = NaiveDate> + 'a {
+        let as_of = self.as_of;
         self.episode
             .notice_dates
             .iter()
             .copied()
-            .take_while(|&date| date <= self.as_of)
+            .take_while(move |&date| date <= as_of)
     }
 
-    /// Dates of held meetings of `meeting_type` known on `as_of`, ascending.
-    pub fn held_meetings(&self, meeting_type: MeetingType) -> impl Iterator<Item = NaiveDate> + '_ {
+    /// Linked meetings known on `as_of`, by date ascending.
+    pub fn meetings(&self) -> impl Iterator<Item = &'a LinkedMeeting> + 'a {
+        let as_of = self.as_of;
         self.episode
             .meetings
             .iter()
-            .take_while(|meeting| meeting.date <= self.as_of)
+            .take_while(move |meeting| meeting.date <= as_of)
+    }
+
+    /// Dates of held meetings of `meeting_type` known on `as_of`, ascending.
+    pub fn held_meetings(&self, meeting_type: MeetingType) -> impl Iterator<Item = NaiveDate> + 'a {
+        self.meetings()
             .filter(move |meeting| meeting.meeting_type == meeting_type && meeting.status == MeetingStatus::Held)
             .map(|meeting| meeting.date)
     }
@@ -314,4 +463,25 @@ pub fn case_entry_for(
         return None;
     }
     measure.case_entry(episode, context)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::REGISTRY;
+    use crate::timeframes::Timeframes;
+
+    #[test]
+    fn every_declared_parameter_exists_and_ids_are_unique() {
+        let mut ids = std::collections::BTreeSet::new();
+        for measure in REGISTRY {
+            assert!(ids.insert(measure.id()), "{} is registered twice", measure.id());
+            for key in measure.parameters() {
+                assert!(
+                    Timeframes::default().value(key).is_some(),
+                    "{} declares an unknown parameter {key}",
+                    measure.id()
+                );
+            }
+        }
+    }
 }

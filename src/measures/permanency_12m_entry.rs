@@ -13,8 +13,8 @@
 //!   earlier, and `measures.csv` shows that entry window as the period.
 
 use crate::calendar::{Period, add_days, add_months, days_between};
-use crate::config::Timeframes;
 use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, PeriodKind, Verdict, excluded};
+use crate::timeframes::Timeframes;
 
 pub struct PermanencyWithin12MonthsOfEntry;
 
@@ -25,6 +25,10 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
 
     fn title(&self) -> &'static str {
         "Permanency within 12 months of entry (federal entry cohort)"
+    }
+
+    fn parameters(&self) -> &'static [&'static str] {
+        &["entry_cohort_permanency_months", "short_stay_days", "adult_age_months"]
     }
 
     fn definition(&self, timeframes: &Timeframes) -> String {
@@ -51,20 +55,18 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::BY_REMOVAL_DATE
+        crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
-        let removal = episode.episode.removal_date;
+        let removal = episode.removal_date();
         if !context.period.contains(removal) {
             return excluded("entered_outside_window", "removal date is outside the entry window");
         }
         let first_in_window = context
-            .index
-            .episodes_of_same_child(episode.position)
-            .iter()
-            .find(|&&(removal_date, _)| context.period.contains(removal_date));
-        if first_in_window.is_some_and(|&(_, first)| first != episode.position) {
+            .episodes_of_child(episode)
+            .find(|other| context.period.contains(other.removal_date()));
+        if first_in_window.is_some_and(|first| first.position() != episode.position()) {
             return excluded(
                 "not_first_entry_in_window",
                 "the child entered care earlier in the same entry window",
@@ -74,10 +76,13 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         if let Some(discharge) = discharge
             && days_between(removal, discharge.date) < i64::from(context.timeframes.short_stay_days)
         {
-            return excluded("short_stay", "in care fewer than the configured number of days (8)");
+            return excluded("short_stay", "in care fewer than {short_stay_days} days");
         }
         if episode.is_adult_on(removal, context.timeframes) {
-            return excluded("aged_18_at_removal", "aged 18 or more on the removal date");
+            return excluded(
+                "aged_18_at_removal",
+                "aged 18 or more (birth date + {adult_age_months} months) on the removal date",
+            );
         }
         let deadline = add_months(removal, context.timeframes.entry_cohort_permanency_months as i32);
         let in_numerator =

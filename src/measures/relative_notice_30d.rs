@@ -9,13 +9,13 @@
 //!   linked notice yet, whenever they were removed; the deadline is `removal_date + 30 days`.
 
 use crate::calendar::add_days;
-use crate::config::Timeframes;
 use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
+use crate::timeframes::Timeframes;
 
 pub struct RelativeNoticeWithin30Days;
 
 fn deadline(episode: &EpisodeAsOf<'_>, timeframes: &Timeframes) -> chrono::NaiveDate {
-    add_days(episode.episode.removal_date, i64::from(timeframes.relative_notice_days))
+    add_days(episode.removal_date(), i64::from(timeframes.relative_notice_days))
 }
 
 impl Measure for RelativeNoticeWithin30Days {
@@ -27,6 +27,14 @@ impl Measure for RelativeNoticeWithin30Days {
         "Relatives notified within 30 days"
     }
 
+    fn parameters(&self) -> &'static [&'static str] {
+        &["relative_notice_days"]
+    }
+
+    fn has_case_list(&self) -> bool {
+        true
+    }
+
     fn definition(&self, timeframes: &Timeframes) -> String {
         format!(
             "Of the children removed during the reporting period whose {days}-day window has closed, the share with a \
@@ -36,11 +44,11 @@ impl Measure for RelativeNoticeWithin30Days {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::BY_REMOVAL_DATE
+        crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
-        if !context.period.contains(episode.episode.removal_date) {
+        if !context.period.contains(episode.removal_date()) {
             return excluded("removed_outside_period", "removal date is outside the reporting period");
         }
         let deadline = deadline(episode, context.timeframes);

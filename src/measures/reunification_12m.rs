@@ -18,6 +18,12 @@ pub static REUNIFICATION_12M: TimelyPermanency = TimelyPermanency {
     exit_reasons: &[DischargeReason::Reunification],
     goals: &[PermanencyGoal::Reunification],
     months: |timeframes| timeframes.reunification_months,
+    parameters: &[
+        "reunification_months",
+        "short_stay_days",
+        "adult_age_months",
+        "due_soon_days",
+    ],
 };
 
 #[cfg(test)]

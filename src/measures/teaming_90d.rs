@@ -11,9 +11,9 @@
 //!   last day on which a meeting would still have kept the child compliant.
 
 use crate::calendar::add_days;
-use crate::config::Timeframes;
 use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
+use crate::timeframes::Timeframes;
 
 pub struct TeamingMeetingEvery90Days;
 
@@ -24,19 +24,17 @@ impl TeamingMeetingEvery90Days {
         }
         let interval = i64::from(timeframes.teaming_interval_days);
         let window_start = add_days(point, -interval);
-        if episode.episode.removal_date > window_start {
+        if episode.removal_date() > window_start {
             return excluded(
                 "in_care_under_90_days",
-                "in care for fewer than 90 days on the measurement date",
+                "in care for fewer than {teaming_interval_days} days on the measurement date",
             );
         }
         let latest_meeting = episode
             .held_meetings(MeetingType::LargeTeam)
             .filter(|&date| date <= point)
             .last();
-        let baseline = latest_meeting.map_or(episode.episode.removal_date, |date| {
-            date.max(episode.episode.removal_date)
-        });
+        let baseline = latest_meeting.map_or(episode.removal_date(), |date| date.max(episode.removal_date()));
         Verdict::Counted {
             in_numerator: latest_meeting.is_some_and(|date| date > window_start),
             evidence: Evidence {
@@ -54,6 +52,14 @@ impl Measure for TeamingMeetingEvery90Days {
 
     fn title(&self) -> &'static str {
         "Teaming meeting in the last 90 days"
+    }
+
+    fn parameters(&self) -> &'static [&'static str] {
+        &["teaming_interval_days"]
+    }
+
+    fn has_case_list(&self) -> bool {
+        true
     }
 
     fn definition(&self, timeframes: &Timeframes) -> String {

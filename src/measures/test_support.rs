@@ -3,13 +3,13 @@
 use chrono::NaiveDate;
 
 use crate::calendar::{HolidayCalendar, Period};
-use crate::config::Timeframes;
 use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, case_entry_for, verdict_for};
 use crate::model::{Discharge, DischargeReason, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal};
+use crate::timeframes::Timeframes;
 
 pub fn date(text: &str) -> NaiveDate {
-    crate::config::parse_iso_date(text).unwrap_or_else(|| panic!("test date {text:?}"))
+    crate::date_format::parse_iso_date(text).unwrap_or_else(|| panic!("test date {text:?}"))
 }
 
 /// `removal("2025-03-15").discharged("2026-03-15", "reunification")`
@@ -115,14 +115,14 @@ pub fn check_verdict_among(
     let index = EpisodeIndex::new(&episodes);
     let timeframes = Timeframes::default();
     let holidays = HolidayCalendar::new(holidays.iter().map(|text| date(text)));
-    let context = EvaluationContext {
+    let context = EvaluationContext::new(
         as_of,
-        period: measure.cohort_period(Period::reporting_period(as_of), PeriodKind::Headline, &timeframes),
-        timeframes: &timeframes,
-        holidays: &holidays,
-        episodes: &episodes,
-        index: &index,
-    };
+        measure.cohort_period(Period::reporting_period(as_of), PeriodKind::Headline, &timeframes),
+        &timeframes,
+        &holidays,
+        &episodes,
+        &index,
+    );
     let position = episodes
         .iter()
         .position(|episode| episode.removal_id == target_id)
@@ -158,14 +158,14 @@ pub fn check_case(measure: &dyn Measure, as_of: &str, episode: EpisodeBuilder, e
     let index = EpisodeIndex::new(&episodes);
     let timeframes = Timeframes::default();
     let holidays = HolidayCalendar::default();
-    let context = EvaluationContext {
+    let context = EvaluationContext::new(
         as_of,
-        period: Period::reporting_period(as_of),
-        timeframes: &timeframes,
-        holidays: &holidays,
-        episodes: &episodes,
-        index: &index,
-    };
+        Period::reporting_period(as_of),
+        &timeframes,
+        &holidays,
+        &episodes,
+        &index,
+    );
     let entry = case_entry_for(measure, &EpisodeAsOf::new(&episodes, 0, as_of), &context);
     let actual = entry.map(|entry| (entry.status.as_str(), entry.deadline, entry.days_overdue(as_of)));
     let expected = expected.map(|(status, deadline, days)| (status, date(deadline), days));

@@ -10,9 +10,9 @@
 //! `as_of`, due soon when it falls on `as_of` or within the next 60 days.
 
 use crate::calendar::{add_days, add_months, days_between};
-use crate::config::Timeframes;
 use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::{DischargeReason, PermanencyGoal};
+use crate::timeframes::Timeframes;
 
 pub struct TimelyPermanency {
     pub id: &'static str,
@@ -23,11 +23,13 @@ pub struct TimelyPermanency {
     pub goals: &'static [PermanencyGoal],
     /// The timeframe in months, from the configuration.
     pub months: fn(&Timeframes) -> u32,
+    /// The `[timeframes]` keys the measure uses (its months among them).
+    pub parameters: &'static [&'static str],
 }
 
 impl TimelyPermanency {
     fn deadline(&self, episode: &EpisodeAsOf<'_>, timeframes: &Timeframes) -> chrono::NaiveDate {
-        add_months(episode.episode.removal_date, (self.months)(timeframes) as i32)
+        add_months(episode.removal_date(), (self.months)(timeframes) as i32)
     }
 
     fn reason_words(&self) -> String {
@@ -45,6 +47,14 @@ impl Measure for TimelyPermanency {
         self.title
     }
 
+    fn parameters(&self) -> &'static [&'static str] {
+        self.parameters
+    }
+
+    fn has_case_list(&self) -> bool {
+        true
+    }
+
     fn definition(&self, timeframes: &Timeframes) -> String {
         format!(
             "Of the children discharged to {reasons} during the reporting period (excluding stays shorter than {short} days \
@@ -59,7 +69,7 @@ impl Measure for TimelyPermanency {
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
-        crate::measures::Candidates::ByDate(|episode| episode.discharge.map(|discharge| discharge.date))
+        crate::measures::Candidates::ByDate(crate::measures::CohortDate::Discharge)
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
@@ -78,12 +88,15 @@ impl Measure for TimelyPermanency {
                 "discharge date is outside the reporting period",
             );
         }
-        let removal = episode.episode.removal_date;
+        let removal = episode.removal_date();
         if days_between(removal, discharge.date) < i64::from(context.timeframes.short_stay_days) {
-            return excluded("short_stay", "in care fewer than the configured number of days (8)");
+            return excluded("short_stay", "in care fewer than {short_stay_days} days");
         }
         if episode.is_adult_on(removal, context.timeframes) {
-            return excluded("aged_18_at_removal", "aged 18 or more on the removal date");
+            return excluded(
+                "aged_18_at_removal",
+                "aged 18 or more (birth date + {adult_age_months} months) on the removal date",
+            );
         }
         let deadline = self.deadline(episode, context.timeframes);
         Verdict::Counted {
@@ -96,7 +109,7 @@ impl Measure for TimelyPermanency {
     }
 
     fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
-        let goal = episode.episode.permanency_goal?;
+        let goal = episode.permanency_goal()?;
         if !self.goals.contains(&goal) || !episode.in_care_on(context.as_of) {
             return None;
         }

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::ingest::columns::Extract;
 
 #[derive(Debug, Serialize)]
 pub struct Manifest {

@@ -1,20 +1,13 @@
-//! Writes the machine-readable outputs of `outputs.md` into `<out>/<as_of>/`. Rendering the
-//! bytes is pure (`tables`, `manifest`); only `run_directory` touches the disk.
+//! Writes the machine-readable outputs (`docs/outputs.md`) into `<out>/<as_of>/`. Every table
+//! is declared once in `tables` and rendered by `csv_writer`; `data_quality` is the text
+//! summary, `manifest` what was read and written. Rendering the bytes is pure; only
+//! `run_directory` touches the disk.
 
+pub mod csv_writer;
+pub mod data_quality;
 pub mod manifest;
 pub mod run_directory;
 pub mod tables;
-
-use sha2::{Digest, Sha256};
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex(&Sha256::digest(bytes))
-}
-
-/// A digest as lower-case hexadecimal, as the manifest lists it.
-pub fn hex(digest: &[u8]) -> String {
-    digest.iter().map(|byte| format!("{byte:02x}")).collect()
-}
 
 /// A value from the data, made safe for spreadsheet programs: text starting with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP CSV injection), unless it is

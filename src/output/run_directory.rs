@@ -173,7 +173,7 @@ impl Staging {
             .with_context(|| format!("cannot write {}", path.display()))?;
         file.sync_all()
             .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(crate::output::hex(&hasher.finalize()))
+        Ok(crate::digest::hex(&hasher.finalize()))
     }
 
     /// Renames the staging directory to `<out_root>/<name>`, replacing any previous one.

@@ -1,380 +1,370 @@
-//! The CSV files of one run: `measures.csv`, `cases.csv`, `equity.csv`, `episodes.csv`,
-//! `rejects/<extract>.csv` and `data_quality.csv`. Each function returns the file's bytes.
+//! Every output table, declared once: its name, its columns and their types (`TableSpec`), and
+//! its rows as typed cells (`Table::for_each_row`). Writers render any table from that: the CSV
+//! writer (`csv_writer`) today; a second format restates no column list.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
+use chrono::NaiveDate;
+
+use crate::engine::{RateRow, Results};
+use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::ingest::columns::Extract;
 use crate::measures::REGISTRY;
 use crate::model::Episode;
-use crate::output::{format_rate, neutralise_csv_text};
-use crate::results::Results;
+use crate::output::neutralise_csv_text;
 
-fn finish(writer: csv::Writer<Vec<u8>>) -> anyhow::Result<Vec<u8>> {
-    writer
-        .into_inner()
-        .map_err(|error| anyhow::anyhow!("cannot finish CSV: {error}"))
+/// A column's type: how it is written and what an analyst's tool reads it as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnType {
+    Text,
+    Date,
+    Integer,
+    /// A rate: a decimal fraction, empty when there is none.
+    Decimal,
 }
 
-fn new_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new().flexible(true).from_writer(Vec::new())
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: Cow<'static, str>,
+    pub kind: ColumnType,
 }
 
-pub fn measures_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    writer.write_record([
-        "as_of",
-        "measure",
-        "office",
-        "kind",
-        "period_start",
-        "period_end",
-        "numerator",
-        "denominator",
-        "rate",
-        "target",
-    ])?;
-    let as_of = results.as_of.to_string();
-    for row in &results.rates {
-        writer.write_record([
-            as_of.as_str(),
-            row.measure,
-            &neutralise_csv_text(&row.office),
-            row.kind.as_str(),
-            &row.period.start.to_string(),
-            &row.period.end.to_string(),
-            &row.counts.numerator.to_string(),
-            &row.counts.denominator.to_string(),
-            &format_rate(row.counts.rate()),
-            &format_rate(row.target),
-        ])?;
-    }
-    finish(writer)
+/// A table's name (its file is `<name>.csv`) and columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableSpec {
+    pub name: Cow<'static, str>,
+    pub columns: Vec<Column>,
 }
 
-pub fn cases_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    writer.write_record([
-        "office",
-        "measure",
-        "status",
-        "child_id",
-        "removal_id",
-        "removal_date",
-        "deadline",
-        "days_overdue",
-    ])?;
-    for row in &results.cases {
-        writer.write_record([
-            &*neutralise_csv_text(&row.office),
-            row.measure,
-            row.status.as_str(),
-            &neutralise_csv_text(&row.child_id),
-            &neutralise_csv_text(&row.removal_id),
-            &row.removal_date.to_string(),
-            &row.deadline.to_string(),
-            &row.days_overdue.to_string(),
-        ])?;
-    }
-    finish(writer)
-}
-
-pub fn equity_csv(results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    writer.write_record([
-        "measure",
-        "office",
-        "group",
-        "numerator",
-        "denominator",
-        "rate",
-        "others_numerator",
-        "others_denominator",
-        "others_rate",
-    ])?;
-    for row in &results.equity {
-        writer.write_record([
-            row.measure,
-            &neutralise_csv_text(&row.office),
-            &neutralise_csv_text(&row.group),
-            &row.group_counts.numerator.to_string(),
-            &row.group_counts.denominator.to_string(),
-            &format_rate(row.group_counts.rate()),
-            &row.others_counts.numerator.to_string(),
-            &row.others_counts.denominator.to_string(),
-            &format_rate(row.others_counts.rate()),
-        ])?;
-    }
-    finish(writer)
-}
-
-/// One row per accepted episode: ids, office, removal date, then each measure's verdict for
-/// the headline period (`numerator`, `denominator` or `excluded:<rule>`).
-pub fn episodes_csv(episodes: &[Episode], results: &Results) -> anyhow::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    write_episodes_csv(&mut bytes, episodes, results)?;
-    Ok(bytes)
-}
-
-/// `episodes.csv` into `out` (a file, at national scale: hundreds of MB never held in memory).
-/// A million episodes × twelve fields: the rows are laid out by hand, byte for byte as the
-/// `csv` crate writes them (`push_csv_field`), each verdict's text encoded once per code and
-/// dates laid out by hand; `out` gets 64 KiB at a time.
-pub fn write_episodes_csv(out: &mut dyn std::io::Write, episodes: &[Episode], results: &Results) -> anyhow::Result<()> {
-    const FLUSH_AT: usize = 1 << 16;
-    let mut buffer = Vec::with_capacity(FLUSH_AT + 1024);
-    let mut header = vec!["removal_id", "child_id", "office", "removal_date"];
-    header.extend(REGISTRY.iter().map(|measure| measure.id()));
-    for (index, name) in header.iter().enumerate() {
-        if index > 0 {
-            buffer.push(b',');
-        }
-        push_csv_field(&mut buffer, name.as_bytes());
-    }
-    buffer.push(b'\n');
-    let measures: Vec<(&[u8], Vec<Vec<u8>>)> = (results.headline_verdicts.iter())
-        .map(|verdicts| {
-            let (codes, texts) = verdicts.codes_and_texts();
-            let encoded = texts
+impl TableSpec {
+    fn new(name: impl Into<Cow<'static, str>>, columns: &[(&'static str, ColumnType)]) -> Self {
+        Self {
+            name: name.into(),
+            columns: columns
                 .iter()
-                .map(|text| {
-                    let mut field = Vec::new();
-                    push_csv_field(&mut field, text.as_bytes());
-                    field
+                .map(|&(name, kind)| Column {
+                    name: Cow::Borrowed(name),
+                    kind,
                 })
-                .collect();
-            (codes, encoded)
-        })
-        .collect();
-    let mut date_text = String::new();
-    for (position, episode) in episodes.iter().enumerate() {
-        push_csv_field(&mut buffer, neutralise_csv_text(&episode.removal_id).as_bytes());
-        buffer.push(b',');
-        push_csv_field(&mut buffer, neutralise_csv_text(&episode.child_id).as_bytes());
-        buffer.push(b',');
-        push_csv_field(&mut buffer, neutralise_csv_text(&episode.office).as_bytes());
-        buffer.push(b',');
-        push_csv_field(&mut buffer, iso_date(episode.removal_date, &mut date_text));
-        for (codes, texts) in &measures {
-            buffer.push(b',');
-            if let Some(text) = codes.get(position).and_then(|&code| texts.get(usize::from(code))) {
-                buffer.extend_from_slice(text);
-            }
-        }
-        buffer.push(b'\n');
-        if buffer.len() >= FLUSH_AT {
-            out.write_all(&buffer)?;
-            buffer.clear();
+                .collect(),
         }
     }
-    out.write_all(&buffer)?;
-    out.flush()?;
-    Ok(())
-}
 
-/// Appends `field` as the `csv` crate's writer (default settings) writes a field: quoted, with
-/// its quotes doubled, when it holds a comma, a quote or a line end; as it is otherwise.
-fn push_csv_field(buffer: &mut Vec<u8>, field: &[u8]) {
-    if field.iter().any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n')) {
-        buffer.push(b'"');
-        for &byte in field {
-            if byte == b'"' {
-                buffer.push(b'"');
-            }
-            buffer.push(byte);
-        }
-        buffer.push(b'"');
-    } else {
-        buffer.extend_from_slice(field);
+    fn column(mut self, name: impl Into<Cow<'static, str>>, kind: ColumnType) -> Self {
+        self.columns.push(Column {
+            name: name.into(),
+            kind,
+        });
+        self
     }
 }
 
-/// `date` as `YYYY-MM-DD` (as chrono writes it), laid out by hand for years 0–9999.
-fn iso_date(date: chrono::NaiveDate, buffer: &mut String) -> &[u8] {
-    use chrono::Datelike;
-    buffer.clear();
-    let (year, month, day) = (date.year(), date.month(), date.day());
-    if (0..=9999).contains(&year) {
-        for digit in [year / 1000, year / 100 % 10, year / 10 % 10, year % 10] {
-            buffer.push(char::from(b'0' + digit as u8));
-        }
-        for value in [month, day] {
-            buffer.push('-');
-            buffer.push(char::from(b'0' + (value / 10) as u8));
-            buffer.push(char::from(b'0' + (value % 10) as u8));
-        }
-    } else {
-        let _ = write!(buffer, "{date}");
-    }
-    buffer.as_bytes()
+/// One value of a row, of its column's type.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    Date(NaiveDate),
+    Integer(i64),
+    Decimal(Option<f64>),
 }
 
-/// The rejected rows as read, with `line` and `reason` first.
-pub fn rejects_csv(report: &ExtractReport) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    let mut header = vec!["line".to_string(), "reason".to_string()];
-    header.extend(report.header.iter().map(|name| neutralise_csv_text(name).into_owned()));
-    writer.write_record(&header)?;
-    for row in &report.rejected {
-        let mut record = vec![row.line.to_string(), neutralise_csv_text(&row.reason()).into_owned()];
-        record.extend(
-            row.raw_values
-                .iter()
-                .map(|value| neutralise_csv_text(value).into_owned()),
-        );
-        writer.write_record(&record)?;
-    }
-    finish(writer)
+/// A table's rows, visited one at a time (no table is built in memory as cells).
+pub type RowVisitor<'v> = dyn FnMut(&[Cell<'_>]) -> anyhow::Result<()> + 'v;
+
+pub trait Table {
+    fn spec(&self) -> TableSpec;
+    /// Calls `visit` with each row's cells, in the spec's column order.
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()>;
 }
 
-/// `extract,measure_of_quality,reason,rows`: read / accepted / rejected (by reason) /
-/// orphaned (by reason) for every extract.
-pub fn data_quality_csv(reports: &BTreeMap<Extract, ExtractReport>) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    writer.write_record(["extract", "count", "reason", "rows"])?;
-    for (extract, report) in reports {
-        let name = extract.name();
-        writer.write_record([name, "read", "", &report.rows_read.to_string()])?;
-        writer.write_record([name, "accepted", "", &report.rows_accepted.to_string()])?;
-        writer.write_record([name, "rejected", "", &report.rows_rejected().to_string()])?;
-        for (reason, rows) in report.rejected_by_kind() {
-            writer.write_record([name, "rejected", reason, &rows.to_string()])?;
-        }
-        writer.write_record([name, "orphaned", "", &report.rows_orphaned().to_string()])?;
-        for (reason, rows) in &report.orphaned_by_reason {
-            writer.write_record([name, "orphaned", reason, &rows.to_string()])?;
-        }
-    }
-    finish(writer)
+use ColumnType::{Date, Decimal, Integer, Text};
+
+fn count(value: u64) -> Cell<'static> {
+    Cell::Integer(i64::try_from(value).unwrap_or(i64::MAX))
 }
 
-/// The human summary `validate` prints and the run writes as `data_quality.txt`.
-pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejected_share: f64) -> String {
-    use std::fmt::Write;
-    let mut text = String::new();
-    for (extract, report) in reports {
-        let _ = writeln!(
-            text,
-            "{name}: {path}\n  read {read}, accepted {accepted}, rejected {rejected} ({share:.2}% of rows; limit {limit:.2}%), orphaned {orphaned}",
-            name = extract.name(),
-            path = report.path.display(),
-            read = report.rows_read,
-            accepted = report.rows_accepted,
-            rejected = report.rows_rejected(),
-            share = report.rejected_share() * 100.0,
-            limit = max_rejected_share * 100.0,
-            orphaned = report.rows_orphaned(),
-        );
-        for (reason, rows) in report.rejected_by_kind() {
-            let _ = writeln!(text, "    rejected {reason}: {rows}");
-        }
-        for (reason, rows) in &report.orphaned_by_reason {
-            let _ = writeln!(text, "    orphaned {reason}: {rows}");
-        }
-        for row in report.rejected.iter().take(5) {
-            let _ = writeln!(
-                text,
-                "    {}, line {}: {}",
-                report.path.display(),
-                row.line,
-                row.reason()
-            );
-        }
-        if report.rejected.len() > 5 {
-            let _ = writeln!(
-                text,
-                "    … and {} more in rejects/{}.csv",
-                report.rejected.len() - 5,
-                extract.name()
-            );
-        }
-    }
-    text
-}
+/// `measures.csv`: every measure's figure per office and statewide, headline and trend.
+pub struct MeasuresTable<'a>(pub &'a Results);
 
-/// `series.csv`: the headline figures of several as-of dates, for analysts' time series:
-/// `as_of,measure,office,numerator,denominator,rate,target`.
-pub fn series_csv(dates: &[(chrono::NaiveDate, Vec<crate::results::RateRow>)]) -> anyhow::Result<Vec<u8>> {
-    let mut writer = new_writer();
-    writer.write_record([
-        "as_of",
-        "measure",
-        "office",
-        "numerator",
-        "denominator",
-        "rate",
-        "target",
-    ])?;
-    for (as_of, rows) in dates {
-        let as_of = as_of.to_string();
-        for row in rows {
-            writer.write_record([
-                as_of.as_str(),
-                row.measure,
-                &neutralise_csv_text(&row.office),
-                &row.counts.numerator.to_string(),
-                &row.counts.denominator.to_string(),
-                &format_rate(row.counts.rate()),
-                &format_rate(row.target),
+impl Table for MeasuresTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "measures",
+            &[
+                ("as_of", Date),
+                ("measure", Text),
+                ("office", Text),
+                ("kind", Text),
+                ("period_start", Date),
+                ("period_end", Date),
+                ("numerator", Integer),
+                ("denominator", Integer),
+                ("rate", Decimal),
+                ("target", Decimal),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for row in &self.0.rates {
+            visit(&[
+                Cell::Date(self.0.as_of),
+                Cell::Text(row.measure),
+                Cell::Text(row.scope.office_label()),
+                Cell::Text(row.kind.as_str()),
+                Cell::Date(row.period.start),
+                Cell::Date(row.period.end),
+                count(row.counts.numerator),
+                count(row.counts.denominator),
+                Cell::Decimal(row.counts.rate()),
+                Cell::Decimal(row.target),
             ])?;
         }
+        Ok(())
     }
-    finish(writer)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{iso_date, push_csv_field};
-    use chrono::NaiveDate;
+/// `cases.csv`: the children overdue or due soon, ids only.
+pub struct CasesTable<'a>(pub &'a Results);
 
-    #[test]
-    fn fields_are_written_as_the_csv_crate_writes_them() {
-        let fields: [&[u8]; 12] = [
-            b"",
-            b"R1",
-            b"a,b",
-            b"say \"hi\"",
-            b"\"",
-            b"line\nbreak",
-            b"carriage\rreturn",
-            b" spaced ",
-            b"'=1+1",
-            b"\t",
-            "é, ü".as_bytes(),
-            b"#comment",
-        ];
-        let mut by_csv = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-        let mut by_hand = Vec::new();
-        for field in fields {
-            by_csv
-                .write_record([b"x".as_slice(), field, field])
-                .expect("writing to memory");
-            by_hand.extend_from_slice(b"x,");
-            push_csv_field(&mut by_hand, field);
-            by_hand.push(b',');
-            push_csv_field(&mut by_hand, field);
-            by_hand.push(b'\n');
-        }
-        let by_csv = by_csv.into_inner().expect("writing to memory");
-        assert_eq!(String::from_utf8_lossy(&by_hand), String::from_utf8_lossy(&by_csv));
+impl Table for CasesTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "cases",
+            &[
+                ("office", Text),
+                ("measure", Text),
+                ("status", Text),
+                ("child_id", Text),
+                ("removal_id", Text),
+                ("removal_date", Date),
+                ("deadline", Date),
+                ("days_overdue", Integer),
+            ],
+        )
     }
 
-    #[test]
-    fn iso_dates_are_laid_out_as_chrono_writes_them() {
-        let mut buffer = String::new();
-        for (year, month, day) in [
-            (2024, 2, 29),
-            (1900, 1, 1),
-            (2100, 12, 31),
-            (0, 1, 1),
-            (9999, 12, 31),
-            (10000, 1, 1),
-            (-1, 6, 15),
-            (5, 10, 9),
-        ] {
-            let date = NaiveDate::from_ymd_opt(year, month, day).expect("valid date");
-            assert_eq!(iso_date(date, &mut buffer), date.to_string().as_bytes(), "{date}");
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for row in &self.0.cases {
+            visit(&[
+                Cell::Text(&row.office),
+                Cell::Text(row.measure),
+                Cell::Text(row.status.as_str()),
+                Cell::Text(&row.child_id),
+                Cell::Text(&row.removal_id),
+                Cell::Date(row.removal_date),
+                Cell::Date(row.deadline),
+                Cell::Integer(row.days_overdue),
+            ])?;
         }
+        Ok(())
+    }
+}
+
+/// `equity.csv`: each race/ethnicity group beside all other children.
+pub struct EquityTable<'a>(pub &'a Results);
+
+impl Table for EquityTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "equity",
+            &[
+                ("measure", Text),
+                ("office", Text),
+                ("group", Text),
+                ("numerator", Integer),
+                ("denominator", Integer),
+                ("rate", Decimal),
+                ("others_numerator", Integer),
+                ("others_denominator", Integer),
+                ("others_rate", Decimal),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for row in &self.0.equity {
+            visit(&[
+                Cell::Text(row.measure),
+                Cell::Text(row.scope.office_label()),
+                Cell::Text(&row.group),
+                count(row.group_counts.numerator),
+                count(row.group_counts.denominator),
+                Cell::Decimal(row.group_counts.rate()),
+                count(row.others_counts.numerator),
+                count(row.others_counts.denominator),
+                Cell::Decimal(row.others_counts.rate()),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// `episodes.csv`: one row per accepted episode, each measure's headline verdict
+/// (`numerator`, `denominator` or `excluded:<rule>`).
+pub struct EpisodesTable<'a> {
+    pub episodes: &'a [Episode],
+    pub results: &'a Results,
+}
+
+impl Table for EpisodesTable<'_> {
+    fn spec(&self) -> TableSpec {
+        REGISTRY.iter().fold(
+            TableSpec::new(
+                "episodes",
+                &[
+                    ("removal_id", Text),
+                    ("child_id", Text),
+                    ("office", Text),
+                    ("removal_date", Date),
+                ],
+            ),
+            |spec, measure| spec.column(measure.id(), Text),
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        let measures: Vec<(&[u8], Vec<String>)> = (self.results.headline_verdicts.iter())
+            .map(|verdicts| verdicts.codes_and_texts())
+            .collect();
+        let mut cells = Vec::with_capacity(4 + measures.len());
+        for (position, episode) in self.episodes.iter().enumerate() {
+            cells.clear();
+            cells.extend([
+                Cell::Text(&episode.removal_id),
+                Cell::Text(&episode.child_id),
+                Cell::Text(&episode.office),
+                Cell::Date(episode.removal_date),
+            ]);
+            for (codes, texts) in &measures {
+                let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
+                cells.push(Cell::Text(text.map_or("", String::as_str)));
+            }
+            visit(&cells)?;
+        }
+        Ok(())
+    }
+}
+
+/// `rejects/<extract>.csv`: the rejected rows as read, with `line` and `reason` first.
+pub struct RejectsTable<'a>(pub &'a ExtractReport);
+
+impl Table for RejectsTable<'_> {
+    fn spec(&self) -> TableSpec {
+        let header = self.0.header.iter().map(|name| neutralise_csv_text(name).into_owned());
+        header.fold(
+            TableSpec::new("rejects", &[("line", Integer), ("reason", Text)]),
+            |spec, name| spec.column(name, Text),
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for row in &self.0.rejected {
+            let reason = row.reason();
+            let mut cells = Vec::with_capacity(2 + row.raw_values.len());
+            cells.push(count(row.line));
+            cells.push(Cell::Text(&reason));
+            cells.extend(row.raw_values.iter().map(|value| Cell::Text(value)));
+            visit(&cells)?;
+        }
+        Ok(())
+    }
+}
+
+/// `data_quality.csv`: rows read / accepted / rejected (by reason) / orphaned (by reason) for
+/// every extract.
+pub struct DataQualityTable<'a>(pub &'a BTreeMap<Extract, ExtractReport>);
+
+impl Table for DataQualityTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "data_quality",
+            &[("extract", Text), ("count", Text), ("reason", Text), ("rows", Integer)],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for (extract, report) in self.0 {
+            let name = extract.name();
+            visit(&[
+                Cell::Text(name),
+                Cell::Text("read"),
+                Cell::Text(""),
+                count(report.rows_read),
+            ])?;
+            visit(&[
+                Cell::Text(name),
+                Cell::Text("accepted"),
+                Cell::Text(""),
+                count(report.rows_accepted),
+            ])?;
+            visit(&[
+                Cell::Text(name),
+                Cell::Text("rejected"),
+                Cell::Text(""),
+                count(report.rows_rejected()),
+            ])?;
+            for (reason, rows) in report.rejected_by_kind() {
+                visit(&[
+                    Cell::Text(name),
+                    Cell::Text("rejected"),
+                    Cell::Text(reason),
+                    count(rows),
+                ])?;
+            }
+            visit(&[
+                Cell::Text(name),
+                Cell::Text("orphaned"),
+                Cell::Text(""),
+                count(report.rows_orphaned()),
+            ])?;
+            for (reason, &rows) in &report.orphaned_by_reason {
+                visit(&[
+                    Cell::Text(name),
+                    Cell::Text("orphaned"),
+                    Cell::Text(reason),
+                    count(rows),
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `series.csv`: the headline figures of several as-of dates, for analysts' time series.
+pub struct SeriesTable<'a>(pub &'a [(NaiveDate, Vec<RateRow>)]);
+
+impl Table for SeriesTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "series",
+            &[
+                ("as_of", Date),
+                ("measure", Text),
+                ("office", Text),
+                ("numerator", Integer),
+                ("denominator", Integer),
+                ("rate", Decimal),
+                ("target", Decimal),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        for (as_of, rows) in self.0 {
+            for row in rows {
+                visit(&[
+                    Cell::Date(*as_of),
+                    Cell::Text(row.measure),
+                    Cell::Text(row.scope.office_label()),
+                    count(row.counts.numerator),
+                    count(row.counts.denominator),
+                    Cell::Decimal(row.counts.rate()),
+                    Cell::Decimal(row.target),
+                ])?;
+            }
+        }
+        Ok(())
     }
 }

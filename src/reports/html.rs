@@ -10,7 +10,6 @@ use std::fmt::Write;
 
 use crate::reports::suppression::Figure;
 use crate::reports::{ReportModel, Scope, Status, SummaryLine};
-use crate::results::STATEWIDE;
 
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
 const CELL: &str = "padding:6px 8px;border-bottom:1px solid #e4e7eb;font-size:14px;";
@@ -127,8 +126,7 @@ fn section_title(page: &mut String, text: &str) {
 }
 
 fn own_lines(model: &ReportModel) -> impl Iterator<Item = &SummaryLine> {
-    let own = model.scope.display_name().to_string();
-    model.summary.iter().filter(move |line| line.office == own)
+    model.summary.iter().filter(|line| line.scope == model.scope)
 }
 
 fn headline_section(page: &mut String, model: &ReportModel) {
@@ -191,8 +189,7 @@ fn offices_section(page: &mut String, model: &ReportModel) {
     let mut offices: Vec<&str> = model
         .summary
         .iter()
-        .map(|line| line.office.as_str())
-        .filter(|office| *office != STATEWIDE)
+        .filter_map(|line| line.scope.office_name())
         .collect();
     offices.sort_unstable();
     offices.dedup();
@@ -202,7 +199,7 @@ fn offices_section(page: &mut String, model: &ReportModel) {
             let line = model
                 .summary
                 .iter()
-                .find(|line| line.measure == index && line.office == office);
+                .find(|line| line.measure == index && line.scope.office_name() == Some(office));
             let (text, colour) = match line {
                 Some(line) => (
                     match line.figure {
@@ -345,9 +342,9 @@ fn cases_section(page: &mut String, model: &ReportModel) {
 /// For the report's own scope: each group's rate, with all other children's rate beneath.
 fn equity_section(page: &mut String, model: &ReportModel) {
     section_title(page, &format!("Equity — {}", model.scope.display_name()));
-    let own = model.scope.display_name();
+    let own = &model.scope;
     let mut groups: Vec<&str> = Vec::new();
-    for line in model.equity.iter().filter(|line| line.office == own) {
+    for line in model.equity.iter().filter(|line| line.scope == *own) {
         if !groups.contains(&line.group.as_str()) {
             groups.push(&line.group);
         }
@@ -359,7 +356,7 @@ fn equity_section(page: &mut String, model: &ReportModel) {
             let line = model
                 .equity
                 .iter()
-                .find(|line| line.measure == index && line.office == own && line.group == group);
+                .find(|line| line.measure == index && line.scope == *own && line.group == group);
             let cell = match line {
                 Some(line) if line.group_figure.is_suppressed() => "suppressed".to_string(),
                 Some(line) => {

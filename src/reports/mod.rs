@@ -15,28 +15,14 @@ use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::config::{Config, SuppressionScope};
+use crate::engine::{CaseRow, Counts, Results};
+use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::ingest::columns::Extract;
-use crate::measures::{CaseStatus, PeriodKind, REGISTRY};
+use crate::measures::{CaseStatus, Direction, PeriodKind, REGISTRY};
 use crate::output::manifest::{InputEntry, input_entries};
-use crate::results::{CaseRow, Counts, Results, STATEWIDE};
+use crate::performance::FastHashMap;
+pub use crate::scope::Scope;
 use suppression::{Figure, SmallCellRule};
-
-/// Whose report this is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scope {
-    Statewide,
-    Office(String),
-}
-
-impl Scope {
-    pub fn display_name(&self) -> &str {
-        match self {
-            Self::Statewide => STATEWIDE,
-            Self::Office(name) => name,
-        }
-    }
-}
 
 /// On track, off track, or why neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +35,14 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn of(figure: Figure, target: Option<f64>) -> Self {
+    /// The figure against its target, in the measure's direction.
+    pub fn of(figure: Figure, target: Option<f64>, direction: Direction) -> Self {
         match (figure, target) {
             (Figure::Suppressed, _) => Self::Suppressed,
             (Figure::Shown(counts), _) if counts.denominator == 0 => Self::NoData,
             (Figure::Shown(_), None) => Self::NoTarget,
             (Figure::Shown(counts), Some(target)) => {
-                if counts.rate().is_some_and(|rate| rate >= target) {
+                if counts.rate().is_some_and(|rate| direction.meets(rate, target)) {
                     Self::OnTrack
                 } else {
                     Self::OffTrack
@@ -80,13 +67,14 @@ pub struct MeasureLine {
     pub title: &'static str,
     pub definition: String,
     pub target: Option<f64>,
+    pub direction: Direction,
 }
 
-/// One line of the summary: a measure for one office (or Statewide), beside the statewide
-/// figure.
+/// One line of the summary: a measure for one scope (an office or statewide), beside the
+/// statewide figure.
 pub struct SummaryLine {
     pub measure: usize,
-    pub office: String,
+    pub scope: Scope,
     pub figure: Figure,
     pub statewide: Figure,
     pub status: Status,
@@ -96,7 +84,7 @@ pub struct SummaryLine {
 
 pub struct EquityLine {
     pub measure: usize,
-    pub office: String,
+    pub scope: Scope,
     pub group: String,
     pub group_figure: Figure,
     pub others_figure: Figure,
@@ -133,10 +121,63 @@ pub struct ReportModel {
     pub suppression_note: Option<String>,
 }
 
-/// The headline and monthly counts of one (measure, office-or-Statewide).
+/// The headline and monthly counts of one (measure, office or statewide).
 struct Series {
     headline: Counts,
     months: Vec<Counts>,
+}
+
+/// Every measure's series, by (measure, scope).
+struct SeriesIndex<'a>(FastHashMap<(&'static str, &'a Scope), Series>);
+
+impl<'a> SeriesIndex<'a> {
+    fn new(results: &'a Results) -> Self {
+        let mut series: FastHashMap<(&'static str, &'a Scope), Series> = Default::default();
+        for row in &results.rates {
+            let entry = series.entry((row.measure, &row.scope)).or_insert(Series {
+                headline: Counts::default(),
+                months: Vec::new(),
+            });
+            match row.kind {
+                PeriodKind::Headline => entry.headline = row.counts,
+                PeriodKind::Month => entry.months.push(row.counts),
+            }
+        }
+        Self(series)
+    }
+
+    /// Every (measure, office or statewide) has a series: the engine writes one for each.
+    fn of(&self, measure: &'static str, scope: &'a Scope) -> &Series {
+        &self.0[&(measure, scope)]
+    }
+}
+
+/// Cases per (office or statewide, measure, status), counted once for a report.
+struct CaseCounts(FastHashMap<(Scope, &'static str, CaseStatus), usize>);
+
+impl CaseCounts {
+    /// An office's report needs only its own counts; the statewide report every office's and
+    /// the statewide totals.
+    fn new(results: &Results, scope: &Scope) -> Self {
+        let mut counts: FastHashMap<(Scope, &'static str, CaseStatus), usize> = Default::default();
+        for case in &results.cases {
+            let office = Scope::Office {
+                office: case.office.clone(),
+            };
+            if !scope.contains(&office) {
+                continue;
+            }
+            if *scope == Scope::Statewide {
+                *counts.entry((Scope::Statewide, case.measure, case.status)).or_insert(0) += 1;
+            }
+            *counts.entry((office, case.measure, case.status)).or_insert(0) += 1;
+        }
+        Self(counts)
+    }
+
+    fn get(&self, scope: &Scope, measure: &'static str, status: CaseStatus) -> usize {
+        self.0.get(&(scope.clone(), measure, status)).copied().unwrap_or(0)
+    }
 }
 
 impl ReportModel {
@@ -146,146 +187,18 @@ impl ReportModel {
         config: &Config,
         extract_reports: &BTreeMap<Extract, ExtractReport>,
     ) -> Self {
-        let suppression = config.reports.suppression;
-        let rule = suppression.enabled.then_some(SmallCellRule {
-            threshold: suppression.threshold,
-        });
-        let suppress_here = rule.filter(|_| match suppression.scope {
-            SuppressionScope::Statewide => scope == Scope::Statewide,
-            SuppressionScope::All => true,
-        });
-
-        let mut series: crate::FastHashMap<(&'static str, String), Series> = Default::default();
-        for row in &results.rates {
-            let entry = series.entry((row.measure, row.office.clone())).or_insert(Series {
-                headline: Counts::default(),
-                months: Vec::new(),
-            });
-            match row.kind {
-                PeriodKind::Headline => entry.headline = row.counts,
-                PeriodKind::Month => entry.months.push(row.counts),
-            }
-        }
-        let counts_of = |measure: &'static str, office: &str| series_of(&series, measure, office);
-
-        let measures: Vec<MeasureLine> = REGISTRY
-            .iter()
-            .map(|measure| MeasureLine {
-                id: measure.id(),
-                title: measure.title(),
-                definition: measure.definition(&config.timeframes),
-                target: config.targets.get(measure.id()).copied(),
-            })
-            .collect();
-
-        // Cases per (office, measure, status), counted once: an office's report needs only its
-        // own; the statewide report needs every office's and the (Statewide, measure, status)
-        // totals.
-        let mut case_counts: crate::FastHashMap<(&str, &str, CaseStatus), usize> = Default::default();
-        for case in &results.cases {
-            match &scope {
-                Scope::Statewide => {
-                    *case_counts.entry((STATEWIDE, case.measure, case.status)).or_insert(0) += 1;
-                }
-                Scope::Office(name) if *name != case.office => continue,
-                Scope::Office(_) => {}
-            }
-            *case_counts
-                .entry((case.office.as_str(), case.measure, case.status))
-                .or_insert(0) += 1;
-        }
-        let case_count = |office: &str, measure: &str, status: CaseStatus| {
-            case_counts.get(&(office, measure, status)).copied().unwrap_or(0)
-        };
-
-        let mut summary = Vec::new();
-        let mut trend = Vec::new();
-        for (index, measure) in measures.iter().enumerate() {
-            let office_counts: Vec<Counts> = results
-                .offices
+        let suppress_here = suppression_rule(config, &scope);
+        let measures = measure_lines(config);
+        let (summary, trend) = summary_and_trend(results, &scope, &measures, suppress_here);
+        let cases = suppress_here.is_none().then(|| {
+            results
+                .cases
                 .iter()
-                .map(|office| counts_of(measure.id, office).headline)
-                .collect();
-            let statewide_counts = counts_of(measure.id, STATEWIDE).headline;
-            let (office_figures, statewide_figure) = match suppress_here {
-                Some(rule) => rule.partition(&office_counts, statewide_counts),
-                None => (
-                    office_counts.iter().map(|&counts| Figure::Shown(counts)).collect(),
-                    Figure::Shown(statewide_counts),
-                ),
-            };
-            let line = |office: &str, figure: Figure| SummaryLine {
-                measure: index,
-                office: office.to_string(),
-                figure,
-                statewide: statewide_figure,
-                status: Status::of(figure, measure.target),
-                overdue: case_count(office, measure.id, CaseStatus::Overdue),
-                due_soon: case_count(office, measure.id, CaseStatus::DueSoon),
-            };
-            match &scope {
-                Scope::Statewide => {
-                    summary.push(line(STATEWIDE, statewide_figure));
-                    for (office, &figure) in results.offices.iter().zip(&office_figures) {
-                        summary.push(line(office, figure));
-                    }
-                }
-                Scope::Office(name) => {
-                    let position = results.offices.iter().position(|office| office == name);
-                    let figure = position.map_or(Figure::Shown(Counts::default()), |at| office_figures[at]);
-                    summary.push(line(name, figure));
-                }
-            }
-            let months = &counts_of(measure.id, scope.display_name()).months;
-            trend.push(
-                months
-                    .iter()
-                    .map(|&counts| suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts)))
-                    .collect(),
-            );
-        }
-
-        let cases = if suppress_here.is_some() {
-            None
-        } else {
-            Some(
-                results
-                    .cases
-                    .iter()
-                    .filter(|case| match &scope {
-                        Scope::Statewide => true,
-                        Scope::Office(name) => &case.office == name,
-                    })
-                    .cloned()
-                    .collect(),
-            )
-        };
-
+                .filter(|case| scope.office_name().is_none_or(|office| office == &*case.office))
+                .cloned()
+                .collect()
+        });
         let equity = equity_lines(results, &scope, &measures, suppress_here);
-        let mut inputs = input_entries(extract_reports);
-        let quality = extract_reports
-            .iter()
-            .filter_map(|(extract, report)| {
-                let mut reasons: Vec<(&'static str, String, u64)> = report
-                    .rejected_by_kind()
-                    .into_iter()
-                    .map(|(reason, rows)| ("rejected", reason.to_string(), rows))
-                    .collect();
-                reasons.extend(
-                    report
-                        .orphaned_by_reason
-                        .iter()
-                        .map(|(reason, &rows)| ("orphaned", reason.to_string(), rows)),
-                );
-                Some(QualityLine {
-                    extract: extract.name(),
-                    input: inputs.remove(extract.name())?,
-                    reasons,
-                })
-            })
-            .collect();
-
-        let timeframes = &config.timeframes;
         ReportModel {
             title: format!("Permanency report — {}", scope.display_name()),
             scope,
@@ -298,23 +211,8 @@ impl ReportModel {
             trend,
             cases,
             equity,
-            quality,
-            timeframes: vec![
-                ("reunification_months", timeframes.reunification_months),
-                ("guardianship_months", timeframes.guardianship_months),
-                ("adoption_months", timeframes.adoption_months),
-                (
-                    "entry_cohort_permanency_months",
-                    timeframes.entry_cohort_permanency_months,
-                ),
-                ("short_stay_days", timeframes.short_stay_days),
-                ("adult_age_months", timeframes.adult_age_months),
-                ("relative_notice_days", timeframes.relative_notice_days),
-                ("initial_joint_days", timeframes.initial_joint_days),
-                ("emergency_team_business_days", timeframes.emergency_team_business_days),
-                ("teaming_interval_days", timeframes.teaming_interval_days),
-                ("due_soon_days", timeframes.due_soon_days),
-            ],
+            quality: quality_lines(extract_reports),
+            timeframes: config.timeframes.entries(),
             configuration_sha256: config.digest.clone(),
             suppression_note: suppress_here.map(|rule| {
                 format!(
@@ -327,13 +225,116 @@ impl ReportModel {
     }
 }
 
-/// Every (measure, office or Statewide) has a series: `results::compute` writes one for each.
-fn series_of<'a>(
-    series: &'a crate::FastHashMap<(&'static str, String), Series>,
-    measure: &'static str,
-    office: &str,
-) -> &'a Series {
-    &series[&(measure, office.to_string())]
+/// The small-cell rule, when the configuration applies it to this scope's report.
+fn suppression_rule(config: &Config, scope: &Scope) -> Option<SmallCellRule> {
+    let suppression = config.reports.suppression;
+    let rule = suppression.enabled.then_some(SmallCellRule {
+        threshold: suppression.threshold,
+    });
+    rule.filter(|_| match suppression.scope {
+        SuppressionScope::Statewide => *scope == Scope::Statewide,
+        SuppressionScope::All => true,
+    })
+}
+
+/// What the reports say about each registered measure.
+fn measure_lines(config: &Config) -> Vec<MeasureLine> {
+    REGISTRY
+        .iter()
+        .map(|measure| MeasureLine {
+            id: measure.id(),
+            title: measure.title(),
+            definition: measure.definition(&config.timeframes),
+            target: config.targets.get(measure.id()).copied(),
+            direction: measure.direction(),
+        })
+        .collect()
+}
+
+/// The summary lines (statewide and every office for the statewide report, the office for an
+/// office's) and the report's own trend, suppressed where the rule applies.
+fn summary_and_trend(
+    results: &Results,
+    scope: &Scope,
+    measures: &[MeasureLine],
+    suppress_here: Option<SmallCellRule>,
+) -> (Vec<SummaryLine>, Vec<Vec<Figure>>) {
+    let series = SeriesIndex::new(results);
+    let case_counts = CaseCounts::new(results, scope);
+    let office_scopes: Vec<Scope> = results
+        .offices
+        .iter()
+        .map(|office| Scope::Office { office: office.clone() })
+        .collect();
+    let mut summary = Vec::new();
+    let mut trend = Vec::new();
+    for (index, measure) in measures.iter().enumerate() {
+        let office_counts: Vec<Counts> = office_scopes
+            .iter()
+            .map(|office| series.of(measure.id, office).headline)
+            .collect();
+        let statewide_counts = series.of(measure.id, &Scope::Statewide).headline;
+        let (office_figures, statewide_figure) = match suppress_here {
+            Some(rule) => rule.partition(&office_counts, statewide_counts),
+            None => (
+                office_counts.iter().map(|&counts| Figure::Shown(counts)).collect(),
+                Figure::Shown(statewide_counts),
+            ),
+        };
+        let line = |line_scope: &Scope, figure: Figure| SummaryLine {
+            measure: index,
+            scope: line_scope.clone(),
+            figure,
+            statewide: statewide_figure,
+            status: Status::of(figure, measure.target, measure.direction),
+            overdue: case_counts.get(line_scope, measure.id, CaseStatus::Overdue),
+            due_soon: case_counts.get(line_scope, measure.id, CaseStatus::DueSoon),
+        };
+        if *scope == Scope::Statewide {
+            summary.push(line(&Scope::Statewide, statewide_figure));
+            for (office, &figure) in office_scopes.iter().zip(&office_figures) {
+                summary.push(line(office, figure));
+            }
+        } else {
+            let position = office_scopes.iter().position(|office| office == scope);
+            let figure = position.map_or(Figure::Shown(Counts::default()), |at| office_figures[at]);
+            summary.push(line(scope, figure));
+        }
+        let months = &series.of(measure.id, scope).months;
+        trend.push(
+            months
+                .iter()
+                .map(|&counts| suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts)))
+                .collect(),
+        );
+    }
+    (summary, trend)
+}
+
+/// Each extract's row counts and reasons, as in the manifest.
+fn quality_lines(extract_reports: &BTreeMap<Extract, ExtractReport>) -> Vec<QualityLine> {
+    let mut inputs = input_entries(extract_reports);
+    extract_reports
+        .iter()
+        .filter_map(|(extract, report)| {
+            let mut reasons: Vec<(&'static str, String, u64)> = report
+                .rejected_by_kind()
+                .into_iter()
+                .map(|(reason, rows)| ("rejected", reason.to_string(), rows))
+                .collect();
+            reasons.extend(
+                report
+                    .orphaned_by_reason
+                    .iter()
+                    .map(|(reason, &rows)| ("orphaned", reason.to_string(), rows)),
+            );
+            Some(QualityLine {
+                extract: extract.name(),
+                input: inputs.remove(extract.name())?,
+                reasons,
+            })
+        })
+        .collect()
 }
 
 /// Each group beside all other children, for the report's scope (the statewide report shows
@@ -344,30 +345,20 @@ fn equity_lines(
     measures: &[MeasureLine],
     rule: Option<SmallCellRule>,
 ) -> Vec<EquityLine> {
-    let mut by_scope: BTreeMap<(&str, &str), Vec<&crate::results::EquityRow>> = BTreeMap::new();
+    // By measure, then statewide first and offices alphabetically.
+    let mut by_scope: BTreeMap<(&str, bool, &str), Vec<&crate::engine::EquityRow>> = BTreeMap::new();
     for row in &results.equity {
-        let wanted = match scope {
-            Scope::Statewide => true,
-            Scope::Office(name) => &row.office == name,
-        };
-        if wanted {
-            by_scope
-                .entry((row.measure, row.office.as_str()))
-                .or_default()
-                .push(row);
+        if scope.contains(&row.scope) {
+            let key = (row.measure, row.scope != Scope::Statewide, row.scope.office_label());
+            by_scope.entry(key).or_default().push(row);
         }
     }
     let mut lines = Vec::new();
     for (index, measure) in measures.iter().enumerate() {
-        let mut offices: Vec<&str> = by_scope
-            .keys()
-            .filter(|(id, _)| *id == measure.id)
-            .map(|(_, office)| *office)
-            .collect();
-        // Statewide first, then offices alphabetically.
-        offices.sort_by_key(|office| (*office != STATEWIDE, *office));
-        for office in offices {
-            let rows = &by_scope[&(measure.id, office)];
+        for (_, rows) in by_scope
+            .range((measure.id, false, "")..)
+            .take_while(|((id, ..), _)| *id == measure.id)
+        {
             let parts: Vec<Counts> = rows.iter().map(|row| row.group_counts).collect();
             let total = rows.first().map_or(Counts::default(), |row| Counts {
                 numerator: row.group_counts.numerator + row.others_counts.numerator,
@@ -396,7 +387,7 @@ fn equity_lines(
             for (row, (group_figure, others_figure)) in rows.iter().zip(figures) {
                 lines.push(EquityLine {
                     measure: index,
-                    office: office.to_string(),
+                    scope: row.scope.clone(),
                     group: row.group.clone(),
                     group_figure,
                     others_figure,
@@ -442,7 +433,7 @@ pub fn cases_to_show(cases: &[CaseRow]) -> (Vec<&CaseRow>, Vec<(&'static str, us
 
 /// File names for each report: `statewide`, and `office-<name>` with the name made safe for
 /// file systems; distinct offices always get distinct names.
-pub fn report_file_stems(offices: &[String]) -> Vec<(Scope, String)> {
+pub fn report_file_stems(offices: &[crate::scope::Name]) -> Vec<(Scope, String)> {
     let mut stems = vec![(Scope::Statewide, "statewide".to_string())];
     let mut used = std::collections::BTreeSet::new();
     for office in offices {
@@ -471,7 +462,7 @@ pub fn report_file_stems(offices: &[String]) -> Vec<(Scope, String)> {
             stem = format!("{base}-{number}");
             number += 1;
         }
-        stems.push((Scope::Office(office.clone()), stem));
+        stems.push((Scope::Office { office: office.clone() }, stem));
     }
     stems
 }
@@ -510,29 +501,10 @@ pub fn render_all(
             model,
         })
     };
-    // Two threads take the next report from a shared counter. The statewide report (every
-    // case, the largest by far) is first in `report_file_stems`, so the offices fill in
-    // around it.
-    let stems: Vec<(usize, (Scope, String))> = report_file_stems(&results.offices).into_iter().enumerate().collect();
-    let next_report = std::sync::atomic::AtomicUsize::new(0);
-    let worker = || -> anyhow::Result<Vec<(usize, RenderedReport)>> {
-        let mut done = Vec::new();
-        while let Some((index, item)) = stems.get(next_report.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-            done.push((*index, render_one(item.clone())?));
-        }
-        Ok(done)
-    };
-    let (first, second) = std::thread::scope(|scope| {
-        let helper = scope.spawn(worker);
-        let first = worker();
-        (
-            first,
-            helper.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        )
-    });
-    let mut rendered: Vec<(usize, RenderedReport)> = first?.into_iter().chain(second?).collect();
-    rendered.sort_by_key(|(index, _)| *index);
-    Ok(rendered.into_iter().map(|(_, report)| report).collect())
+    // Two threads take the next report in turn. The statewide report (every case, the
+    // largest by far) is first in `report_file_stems`, so the offices fill in around it.
+    let stems = report_file_stems(&results.offices);
+    crate::performance::work_queue::map_on_two_threads(&stems, |item| render_one(item.clone()))
 }
 
 #[cfg(test)]
@@ -541,7 +513,8 @@ mod tests {
 
     #[test]
     fn file_stems_are_safe_and_distinct() {
-        let offices = ["New Haven", "New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc"].map(String::from);
+        let offices =
+            ["New Haven", "New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc"].map(crate::scope::Name::from);
         let stems: Vec<String> = report_file_stems(&offices).into_iter().map(|(_, stem)| stem).collect();
         assert_eq!(
             stems,
@@ -559,10 +532,15 @@ mod tests {
     #[test]
     fn status_compares_the_rate_with_the_target() {
         let figure = |numerator, denominator| Figure::Shown(Counts { numerator, denominator });
-        assert_eq!(Status::of(figure(3, 4), Some(0.75)), Status::OnTrack);
-        assert_eq!(Status::of(figure(2, 4), Some(0.75)), Status::OffTrack);
-        assert_eq!(Status::of(figure(0, 0), Some(0.75)), Status::NoData);
-        assert_eq!(Status::of(figure(1, 4), None), Status::NoTarget);
-        assert_eq!(Status::of(Figure::Suppressed, Some(0.5)), Status::Suppressed);
+        let higher = Direction::HigherIsBetter;
+        assert_eq!(Status::of(figure(3, 4), Some(0.75), higher), Status::OnTrack);
+        assert_eq!(Status::of(figure(2, 4), Some(0.75), higher), Status::OffTrack);
+        assert_eq!(Status::of(figure(0, 0), Some(0.75), higher), Status::NoData);
+        assert_eq!(Status::of(figure(1, 4), None, higher), Status::NoTarget);
+        assert_eq!(Status::of(Figure::Suppressed, Some(0.5), higher), Status::Suppressed);
+        // Lower is better: at or below the target is on track.
+        let lower = Direction::LowerIsBetter;
+        assert_eq!(Status::of(figure(1, 20), Some(0.05), lower), Status::OnTrack);
+        assert_eq!(Status::of(figure(2, 20), Some(0.05), lower), Status::OffTrack);
     }
 }

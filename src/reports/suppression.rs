@@ -6,7 +6,7 @@
 //! group of figures that add up to a shown total, a single masked figure is joined by the
 //! unmasked one with the smallest denominator; when there is none, the total is masked too.
 
-use crate::results::Counts;
+use crate::engine::Counts;
 
 /// A figure as a report shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

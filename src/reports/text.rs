@@ -23,8 +23,7 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     if let Some(note) = &model.suppression_note {
         let _ = writeln!(text, "{note}\n");
     }
-    let own = model.scope.display_name();
-    for line in model.summary.iter().filter(|line| line.office == own) {
+    for line in model.summary.iter().filter(|line| line.scope == model.scope) {
         let measure = &model.measures[line.measure];
         let figure = match line.figure {
             Figure::Suppressed => "suppressed".to_string(),
@@ -50,7 +49,7 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
             line.due_soon
         );
     }
-    if let (Scope::Office(_), Some(cases)) = (&model.scope, &model.cases) {
+    if let (Scope::Office { .. }, Some(cases)) = (&model.scope, &model.cases) {
         let _ = writeln!(text, "\nChildren overdue or due soon ({}):", cases.len());
         let (shown, more) = crate::reports::cases_to_show(cases);
         for case in shown {

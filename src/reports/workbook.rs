@@ -165,7 +165,7 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
     for line in &model.summary {
         let measure = &model.measures[line.measure];
         sheet.write_string(row, 0, measure.title)?;
-        sheet.write_string(row, 1, &line.office)?;
+        sheet.write_string(row, 1, line.scope.office_label())?;
         write_figure(sheet, row, 2, line.figure, formats)?;
         if let Some(target) = measure.target {
             sheet.write_number_with_format(row, 5, target, &formats.percent)?;
@@ -285,7 +285,7 @@ fn cases_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     )?;
     let mut row = header + 1;
     for case in cases {
-        sheet.write_string(row, 0, &case.office)?;
+        sheet.write_string(row, 0, &*case.office)?;
         sheet.write_string(row, 1, case.measure)?;
         sheet.write_string(row, 2, case.status.as_str())?;
         sheet.write_string(row, 3, &case.child_id)?;
@@ -327,7 +327,7 @@ fn equity_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -
     let mut row = header + 1;
     for line in &model.equity {
         sheet.write_string(row, 0, model.measures[line.measure].id)?;
-        sheet.write_string(row, 1, &line.office)?;
+        sheet.write_string(row, 1, line.scope.office_label())?;
         sheet.write_string(row, 2, &line.group)?;
         write_figure(sheet, row, 3, line.group_figure, formats)?;
         write_figure(sheet, row, 6, line.others_figure, formats)?;

@@ -86,8 +86,8 @@ fn each_mistake_gets_a_message_with_file_key_and_reason() {
             &["`race_ethnicity.missing`"],
         ),
         (
-            &format!("{VALID}[offices]\nnames = [\"Statewide\"]\n"),
-            &["`offices.names[0]`", "reserved"],
+            &format!("{VALID}[offices]\nnames = [\"  \"]\n"),
+            &["`offices.names[0]`", "empty"],
         ),
         (
             &format!("{VALID}{DELIVERY}leadership = [\"boss@gmail.com\"]\n"),

@@ -2,7 +2,7 @@
 //! rejected rows with their line and reason, a clear extract error naming the file (and
 //! column), or orphans — never a panic, and rows read = accepted + rejected every time.
 
-use permanency_report::ingest::columns::Extract;
+use permanency_report::extracts::Extract;
 use permanency_report::ingest::read_extracts;
 use permanency_report::progress::Progress;
 

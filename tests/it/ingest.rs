@@ -1,7 +1,7 @@
 //! Reading the extracts: every rejection rule, BOM/CRLF/quoting, US dates, linking and orphans,
 //! and rows read = accepted + rejected.
 
-use permanency_report::ingest::columns::Extract;
+use permanency_report::extracts::Extract;
 use permanency_report::ingest::{IngestedData, read_extracts};
 use permanency_report::progress::Progress;
 

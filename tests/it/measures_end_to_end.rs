@@ -234,7 +234,7 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
     .expect("shipped configuration");
     let data = permanency_report::ingest::read_extracts(&config, permanency_report::progress::Progress::hidden())
         .expect("sample data");
-    let as_of = permanency_report::config::parse_iso_date("2026-10-31").expect("date");
+    let as_of = permanency_report::date_format::parse_iso_date("2026-10-31").expect("date");
     let mut checked = 0;
     let mut checked_by_kind = [0; 2];
     for measure in REGISTRY {
@@ -250,17 +250,16 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
         let headline = std::iter::once((Period::reporting_period(as_of), PeriodKind::Headline));
         for (unshifted, kind) in months.chain(headline) {
             let period = measure.cohort_period(unshifted, kind, &config.timeframes);
-            let context = EvaluationContext {
+            let context = EvaluationContext::new(
                 as_of,
                 period,
-                timeframes: &config.timeframes,
-                holidays: &config.holidays,
-                episodes: &data.episodes,
-                index: &data.index,
-            };
+                &config.timeframes,
+                &config.holidays,
+                &data.episodes,
+                &data.index,
+            );
             for position in 0..data.episodes.len() {
                 let known = EpisodeAsOf::new(&data.episodes, position, as_of);
-                let episode = known.episode;
                 if candidates.includes(&known, period) {
                     continue;
                 }
@@ -269,7 +268,7 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
                     !verdict.in_denominator(),
                     "{} {period:?} {}: {verdict:?}",
                     measure.id(),
-                    episode.removal_id
+                    known.removal_id()
                 );
                 checked += 1;
                 checked_by_kind[candidate_kind] += 1;

@@ -180,7 +180,7 @@ fn kill_9_during_a_run_never_leaves_a_partial_report() {
                 let bytes =
                     std::fs::read(run_directory.join(name)).unwrap_or_else(|_| panic!("{name} listed but missing"));
                 assert_eq!(
-                    permanency_report::output::sha256_hex(&bytes),
+                    permanency_report::digest::sha256_hex(&bytes),
                     digest.as_str().expect("digest"),
                     "{name}"
                 );

@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use permanency_report::engine::{Results, compute};
 use permanency_report::ingest::read_extracts;
 use permanency_report::progress::Progress;
-use permanency_report::results::{Results, STATEWIDE, compute};
+use permanency_report::scope::Scope;
 use proptest::prelude::*;
 
 use crate::support::config_for;
@@ -146,7 +147,7 @@ fn results_for(
         .values()
         .map(|report| (report.rows_read, report.rows_accepted + report.rows_rejected()))
         .collect();
-    let as_of = permanency_report::config::parse_iso_date("2026-06-30").expect("date");
+    let as_of = permanency_report::date_format::parse_iso_date("2026-06-30").expect("date");
     (compute(&data.episodes, &data.index, &config, as_of), counts)
 }
 
@@ -176,13 +177,13 @@ proptest! {
         let mut sums: std::collections::BTreeMap<(&str, String, String), (u64, u64)> = Default::default();
         for row in &results.rates {
             prop_assert!(row.counts.numerator <= row.counts.denominator, "{:?}", row);
-            if row.office != STATEWIDE {
+            if row.scope != Scope::Statewide {
                 let entry = sums.entry((row.measure, row.kind.as_str().to_string(), row.period.start.to_string())).or_default();
                 entry.0 += row.counts.numerator;
                 entry.1 += row.counts.denominator;
             }
         }
-        for row in results.rates.iter().filter(|row| row.office == STATEWIDE) {
+        for row in results.rates.iter().filter(|row| row.scope == Scope::Statewide) {
             let sum = sums.get(&(row.measure, row.kind.as_str().to_string(), row.period.start.to_string())).copied().unwrap_or_default();
             prop_assert_eq!(sum, (row.counts.numerator, row.counts.denominator), "Statewide = sum of offices for {}", row.measure);
         }

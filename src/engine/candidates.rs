@@ -1,0 +1,162 @@
+//! Which episodes each period of a measure can count (`Measure::candidates`), prepared once
+//! per data set: the episodes sorted by each cohort date the measures name, so a trend month
+//! (or a backfill date's headline) evaluates only the episodes of its own dates.
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::engine::DateInputs;
+use crate::engine::organisation::EpisodePlace;
+use crate::measures::{Candidates, CohortDate, EpisodeAsOf, Measure, REGISTRY};
+use crate::model::Episode;
+use crate::performance::counting_sort::sorted_by_date;
+use crate::performance::prefetch::{prefetch, prefetch_value};
+
+/// An episode a period may count, with where it is counted, so that lists of candidates are
+/// read in order instead of looking each episode's office up elsewhere.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Candidate {
+    pub position: usize,
+    pub place: EpisodePlace,
+}
+
+/// A measure's candidates, prepared once per data set.
+enum Prepared {
+    Every,
+    /// The candidates are `CandidateLists::dated[i]`.
+    ByDate(usize),
+    /// Taken from the as-of date's list of episodes in care during its periods.
+    InCareDuring,
+}
+
+/// Every measure's prepared candidates.
+pub(super) struct CandidateLists {
+    /// Per measure, registry order.
+    prepared: Vec<Prepared>,
+    /// One list per cohort date some measure names, ascending by date, then position.
+    dated: Vec<Vec<(NaiveDate, Candidate)>>,
+}
+
+impl CandidateLists {
+    /// Sorts the episodes by each cohort date the measures name, one thread per list; measures
+    /// naming the same date share a list.
+    pub fn new(episodes: &[Episode], places: &[EpisodePlace]) -> Self {
+        let mut dates: Vec<CohortDate> = Vec::new();
+        let prepared = REGISTRY
+            .iter()
+            .map(|measure| match measure.candidates() {
+                Candidates::Every => Prepared::Every,
+                Candidates::InCareDuring => Prepared::InCareDuring,
+                Candidates::ByDate(date) => Prepared::ByDate(match dates.iter().position(|&known| known == date) {
+                    Some(list) => list,
+                    None => {
+                        dates.push(date);
+                        dates.len() - 1
+                    }
+                }),
+            })
+            .collect();
+        let dated = std::thread::scope(|scope| {
+            let handles: Vec<_> = dates
+                .iter()
+                .map(|&date| {
+                    scope.spawn(move || {
+                        sorted_by_date(episodes.iter().enumerate().filter_map(|(position, episode)| {
+                            let place = places[position];
+                            date.of(episode).map(|date| (date, Candidate { position, place }))
+                        }))
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect()
+        });
+        Self { prepared, dated }
+    }
+
+    /// Calls `visit(i, candidate)` with each episode measure number `number` could count in
+    /// `periods[i]`. Where an episode can count in several periods, all of its visits come
+    /// together (it is then in the cache once, not once per period).
+    pub fn for_each(
+        &self,
+        number: usize,
+        periods: &[Period],
+        date: &DateInputs<'_>,
+        mut visit: impl FnMut(usize, Candidate),
+    ) {
+        let episodes = date.engine.episodes;
+        match &self.prepared[number] {
+            Prepared::Every => {
+                for (position, &place) in date.engine.organisation.places.iter().enumerate() {
+                    (0..periods.len()).for_each(|period| visit(period, Candidate { position, place }));
+                }
+            }
+            Prepared::ByDate(list) => {
+                let dated = &self.dated[*list];
+                let (Some(start), Some(end)) = (
+                    periods.iter().map(|period| period.start).min(),
+                    periods.iter().map(|period| period.end).max(),
+                ) else {
+                    return;
+                };
+                let first = dated.partition_point(|&(date, _)| date < start);
+                let last = dated.partition_point(|&(date, _)| date <= end);
+                let candidates = &dated[first..last];
+                for (number, &(date, candidate)) in candidates.iter().enumerate() {
+                    prefetch_ahead(episodes, number, |ahead| {
+                        candidates.get(ahead).map(|(_, candidate)| candidate.position)
+                    });
+                    for (period_number, period) in periods.iter().enumerate() {
+                        if period.contains(date) {
+                            visit(period_number, candidate);
+                        }
+                    }
+                }
+            }
+            Prepared::InCareDuring => {
+                let candidates = date.in_care_during_window;
+                for (number, &candidate) in candidates.iter().enumerate() {
+                    prefetch_ahead(episodes, number, |ahead| {
+                        candidates.get(ahead).map(|candidate| candidate.position)
+                    });
+                    let known = EpisodeAsOf::new(episodes, candidate.position, date.as_of);
+                    for (period_number, &period) in periods.iter().enumerate() {
+                        if known.in_care_during(period) {
+                            visit(period_number, candidate);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The days spanned by `periods_of(measure)` for every measure whose candidates are the
+/// episodes in care during the period; `None` if there are none.
+pub(super) fn in_care_window(periods_of: impl Fn(&dyn Measure) -> Vec<Period>) -> Option<Period> {
+    REGISTRY
+        .iter()
+        .filter(|measure| matches!(measure.candidates(), Candidates::InCareDuring))
+        .flat_map(|measure| periods_of(*measure))
+        .reduce(|window, period| Period::new(window.start.min(period.start), window.end.max(period.end)))
+}
+
+/// How many candidates ahead `prefetch_ahead` asks for linked events to be fetched (and twice
+/// as far ahead for the episode itself).
+const PREFETCH_DISTANCE: usize = 8;
+
+/// While visiting the `number`th of a list of episodes, asks for those a little further on to
+/// be fetched (the episode first, then, once it has arrived, its notices and meetings).
+/// `position_at(n)` is the position of the list's `n`th episode, `None` past its end.
+pub(super) fn prefetch_ahead(episodes: &[Episode], number: usize, position_at: impl Fn(usize) -> Option<usize>) {
+    if let Some(position) = position_at(number + 2 * PREFETCH_DISTANCE) {
+        prefetch_value(&episodes[position]);
+    }
+    if let Some(position) = position_at(number + PREFETCH_DISTANCE) {
+        let episode = &episodes[position];
+        prefetch(episode.notice_dates.as_ptr());
+        prefetch(episode.meetings.as_ptr());
+    }
+}

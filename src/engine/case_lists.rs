@@ -1,0 +1,77 @@
+//! The case lists: every measure asked about each child in care on `as_of` (only they can be
+//! overdue or due soon), in one pass so each episode is fetched once.
+
+use crate::calendar::Period;
+use crate::engine::{CaseRow, DateInputs};
+use crate::measures::{CaseStatus, EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, case_entry_for};
+use crate::scope::Name;
+
+/// A case found, before its row is made. Sorted as numbers: the office's alphabetical rank
+/// stands for its name, and the episode's position for its removal_id (episodes are in
+/// removal_id order).
+struct FoundCase {
+    office_rank: u32,
+    measure_number: usize,
+    status: CaseStatus,
+    days_overdue: i64,
+    position: usize,
+    deadline: chrono::NaiveDate,
+}
+
+impl DateInputs<'_> {
+    /// Sorted by office, measure (registry order), status, days overdue (most first) and
+    /// removal_id.
+    pub(super) fn case_lists(&self) -> Vec<CaseRow> {
+        let engine = self.engine;
+        let reporting_period = Period::reporting_period(self.as_of);
+        let contexts: Vec<EvaluationContext<'_>> = REGISTRY
+            .iter()
+            .map(|&measure| self.context(self.cohort_period(measure, reporting_period, PeriodKind::Headline)))
+            .collect();
+        let mut found: Vec<FoundCase> = Vec::new();
+        for (visited, &position) in self.in_care.iter().enumerate() {
+            super::candidates::prefetch_ahead(engine.episodes, visited, |ahead| self.in_care.get(ahead).copied());
+            let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
+            let office = engine.organisation.places[position].office as usize;
+            let office_rank = engine.organisation.office_ranks[office];
+            for (measure_number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
+                if let Some(entry) = case_entry_for(*measure, &known, context) {
+                    found.push(FoundCase {
+                        office_rank,
+                        measure_number,
+                        status: entry.status,
+                        days_overdue: entry.days_overdue(self.as_of),
+                        position,
+                        deadline: entry.deadline,
+                    });
+                }
+            }
+        }
+        found.sort_unstable_by_key(|case| {
+            (
+                case.office_rank,
+                case.measure_number,
+                case.status,
+                std::cmp::Reverse(case.days_overdue),
+                case.position,
+            )
+        });
+        found.into_iter().map(|case| self.case_row(&case)).collect()
+    }
+
+    fn case_row(&self, case: &FoundCase) -> CaseRow {
+        let engine = self.engine;
+        let episode = &engine.episodes[case.position];
+        let office: &Name = &engine.organisation.offices[engine.organisation.places[case.position].office as usize];
+        CaseRow {
+            office: office.clone(),
+            measure: REGISTRY[case.measure_number].id(),
+            status: case.status,
+            child_id: episode.child_id.clone(),
+            removal_id: episode.removal_id.clone(),
+            removal_date: episode.removal_date,
+            deadline: case.deadline,
+            days_overdue: case.days_overdue,
+        }
+    }
+}

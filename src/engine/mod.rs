@@ -1,0 +1,222 @@
+//! The engine: runs every registered measure over the episodes and counts the verdicts, per
+//! office and statewide (sums of numerators and denominators), for the headline period and
+//! the 12 trend months, by race/ethnicity group, plus the case lists and each episode's
+//! headline verdicts. A pure function of the ingested data, the configuration and `as_of`.
+//!
+//! - `Engine::new` prepares what does not depend on `as_of` (where each episode is counted,
+//!   the candidate lists), once for every date of a backfill;
+//! - `Engine::compute(as_of)` runs one thread per measure (`counting`) and one for the case
+//!   lists (`case_lists`);
+//! - `evaluate_episode` is the same evaluation for one episode, for `explain`.
+
+mod candidates;
+mod case_lists;
+mod counting;
+mod organisation;
+mod rows;
+mod verdict_codes;
+
+pub use rows::{CaseRow, Counts, EquityRow, RateRow, Results};
+pub use verdict_codes::VerdictCodes;
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::config::Config;
+use crate::ingest::linking::EpisodeIndex;
+use crate::measures::{
+    CaseEntry, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for,
+};
+use crate::model::Episode;
+use candidates::{Candidate, CandidateLists, in_care_window};
+use counting::MeasureOutcome;
+use organisation::Organisation;
+
+/// What the measures may see: the episodes, the index of each child's episodes, and the
+/// configuration (timeframes, holidays). Contexts are made here, for the engine and `explain`
+/// alike.
+#[derive(Clone, Copy)]
+pub struct Knowledge<'a> {
+    pub episodes: &'a [Episode],
+    pub index: &'a EpisodeIndex,
+    pub config: &'a Config,
+}
+
+impl<'a> Knowledge<'a> {
+    /// The context of one period, as known on `as_of`.
+    pub fn context(&self, as_of: NaiveDate, period: Period) -> EvaluationContext<'a> {
+        EvaluationContext::new(
+            as_of,
+            period,
+            &self.config.timeframes,
+            &self.config.holidays,
+            self.episodes,
+            self.index,
+        )
+    }
+
+    /// The cohort period `measure` counts for the reporting `period` of `kind`.
+    pub fn cohort_period(&self, measure: &dyn Measure, period: Period, kind: PeriodKind) -> Period {
+        measure.cohort_period(period, kind, &self.config.timeframes)
+    }
+}
+
+/// One measure's evaluation of one episode for the headline period (for `explain`).
+pub struct EpisodeEvaluation {
+    pub measure: &'static dyn Measure,
+    pub period: Period,
+    pub verdict: Verdict,
+    pub case_entry: Option<CaseEntry>,
+}
+
+/// Every measure's headline verdict and case-list entry for the episode at `position`, as
+/// known on `as_of`, made exactly as `Engine::compute` makes them.
+pub fn evaluate_episode(knowledge: Knowledge<'_>, position: usize, as_of: NaiveDate) -> Vec<EpisodeEvaluation> {
+    let known = EpisodeAsOf::new(knowledge.episodes, position, as_of);
+    REGISTRY
+        .iter()
+        .map(|&measure| {
+            let period = knowledge.cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
+            let context = knowledge.context(as_of, period);
+            EpisodeEvaluation {
+                measure,
+                period,
+                verdict: verdict_for(measure, &known, &context),
+                case_entry: case_entry_for(measure, &known, &context),
+            }
+        })
+        .collect()
+}
+
+/// Everything about the episodes that does not depend on `as_of`, prepared once and reused for
+/// every date of a backfill.
+pub struct Engine<'a> {
+    episodes: &'a [Episode],
+    config: &'a Config,
+    knowledge: Knowledge<'a>,
+    organisation: Organisation,
+    candidates: CandidateLists,
+}
+
+impl<'a> Engine<'a> {
+    pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
+        let organisation = Organisation::new(episodes, config);
+        let candidates = CandidateLists::new(episodes, &organisation.places);
+        Self {
+            episodes,
+            config,
+            knowledge: Knowledge {
+                episodes,
+                index,
+                config,
+            },
+            organisation,
+            candidates,
+        }
+    }
+
+    /// The figures as known on `as_of`. With `keep_verdicts`, every episode's headline verdict
+    /// is kept for `episodes.csv` (a full pass per measure); without, only candidates are
+    /// evaluated, which is what a backfill needs.
+    pub fn compute(&self, as_of: NaiveDate, keep_verdicts: bool) -> Results {
+        let (in_care, in_care_during_window) = self.in_care_lists(as_of);
+        let date = DateInputs {
+            engine: self,
+            as_of,
+            in_care: &in_care,
+            in_care_during_window: &in_care_during_window,
+            keep_verdicts,
+        };
+        // Two cores: one thread per measure and one for the case lists, the scheduler spreads
+        // them.
+        let (outcomes, cases): (Vec<MeasureOutcome>, Vec<CaseRow>) = std::thread::scope(|scope| {
+            let handles: Vec<_> = REGISTRY
+                .iter()
+                .enumerate()
+                .map(|(number, &measure)| {
+                    let date = &date;
+                    scope.spawn(move || date.evaluate_measure(number, measure))
+                })
+                .collect();
+            let cases = date.case_lists();
+            (
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                    .collect(),
+                cases,
+            )
+        });
+        let mut results = Results {
+            as_of,
+            reporting_period: Period::reporting_period(as_of),
+            offices: self.organisation.offices.clone(),
+            groups: self.organisation.groups.clone(),
+            rates: Vec::new(),
+            cases,
+            equity: Vec::new(),
+            headline_verdicts: Vec::new(),
+        };
+        for outcome in outcomes {
+            results.rates.extend(outcome.rates);
+            results.equity.extend(outcome.equity);
+            results.headline_verdicts.push(outcome.verdicts);
+        }
+        results
+    }
+
+    /// The episodes in care on `as_of` (every case list is of them), and those in care during
+    /// some period of the point-in-time measures (their candidates): one pass finds both.
+    fn in_care_lists(&self, as_of: NaiveDate) -> (Vec<usize>, Vec<Candidate>) {
+        let window = in_care_window(|measure| {
+            let headline = self
+                .knowledge
+                .cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
+            let months = Period::trend_months(as_of)
+                .into_iter()
+                .map(|month| self.knowledge.cohort_period(measure, month, PeriodKind::Month));
+            std::iter::once(headline).chain(months).collect()
+        });
+        let mut in_care = Vec::new();
+        let mut in_care_during_window = Vec::new();
+        for position in 0..self.episodes.len() {
+            let known = EpisodeAsOf::new(self.episodes, position, as_of);
+            if known.in_care_on(as_of) {
+                in_care.push(position);
+            }
+            if window.is_some_and(|window| known.in_care_during(window)) {
+                in_care_during_window.push(Candidate {
+                    position,
+                    place: self.organisation.places[position],
+                });
+            }
+        }
+        (in_care, in_care_during_window)
+    }
+}
+
+/// One run's figures, with every episode's headline verdict (see `Engine` for backfills).
+pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
+    Engine::new(episodes, index, config).compute(as_of, true)
+}
+
+/// What one as-of date's threads share.
+struct DateInputs<'a> {
+    engine: &'a Engine<'a>,
+    as_of: NaiveDate,
+    /// Positions of the episodes in care on `as_of`, ascending.
+    in_care: &'a [usize],
+    /// Episodes in care on some day of the point-in-time measures' periods, ascending.
+    in_care_during_window: &'a [Candidate],
+    keep_verdicts: bool,
+}
+
+impl DateInputs<'_> {
+    fn context(&self, period: Period) -> EvaluationContext<'_> {
+        self.engine.knowledge.context(self.as_of, period)
+    }
+
+    fn cohort_period(&self, measure: &dyn Measure, period: Period, kind: PeriodKind) -> Period {
+        self.engine.knowledge.cohort_period(measure, period, kind)
+    }
+}

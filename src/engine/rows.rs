@@ -1,0 +1,114 @@
+//! What the engine produces: the rows behind `measures.csv`, `cases.csv` and `equity.csv`,
+//! each episode's headline verdicts, and the counts they are made of.
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::engine::VerdictCodes;
+use crate::measures::{CaseStatus, PeriodKind, Verdict};
+use crate::scope::{Name, Scope};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub numerator: u64,
+    pub denominator: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, verdict: &Verdict) {
+        if verdict.in_denominator() {
+            self.denominator += 1;
+            if verdict.in_numerator() {
+                self.numerator += 1;
+            }
+        }
+    }
+
+    /// numerator / denominator, or `None` when the denominator is 0.
+    pub fn rate(&self) -> Option<f64> {
+        (self.denominator > 0).then(|| self.numerator as f64 / self.denominator as f64)
+    }
+
+    pub fn plus(self, other: Self) -> Self {
+        Self {
+            numerator: self.numerator + other.numerator,
+            denominator: self.denominator + other.denominator,
+        }
+    }
+
+    pub fn minus(self, other: Self) -> Self {
+        Self {
+            numerator: self.numerator - other.numerator,
+            denominator: self.denominator - other.denominator,
+        }
+    }
+
+    /// The sum of `counts`.
+    pub fn total<'a>(counts: impl IntoIterator<Item = &'a Counts>) -> Self {
+        counts.into_iter().fold(Self::default(), |sum, &each| sum.plus(each))
+    }
+}
+
+/// One row of `measures.csv`: a measure's figure for one scope (an office or statewide) and
+/// one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateRow {
+    pub measure: &'static str,
+    pub scope: Scope,
+    pub kind: PeriodKind,
+    pub period: Period,
+    pub counts: Counts,
+    pub target: Option<f64>,
+}
+
+/// One row of `cases.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseRow {
+    pub office: Name,
+    pub measure: &'static str,
+    pub status: CaseStatus,
+    pub child_id: String,
+    pub removal_id: String,
+    pub removal_date: NaiveDate,
+    pub deadline: NaiveDate,
+    pub days_overdue: i64,
+}
+
+/// One row of `equity.csv`: a group's figure beside all other children's, in one scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EquityRow {
+    pub measure: &'static str,
+    pub scope: Scope,
+    pub group: String,
+    pub group_counts: Counts,
+    pub others_counts: Counts,
+}
+
+/// Everything the outputs and reports are made from.
+#[derive(Debug, Clone)]
+pub struct Results {
+    pub as_of: NaiveDate,
+    pub reporting_period: Period,
+    /// Offices in report order (alphabetical).
+    pub offices: Vec<Name>,
+    /// Race/ethnicity groups: configured categories first, then other values seen.
+    pub groups: Vec<String>,
+    /// Per measure (registry order): every office's rows, then statewide's; each scope's
+    /// headline row, then its months in order.
+    pub rates: Vec<RateRow>,
+    pub cases: Vec<CaseRow>,
+    pub equity: Vec<EquityRow>,
+    /// `headline_verdicts[measure]`, measures in registry order: each episode's verdict code.
+    pub headline_verdicts: Vec<VerdictCodes>,
+}
+
+impl Results {
+    /// The headline rows (every measure, office and statewide), for `series.csv`.
+    pub fn headline_rows(&self) -> Vec<RateRow> {
+        self.rates
+            .iter()
+            .filter(|row| row.kind == PeriodKind::Headline)
+            .cloned()
+            .collect()
+    }
+}
