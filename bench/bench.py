@@ -125,6 +125,8 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--children", type=int, default=1_000_000)
     parser.add_argument("--backfill-dates", type=int, default=120)
+    parser.add_argument("--baseline", help="another build (e.g. the binary before a change): its run and backfill are "
+                        "timed in the same interleaved rounds, and the table gives new / baseline")
     options = parser.parse_args()
 
     for module in ("polars", "duckdb"):
@@ -140,8 +142,8 @@ def main():
     def run_output(key):
         return os.path.join(out, f"run-{key}")
 
-    def run_arguments(directory, key):
-        return [BINARY, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", run_output(key), "--no-email"]
+    def run_arguments(directory, key, binary=BINARY):
+        return [binary, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", run_output(key), "--no-email"]
 
     big, big_rows, big_size = dataset(options.children)
     print(f"{options.children} children: {big_rows:,} rows, {big_size / 1e6:.0f} MB", file=sys.stderr)
@@ -154,15 +156,26 @@ def main():
         *((children, f"run --no-email, {children} children", run_arguments(directory, children), run_output(children))
           for children, (directory, _, _) in smaller.items()),
     ]
+    if options.baseline:
+        commands.append(("run-baseline", f"baseline run --no-email, {options.children} children",
+                         run_arguments(big, "run-baseline", options.baseline), run_output("run-baseline")))
     results = measure_interleaved(commands, options.runs)
     scaling = [(children, rows, results[children]) for children, (_, rows, _) in smaller.items()]
     scaling.append((options.children, big_rows, results["run"]))
     # Last: it writes more than a gigabyte, whose write-back would disturb the runs above.
     first_month_end = {"from": "2016-11-30", "to": AS_OF} if options.backfill_dates == 120 else None
-    backfill = [BINARY, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
-                "--to", AS_OF, "--every", "month", "--out", os.path.join(out, "backfill")]
-    # No warm-up run: the runs above just read the same extracts.
-    results["backfill"] = measure(f"backfill, {options.backfill_dates} monthly dates", backfill, os.path.join(out, "backfill"), options.runs)
+    def backfill_arguments(binary, key):
+        return [binary, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
+                "--to", AS_OF, "--every", "month", "--out", os.path.join(out, key)]
+    backfills = [("backfill", f"backfill, {options.backfill_dates} monthly dates", backfill_arguments(BINARY, "backfill"), os.path.join(out, "backfill"))]
+    if options.baseline:
+        backfills.append(("backfill-baseline", "baseline backfill", backfill_arguments(options.baseline, "backfill-baseline"),
+                          os.path.join(out, "backfill-baseline")))
+    if len(backfills) == 1:
+        # No warm-up run: the runs above just read the same extracts.
+        results["backfill"] = measure(backfills[0][1], backfills[0][2], backfills[0][3], options.runs)
+    else:
+        results.update(measure_interleaved(backfills, options.runs))
     shutil.rmtree(out, ignore_errors=True)
 
     floor = results["floor"]["seconds"]
@@ -187,6 +200,12 @@ def main():
          f"{results['backfill']['peak_mb']:.0f} MB",
          f"<= 5 x run = {5 * run:.1f} s", "met" if results["backfill"]["seconds"] <= 5 * run else f"NOT met ({results['backfill']['seconds'] / run:.1f} x run)"),
     ]
+    if options.baseline:
+        for key, what in (("run", "run"), ("backfill", "backfill")):
+            ratio = results[key]["seconds"] / results[f"{key}-baseline"]["seconds"]
+            rows_table.append((f"{what} vs baseline ({options.baseline})", f"{results[f'{key}-baseline']['seconds']:.2f} s",
+                               cpu(f"{key}-baseline"), f"{results[f'{key}-baseline']['peak_mb']:.0f} MB",
+                               "new / baseline", f"{ratio:.3f} x"))
     for children, cost in per_row:
         rows_table.append((f"cost per input row, {children:,} children", f"{cost:.2f} us/row", "", "", "", ""))
     rows_table.append(("cost per row, largest vs smallest", f"+{flatness * 100:.0f}%", "", "", "<= 20%", "met" if flatness <= 0.20 else "NOT met"))

@@ -1,4 +1,4 @@
-//! Date arithmetic exactly as `measures.md` defines it: calendar months clamped to the month
+//! Date arithmetic exactly as `docs/measures.md` defines it: calendar months clamped to the month
 //! end, business days that skip weekends and configured holidays, and reporting periods.
 //!
 //! Everything here is a pure function of its arguments; nothing reads the clock.

@@ -1,4 +1,4 @@
-//! The command line of `outputs.md`. Flags override the configuration file.
+//! The command line of `docs/outputs.md`. Flags override the configuration file.
 
 use std::path::PathBuf;
 

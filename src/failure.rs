@@ -1,4 +1,4 @@
-//! The kinds of failure the exit status distinguishes (`outputs.md`). Orchestration builds
+//! The kinds of failure the exit status distinguishes (`docs/outputs.md`). Orchestration builds
 //! errors with `anyhow` and says here which kind each one is.
 
 /// A failed command, sorted by what the operator has to do about it.

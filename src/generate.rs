@@ -194,6 +194,20 @@ pub fn write_extracts(settings: &GeneratorSettings, directory: &Path) -> anyhow:
     Ok(counts)
 }
 
+/// One removal episode as drawn, before it is written.
+struct PlannedEpisode {
+    removal_id: String,
+    removal_date: NaiveDate,
+    placement_date: NaiveDate,
+    emergency: bool,
+    exit: &'static str,
+    /// The discharge date if the child leaves care by `until`.
+    discharge: Option<NaiveDate>,
+    /// The planned discharge, whether or not it is after `until`.
+    planned_discharge: NaiveDate,
+    goal: &'static str,
+}
+
 fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows<'_>) {
     let mut random = Random::for_child(settings.seed, child);
     let until = settings.until;
@@ -218,80 +232,106 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
         if removal_date > until {
             break;
         }
-        let removal_id = format!("R{child:07}{episode}");
-        let emergency = random.chance(0.35);
-        let placement_date = if random.chance(0.85) {
-            removal_date
-        } else {
-            add_days(removal_date, random.between(1, 3))
-        };
-        let exit = random.weighted(&EXITS, |exit| exit.1);
-        let mut stay = random.length_of_stay(exit.2);
-        if random.chance(0.03) {
-            stay = random.between(0, 10); // short stays around the 8-day exclusion
-        }
-        let planned_discharge = if random.chance(0.04) {
-            // Exactly on the deadline or the day after, for the timely-permanency measures.
-            let months = match exit.0 {
-                "reunification" => 12,
-                "guardianship" | "permanent_guardianship" => 18,
-                "adoption" => 24,
-                _ => 12,
-            };
-            add_days(add_months(removal_date, months), random.between(0, 1))
-        } else {
-            add_days(removal_date, stay)
-        };
-        let discharged = planned_discharge <= until;
-        let goal = match exit.0 {
-            "reunification" | "relative" | "transfer" | "runaway" | "death" | "other" => "reunification",
-            "emancipation" => "oppla",
-            other => other,
-        };
-        let in_care_until = if discharged { planned_discharge } else { until };
-
-        // removals.csv
-        let out = &mut *rows.removals;
-        let _ = write!(out, "{removal_id},{child_id},{office},");
-        write_date(out, removal_date, false);
-        out.push(b',');
-        if placement_date != removal_date || random.chance(0.5) {
-            write_date(out, placement_date, false);
-        }
-        let _ = write!(out, ",{},", if emergency { "Y" } else { "N" });
-        if random.chance(0.97) {
-            write_date(out, birth_date, false);
-        }
-        let _ = write!(out, ",{race},{goal},");
-        if discharged {
-            write_date(out, planned_discharge, false);
-            let _ = write!(out, ",{}", exit.0);
-        } else {
-            out.push(b',');
-        }
-        out.push(b'\n');
-        rows.counts.removals += 1;
-
-        generate_notices(&mut random, rows, &child_id, &removal_id, removal_date, until);
+        let planned = plan_episode(&mut random, format!("R{child:07}{episode}"), removal_date, until);
+        write_removal(&mut random, rows, &planned, &child_id, office, race, birth_date);
+        let in_care_until = planned.discharge.unwrap_or(until);
+        generate_notices(&mut random, rows, &child_id, &planned.removal_id, removal_date, until);
         generate_meetings(
             &mut random,
             rows,
             &child_id,
-            &removal_id,
+            &planned.removal_id,
             removal_date,
-            placement_date,
-            emergency,
+            planned.placement_date,
+            planned.emergency,
             in_care_until,
         );
-
         // The next episode starts some time after this one ended.
-        if !discharged {
+        if planned.discharge.is_none() {
             break;
         }
-        removal_date = add_days(planned_discharge, random.between(30, 700));
+        removal_date = add_days(planned.planned_discharge, random.between(30, 700));
     }
+    write_bad_rows(&mut random, rows, child, &child_id, office, race);
+}
 
-    // A few deliberately bad rows, so the reject path is part of every run.
+/// Draws one episode's placement, emergency flag, exit and length of stay.
+fn plan_episode(random: &mut Random, removal_id: String, removal_date: NaiveDate, until: NaiveDate) -> PlannedEpisode {
+    let emergency = random.chance(0.35);
+    let placement_date = if random.chance(0.85) {
+        removal_date
+    } else {
+        add_days(removal_date, random.between(1, 3))
+    };
+    let exit = random.weighted(&EXITS, |exit| exit.1);
+    let mut stay = random.length_of_stay(exit.2);
+    if random.chance(0.03) {
+        stay = random.between(0, 10); // short stays around the 8-day exclusion
+    }
+    let planned_discharge = if random.chance(0.04) {
+        // Exactly on the deadline or the day after, for the timely-permanency measures.
+        let months = match exit.0 {
+            "reunification" => 12,
+            "guardianship" | "permanent_guardianship" => 18,
+            "adoption" => 24,
+            _ => 12,
+        };
+        add_days(add_months(removal_date, months), random.between(0, 1))
+    } else {
+        add_days(removal_date, stay)
+    };
+    let goal = match exit.0 {
+        "reunification" | "relative" | "transfer" | "runaway" | "death" | "other" => "reunification",
+        "emancipation" => "oppla",
+        other => other,
+    };
+    PlannedEpisode {
+        removal_id,
+        removal_date,
+        placement_date,
+        emergency,
+        exit: exit.0,
+        discharge: (planned_discharge <= until).then_some(planned_discharge),
+        planned_discharge,
+        goal,
+    }
+}
+
+/// The episode's row of removals.csv (a few fields are left empty at random).
+fn write_removal(
+    random: &mut Random,
+    rows: &mut ChildRows<'_>,
+    planned: &PlannedEpisode,
+    child_id: &str,
+    office: &str,
+    race: &str,
+    birth_date: NaiveDate,
+) {
+    let out = &mut *rows.removals;
+    let _ = write!(out, "{},{child_id},{office},", planned.removal_id);
+    write_date(out, planned.removal_date, false);
+    out.push(b',');
+    if planned.placement_date != planned.removal_date || random.chance(0.5) {
+        write_date(out, planned.placement_date, false);
+    }
+    let _ = write!(out, ",{},", if planned.emergency { "Y" } else { "N" });
+    if random.chance(0.97) {
+        write_date(out, birth_date, false);
+    }
+    let _ = write!(out, ",{race},{},", planned.goal);
+    match planned.discharge {
+        Some(discharge) => {
+            write_date(out, discharge, false);
+            let _ = write!(out, ",{}", planned.exit);
+        }
+        None => out.push(b','),
+    }
+    out.push(b'\n');
+    rows.counts.removals += 1;
+}
+
+/// A few deliberately bad rows, so the reject path is part of every run.
+fn write_bad_rows(random: &mut Random, rows: &mut ChildRows<'_>, child: u64, child_id: &str, office: &str, race: &str) {
     if random.chance(0.004) {
         let bad_row = match random.between(1, 6) {
             1 => format!("R{child:07}9,{child_id},{office},2025-02-30,,N,,{race},,,"),

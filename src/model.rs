@@ -1,4 +1,4 @@
-//! The canonical records of `extracts.md`, after ingest has validated and mapped them.
+//! The canonical records of `docs/extracts.md`, after ingest has validated and mapped them.
 //! Measures read only these types.
 
 use chrono::NaiveDate;

@@ -1,6 +1,7 @@
 //! Delivery: every manager gets their own report by email, once. Messages are planned by pure
-//! functions (`messages`); `outbox` turns them into `.eml` files, `smtp` sends them with
-//! retries, and `ledger` remembers what a server accepted so a rerun never sends it twice.
+//! functions (`messages`); `Mailer` adds them to the run's outbox as `.eml` files or, through
+//! `smtp`, sends them with retries, and `ledger` remembers what a server accepted so a rerun
+//! never sends it twice.
 
 pub mod ledger;
 pub mod messages;

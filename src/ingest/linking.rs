@@ -1,4 +1,4 @@
-//! Links notices and meetings to episodes exactly as `extracts.md` says: a row with a
+//! Links notices and meetings to episodes exactly as `docs/extracts.md` says: a row with a
 //! `removal_id` belongs to that episode; a row without one belongs to the child's episode with
 //! the latest `removal_date` on or before the row's date (ties broken by the larger
 //! removal_id, so the result never depends on row order); anything else is an orphan.

@@ -381,118 +381,147 @@ fn read_header<Input: Read>(
     })
 }
 
+/// Records, and whether each one's id repeats an earlier row's.
+type Batch = (CsvRecordBatch, Vec<bool>);
+
+/// Records per batch.
+const BATCH: usize = 2048;
+
 /// The data rows: one thread parses CSV (and hashes the bytes, numbers the lines and finds
 /// repeated ids, which depend on file order), validation workers run `validate` on whole
 /// batches, and the calling thread runs `apply`. Batches are put back in file order first.
 fn read_rows<Input: Read + Send, Parsed: Send, WorkerMemory: Default>(
-    mut records: CsvRecords<Input>,
+    records: CsvRecords<Input>,
     layout: &HeaderLayout,
     config: &Config,
     extract: Extract,
     validate: &(impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync),
-    mut apply: impl FnMut(Parsed),
+    apply: impl FnMut(Parsed),
     report: &mut ExtractReport,
 ) -> Result<(), std::io::Error> {
-    let columns = extract.columns();
-    let id_position = layout.id_position;
-    // Batches of records go from the parser to a worker and back, so no batch is allocated
-    // twice. Each record travels with whether its id repeats an earlier row's.
-    const BATCH: usize = 2048;
-    type Batch = (CsvRecordBatch, Vec<bool>);
+    let row_layout = RowLayout {
+        header: &layout.header,
+        column_positions: &layout.column_positions,
+        columns: extract.columns(),
+        id_position: layout.id_position,
+    };
     let workers = std::thread::available_parallelism().map_or(1, |count| count.get().clamp(1, 4));
-    // Batches are numbered in file order; the applying thread puts them back in that order.
-    // Eight batches a worker may wait in each queue, so a stage that is briefly not scheduled
-    // (four threads share two cores) does not leave the others without work.
+    // Batches of records go from the parser to a worker and back, so no batch is allocated
+    // twice; they are numbered in file order. Eight batches a worker may wait in each queue,
+    // so a stage that is briefly not scheduled (four threads share two cores) does not leave
+    // the others without work.
     let (full_batches, batches_to_check) = std::sync::mpsc::sync_channel::<(u64, Batch)>(8 * workers);
     let batches_to_check = std::sync::Mutex::new(batches_to_check);
     let (empty_batches, batches_to_reuse) = std::sync::mpsc::channel::<Batch>();
     let (checked_batches, outcomes_to_apply) =
         std::sync::mpsc::sync_channel::<(u64, Batch, Vec<RowOutcome<Parsed>>)>(8 * workers);
     std::thread::scope(|scope| {
-        let parser = scope.spawn(move || -> Result<(), std::io::Error> {
-            // Duplicate ids are judged against every earlier row that carried an id.
-            let mut seen_ids = RepeatedIdDetector::default();
-            for sequence in 0_u64.. {
-                let (mut batch, mut repeated_ids) = batches_to_reuse.try_recv().unwrap_or_default();
-                batch.clear();
-                repeated_ids.clear();
-                let mut finished = false;
-                while batch.len() < BATCH {
-                    if !records.read_record(&mut batch)? {
-                        finished = true;
-                        break;
-                    }
-                    let id = id_position
-                        .and_then(|position| batch.last().and_then(|record| record.field(position)))
-                        .and_then(|field| std::str::from_utf8(field).ok())
-                        .map(trim_whitespace)
-                        .filter(|id| !id.is_empty());
-                    repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes())));
-                }
-                if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
-                    break;
-                }
-            }
-            Ok(())
-        });
+        let parser = scope.spawn(move || parse_batches(records, layout.id_position, &full_batches, &batches_to_reuse));
         for _ in 0..workers {
             let checked_batches = checked_batches.clone();
             let batches_to_check = &batches_to_check;
-            scope.spawn(move || {
-                let mut memory = WorkerMemory::default();
-                loop {
-                    let next = match batches_to_check.lock() {
-                        Ok(receiver) => receiver.recv(),
-                        Err(_) => return, // another worker panicked; the scope re-raises it
-                    };
-                    let Ok((sequence, batch)) = next else {
-                        return;
-                    };
-                    let (records, repeated_ids) = &batch;
-                    let outcomes = records
-                        .iter()
-                        .zip(repeated_ids)
-                        .map(|(record, &repeated_id)| {
-                            let row = RowLayout {
-                                header: &layout.header,
-                                column_positions: &layout.column_positions,
-                                columns,
-                                id_position,
-                            };
-                            check_row(record, repeated_id, &row, config, |fields| {
-                                validate(fields, &mut memory)
-                            })
-                        })
-                        .collect();
-                    if checked_batches.send((sequence, batch, outcomes)).is_err() {
-                        return;
-                    }
-                }
-            });
+            let row_layout = &row_layout;
+            scope.spawn(move || check_batches(batches_to_check, &checked_batches, row_layout, config, validate));
         }
         drop(checked_batches);
-        // Workers finish out of order; batches that arrive early wait for their turn.
-        let mut next_sequence = 0;
-        let mut arrived_early = BTreeMap::new();
-        for (sequence, batch, outcomes) in outcomes_to_apply {
-            arrived_early.insert(sequence, (batch, outcomes));
-            while let Some((batch, outcomes)) = arrived_early.remove(&next_sequence) {
-                next_sequence += 1;
-                for outcome in outcomes {
-                    report.rows_read += 1;
-                    match outcome {
-                        RowOutcome::Accepted(parsed) => {
-                            report.rows_accepted += 1;
-                            apply(parsed);
-                        }
-                        RowOutcome::Rejected(row) => report.rejected.push(row),
-                    }
-                }
-                let _ = empty_batches.send(batch);
-            }
-        }
+        apply_in_file_order(outcomes_to_apply, &empty_batches, apply, report);
         parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// The parser thread: fills batches with records, marking each whose id repeats an earlier
+/// row's (judged against every earlier row that carried an id).
+fn parse_batches<Input: Read>(
+    mut records: CsvRecords<Input>,
+    id_position: Option<usize>,
+    full_batches: &std::sync::mpsc::SyncSender<(u64, Batch)>,
+    batches_to_reuse: &std::sync::mpsc::Receiver<Batch>,
+) -> Result<(), std::io::Error> {
+    let mut seen_ids = RepeatedIdDetector::default();
+    for sequence in 0_u64.. {
+        let (mut batch, mut repeated_ids) = batches_to_reuse.try_recv().unwrap_or_default();
+        batch.clear();
+        repeated_ids.clear();
+        let mut finished = false;
+        while batch.len() < BATCH {
+            if !records.read_record(&mut batch)? {
+                finished = true;
+                break;
+            }
+            let id = id_position
+                .and_then(|position| batch.last().and_then(|record| record.field(position)))
+                .and_then(|field| std::str::from_utf8(field).ok())
+                .map(trim_whitespace)
+                .filter(|id| !id.is_empty());
+            repeated_ids.push(id.is_some_and(|id| seen_ids.is_repeat(id.as_bytes())));
+        }
+        if full_batches.send((sequence, (batch, repeated_ids))).is_err() || finished {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A validation worker: checks whole batches until none is left.
+fn check_batches<Parsed, WorkerMemory: Default>(
+    batches_to_check: &std::sync::Mutex<std::sync::mpsc::Receiver<(u64, Batch)>>,
+    checked_batches: &std::sync::mpsc::SyncSender<(u64, Batch, Vec<RowOutcome<Parsed>>)>,
+    layout: &RowLayout<'_>,
+    config: &Config,
+    validate: &impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed>,
+) {
+    let mut memory = WorkerMemory::default();
+    loop {
+        let next = match batches_to_check.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return, // another worker panicked; the scope re-raises it
+        };
+        let Ok((sequence, batch)) = next else {
+            return;
+        };
+        let (records, repeated_ids) = &batch;
+        let outcomes = records
+            .iter()
+            .zip(repeated_ids)
+            .map(|(record, &repeated_id)| {
+                check_row(record, repeated_id, layout, config, |fields| {
+                    validate(fields, &mut memory)
+                })
+            })
+            .collect();
+        if checked_batches.send((sequence, batch, outcomes)).is_err() {
+            return;
+        }
+    }
+}
+
+/// The calling thread: applies each batch's outcomes in file order (workers finish out of
+/// order; batches that arrive early wait for their turn) and counts them.
+fn apply_in_file_order<Parsed>(
+    outcomes_to_apply: std::sync::mpsc::Receiver<(u64, Batch, Vec<RowOutcome<Parsed>>)>,
+    empty_batches: &std::sync::mpsc::Sender<Batch>,
+    mut apply: impl FnMut(Parsed),
+    report: &mut ExtractReport,
+) {
+    let mut next_sequence = 0;
+    let mut arrived_early = BTreeMap::new();
+    for (sequence, batch, outcomes) in outcomes_to_apply {
+        arrived_early.insert(sequence, (batch, outcomes));
+        while let Some((batch, outcomes)) = arrived_early.remove(&next_sequence) {
+            next_sequence += 1;
+            for outcome in outcomes {
+                report.rows_read += 1;
+                match outcome {
+                    RowOutcome::Accepted(parsed) => {
+                        report.rows_accepted += 1;
+                        apply(parsed);
+                    }
+                    RowOutcome::Rejected(row) => report.rejected.push(row),
+                }
+            }
+            let _ = empty_batches.send(batch);
+        }
+    }
 }
 
 /// Where a row's fields are, for `check_row`.

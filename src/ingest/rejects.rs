@@ -1,7 +1,7 @@
 //! Why a row was rejected. Every rejected row keeps its line, its reasons and its original
 //! values, and goes to `rejects/<extract>.csv`.
 
-/// The rejection rules of `extracts.md`, plus the two ways a row can fail to be read at all.
+/// The rejection rules of `docs/extracts.md`, plus the two ways a row can fail to be read at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RejectKind {
     WrongFieldCount,

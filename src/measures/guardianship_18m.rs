@@ -57,7 +57,7 @@ mod tests {
 
     #[test]
     fn the_31st_plus_18_months_clamps_to_february() {
-        // 2023-08-31 + 18 months = 2025-02-28 (as in measures.md).
+        // 2023-08-31 + 18 months = 2025-02-28 (as in docs/measures.md).
         check_verdict(
             &MEASURE,
             "2025-06-30",

@@ -45,7 +45,7 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
     fn cohort_period(&self, period: Period, kind: PeriodKind, timeframes: &Timeframes) -> Period {
         let months = timeframes.entry_cohort_permanency_months as i32;
         match kind {
-            // as_of − (12 + m) months + 1 day … as_of − m months, literally as measures.md says.
+            // as_of − (12 + m) months + 1 day … as_of − m months, literally as docs/measures.md says.
             PeriodKind::Headline => Period::new(
                 add_days(add_months(period.end, -(12 + months)), 1),
                 add_months(period.end, -months),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""An independent implementation of the headline measures, written from ../shared/spec
-(measures.md, extracts.md) rather than from the Rust code, to cross-check `measures.csv`,
+"""An independent implementation of the headline measures, written from the contract
+(docs/measures.md, docs/extracts.md) rather than from the Rust code, to cross-check `measures.csv`,
 `cases.csv`, `equity.csv`, the verdicts of `episodes.csv` and the row counts of `manifest.json`.
 
     python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:

@@ -123,3 +123,18 @@ fn each_mistake_gets_a_message_with_file_key_and_reason() {
         }
     }
 }
+
+#[test]
+fn the_shipped_configuration_documents_every_timeframe() {
+    let shipped = std::fs::read_to_string(crate::support::repository_root().join("config/permanency.toml"))
+        .expect("shipped configuration");
+    for parameter in permanency_report::timeframes::Timeframes::PARAMETERS {
+        assert!(
+            shipped
+                .lines()
+                .any(|line| line.trim_start().starts_with(&format!("{} =", parameter.key))),
+            "config/permanency.toml does not set {}",
+            parameter.key
+        );
+    }
+}

@@ -1,5 +1,6 @@
 //! The integration tests: one binary, shared fixtures under `tests/fixtures/`.
 
+mod architecture;
 mod cli;
 mod config_errors;
 mod corpus;
