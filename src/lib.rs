@@ -23,8 +23,9 @@ pub mod measures;
 // Rendering and writing.
 pub mod output;
 pub mod reports;
-// Sending.
+// Sending and reporting on the run.
 pub mod delivery;
+pub mod metrics;
 // Orchestration.
 pub mod cli;
 pub mod commands;

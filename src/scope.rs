@@ -126,9 +126,115 @@ impl Scope {
     }
 }
 
+/// How a name from the data is written when no configured list says otherwise: surrounding
+/// spaces trimmed, inner runs of spaces made one, and a name written all in capitals or all
+/// in small letters capitalised word by word (`HARTFORD`, ` hartford ` and `Hartford` are one
+/// office, `Hartford`); a name in mixed case (`New Haven, CT`) keeps its spelling. A function
+/// of the name alone, so nothing about one office depends on another's rows.
+pub fn canonical_name(text: &str) -> String {
+    let spaced = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let has_upper = spaced.chars().any(char::is_uppercase);
+    let has_lower = spaced.chars().any(char::is_lowercase);
+    if has_upper && has_lower {
+        return spaced;
+    }
+    let mut name = String::with_capacity(spaced.len());
+    let mut word_start = true;
+    for character in spaced.chars() {
+        if word_start {
+            name.extend(character.to_uppercase());
+        } else {
+            name.extend(character.to_lowercase());
+        }
+        word_start = character == ' ';
+    }
+    name
+}
+
+/// Whether `canonical_name` leaves `text` as it is (checked without allocating, for the
+/// common case: a trimmed, single-spaced name in mixed case).
+pub fn is_canonical_name(text: &str) -> bool {
+    let mut previous_was_space = true;
+    for character in text.chars() {
+        if character.is_whitespace() && (character != ' ' || previous_was_space) {
+            return false;
+        }
+        previous_was_space = character.is_whitespace();
+    }
+    !text.ends_with(' ') && text.chars().any(char::is_uppercase) && text.chars().any(char::is_lowercase)
+}
+
+/// A file stem for a report of `name`, a function of the name alone: `<prefix>-new-haven` for a
+/// plain name (capitalised words of letters and digits), else the slug cut to 40 characters and
+/// a short hash of the name (`<prefix>-o-brien-3f2a9c`), so no two names share a stem and no
+/// stem is too long for a file system.
+pub fn file_stem(prefix: &str, name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|character| {
+            if character.is_ascii_alphanumeric() {
+                character.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect::<String>()
+        .split('-')
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    let plain = !name.is_empty()
+        && name.len() <= 40
+        && name.split(' ').all(|word| {
+            let mut characters = word.chars();
+            characters.next().is_some_and(|first| first.is_ascii_uppercase())
+                && characters.all(|character| character.is_ascii_lowercase() || character.is_ascii_digit())
+        });
+    if plain {
+        return format!("{prefix}-{slug}");
+    }
+    let cut: String = slug.chars().take(40).collect();
+    let cut = cut.trim_end_matches('-');
+    let hash = &crate::digest::sha256_hex(name.as_bytes())[..6];
+    if cut.is_empty() {
+        format!("{prefix}-{hash}")
+    } else {
+        format!("{prefix}-{cut}-{hash}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Level, Scope};
+    use super::{Level, Scope, canonical_name, file_stem, is_canonical_name};
+
+    #[test]
+    fn names_are_canonical_by_themselves_and_stems_are_safe_and_distinct() {
+        for (written, canonical) in [
+            ("HARTFORD", "Hartford"),
+            ("hartford", "Hartford"),
+            ("  new   haven ", "New Haven"),
+            ("New Haven", "New Haven"),
+            ("New Haven, CT", "New Haven, CT"),
+            ("=HYPERLINK(\"x\")", "=HYPERLINK(\"x\")"),
+            ("NEW HAVEN, CT", "New Haven, Ct"),
+        ] {
+            assert_eq!(canonical_name(written), canonical, "{written:?}");
+            assert_eq!(is_canonical_name(written), written == canonical, "{written:?}");
+        }
+        assert_eq!(file_stem("office", "New Haven"), "office-new-haven");
+        assert_eq!(file_stem("office", "Hartford"), "office-hartford");
+        let odd = ["New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc", &"Long ".repeat(100)];
+        let stems: Vec<String> = odd.iter().map(|name| file_stem("office", name)).collect();
+        for stem in &stems {
+            assert!(stem.len() <= 60 && stem.starts_with("office-"), "{stem}");
+            assert!(stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{stem}");
+            assert_ne!(stem, "office-new-haven");
+        }
+        let mut unique = stems.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), stems.len());
+    }
 
     fn worker() -> Scope {
         Scope::Worker {

@@ -10,7 +10,7 @@ use tracing::info;
 
 use crate::calendar::as_of_series;
 use crate::cli::BackfillArgs;
-use crate::commands::validate::over_limit_extracts;
+use crate::commands::guards::over_limit_extracts;
 use crate::commands::{load_config, outputs};
 use crate::engine::{self, RateRow};
 use crate::failure::Failure;
@@ -32,18 +32,18 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         )));
     }
     let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
-    let _lock = run_directory::lock_output_directory(&out_root).map_err(|error| Failure::Output(error.into()))?;
+    let _lock = run_directory::lock_output_directory(&out_root, config.output_permissions).map_err(|error| Failure::Output(error.into()))?;
 
     let started = Instant::now();
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
     let ingest_ms = started.elapsed().as_millis();
-    let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
+    let over_limit = over_limit_extracts(&data.reports, config.limits.max_rejected_share);
     if !over_limit.is_empty() {
-        eprint!("{}", data_quality_text(&data.reports, config.max_rejected_share));
+        eprint!("{}", data_quality_text(&data.reports, config.limits.max_rejected_share));
         return Err(Failure::Input(anyhow::anyhow!(
             "too many rejected rows in {} (limit {:.2}% of rows read): nothing written",
             over_limit.join(", "),
-            config.max_rejected_share * 100.0
+            config.limits.max_rejected_share * 100.0
         )));
     }
     let render = |error: anyhow::Error| Failure::Output(error.context("cannot render outputs"));

@@ -3,6 +3,7 @@
 pub mod backfill;
 pub mod explain;
 pub mod generate;
+pub mod guards;
 pub mod outputs;
 pub mod run;
 pub mod validate;

@@ -33,7 +33,7 @@ pub fn quality_files(data: &IngestedData, config: &Config) -> anyhow::Result<Fil
     insert_table(&mut files, &DataQualityTable(&data.reports))?;
     files.insert(
         "data_quality.txt".into(),
-        data_quality_text(&data.reports, config.max_rejected_share).into_bytes(),
+        data_quality_text(&data.reports, config.limits.max_rejected_share).into_bytes(),
     );
     Ok(files)
 }

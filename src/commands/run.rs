@@ -11,7 +11,7 @@ use tracing::{info, warn};
 
 use crate::cli::RunArgs;
 use crate::commands::outputs::{self, Files};
-use crate::commands::validate::over_limit_extracts;
+use crate::commands::guards::{self, over_limit_extracts};
 use crate::commands::{as_of_or_yesterday, load_config};
 use crate::config::Config;
 use crate::delivery::Mailer;
@@ -19,22 +19,34 @@ use crate::delivery::messages::{OutgoingMessage, report_messages};
 use crate::engine::{self, Results};
 use crate::failure::Failure;
 use crate::ingest::{self, IngestedData};
+use crate::metrics::{RowCounts, RunFacts};
 use crate::output::run_directory::{self, OutputLock, Staging};
 use crate::progress::Progress;
 
 pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<(), Failure> {
-    let mut night = Night::prepare(arguments, today)?;
-    let data = night.read_extracts(progress)?;
-    night.withhold_if_too_many_rejected(&data)?;
-    let results = night.compute(&data);
-    let (staging, messages) = night.render(&data, &results)?;
-    let Some(staging) = staging else {
-        night.print_dry_run(&results);
-        return Ok(());
+    let started = Instant::now();
+    let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
+    let metrics = config.metrics.clone();
+    let mut facts = RunFacts::default();
+    let result = match Night::prepare(arguments, today, config) {
+        Ok(mut night) => {
+            let result = night.run(progress);
+            facts = std::mem::take(&mut night.facts);
+            result
+        }
+        Err(failure) => Err(failure),
     };
-    night.publish(staging, &results)?;
-    super::release_in_background((data, results));
-    night.deliver_by_smtp(&messages)
+    if !arguments.dry_run
+        && let Some(metrics) = metrics
+    {
+        facts.finished = Some(std::time::SystemTime::now());
+        facts.duration = started.elapsed();
+        facts.exit_status = result.as_ref().err().map_or(0, Failure::exit_code);
+        for problem in crate::metrics::publish(&metrics, &facts) {
+            warn!(problem = %problem, "metrics not written");
+        }
+    }
+    result
 }
 
 /// One night's run: what it was asked, what it has made so far.
@@ -49,14 +61,23 @@ struct Night<'a> {
     _lock: Option<OutputLock>,
     timings: BTreeMap<&'static str, u128>,
     files: Files,
+    /// What the metrics say of the run.
+    facts: RunFacts,
 }
 
 impl<'a> Night<'a> {
-    /// Configuration, as-of date, delivery (credentials included) and the output lock: every
-    /// configuration problem is found before any work.
-    fn prepare(arguments: &'a RunArgs, today: NaiveDate) -> Result<Self, Failure> {
-        let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
+    /// As-of date, delivery (credentials included) and the output lock: every configuration
+    /// problem is found before any work.
+    fn prepare(arguments: &'a RunArgs, today: NaiveDate, config: Config) -> Result<Self, Failure> {
         let as_of = as_of_or_yesterday(arguments.as_of, today);
+        let formats = &config.date_formats;
+        if !(formats.earliest()..=formats.latest()).contains(&as_of) {
+            return Err(Failure::Configuration(anyhow::anyhow!(
+                "the as-of date {as_of} is outside the plausible range {} to {} (input.earliest_date, input.latest_date)",
+                formats.earliest(),
+                formats.latest()
+            )));
+        }
         let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
         let run_directory = out_root.join(as_of.to_string());
         let mailer = Mailer::prepare(&config, &out_root, arguments.no_email || arguments.dry_run)
@@ -64,7 +85,10 @@ impl<'a> Night<'a> {
         let lock = if arguments.dry_run {
             None
         } else {
-            Some(run_directory::lock_output_directory(&out_root).map_err(|error| Failure::Output(error.into()))?)
+            Some(
+                run_directory::lock_output_directory(&out_root, config.output_permissions)
+                    .map_err(|error| Failure::Output(error.into()))?,
+            )
         };
         Ok(Self {
             arguments,
@@ -76,7 +100,26 @@ impl<'a> Night<'a> {
             _lock: lock,
             timings: BTreeMap::new(),
             files: Files::new(),
+            facts: RunFacts {
+                as_of: Some(as_of),
+                ..RunFacts::default()
+            },
         })
+    }
+
+    /// The night's phases, in order.
+    fn run(&mut self, progress: Progress) -> Result<(), Failure> {
+        let data = self.read_extracts(progress)?;
+        self.withhold_if_untrustworthy(&data)?;
+        let results = self.compute(&data);
+        let (staging, messages) = self.render(&data, &results)?;
+        let Some(staging) = staging else {
+            self.print_dry_run(&results);
+            return Ok(());
+        };
+        self.publish(staging, &results)?;
+        super::release_in_background((data, results));
+        self.deliver_by_smtp(&messages)
     }
 
     /// Reads and links the extracts; an extract that cannot be read withholds the reports.
@@ -94,6 +137,18 @@ impl<'a> Night<'a> {
         };
         self.timings.insert("ingest", started.elapsed().as_millis());
         for (extract, report) in &data.reports {
+            self.facts.rows.insert(
+                extract.name(),
+                RowCounts {
+                    read: report.rows_read,
+                    accepted: report.rows_accepted,
+                    rejected: report.rows_rejected(),
+                    orphaned: report.rows_orphaned(),
+                },
+            );
+            if let Some(newest) = report.newest_date {
+                self.facts.newest_dates.insert(extract.name(), newest);
+            }
             info!(
                 extract = extract.name(),
                 rows_read = report.rows_read,
@@ -108,38 +163,61 @@ impl<'a> Night<'a> {
         Ok(data)
     }
 
-    /// Withholds the reports when an extract rejected more rows than the configured share.
-    fn withhold_if_too_many_rejected(&mut self, data: &IngestedData) -> Result<(), Failure> {
-        let over_limit = over_limit_extracts(&data.reports, self.config.max_rejected_share);
-        if over_limit.is_empty() {
+    /// Withholds the reports when an extract rejected more rows than the configured share, or
+    /// is stale, or shrank.
+    fn withhold_if_untrustworthy(&mut self, data: &IngestedData) -> Result<(), Failure> {
+        let limits = self.config.limits;
+        let over_limit = over_limit_extracts(&data.reports, limits.max_rejected_share);
+        if !over_limit.is_empty() {
+            let failure = format!(
+                "too many rejected rows in {} (limit {:.2}% of rows read): reports withheld; see data_quality.txt",
+                over_limit.join(", "),
+                limits.max_rejected_share * 100.0,
+            );
+            let quality_text = String::from_utf8_lossy(&self.files["data_quality.txt"]).into_owned();
+            let body = format!("{failure}\n\n{quality_text}");
+            return Err(self.withhold("too many rejected rows, reports withheld", &body, failure));
+        }
+        let previous = guards::previous_run(&self.out_root, self.as_of);
+        let problems = guards::freshness_problems(&data.reports, self.as_of, &limits, previous.as_ref());
+        if problems.is_empty() {
             return Ok(());
         }
         let failure = format!(
-            "too many rejected rows in {} (limit {:.2}% of rows read): reports withheld; see {}",
-            over_limit.join(", "),
-            self.config.max_rejected_share * 100.0,
-            self.run_directory.join("data_quality.txt").display()
+            "the extracts are not tonight's: reports withheld.\n  {}",
+            problems.join("\n  ")
         );
-        let quality_text = String::from_utf8_lossy(&self.files["data_quality.txt"]).into_owned();
-        let body = format!("{failure}\n\n{quality_text}");
-        Err(self.withhold("too many rejected rows, reports withheld", &body, failure))
+        let text = format!("as_of {}: {failure}\n", self.as_of);
+        let quality = self.files.entry("data_quality.txt".into()).or_default();
+        let mut with_freshness = text.clone().into_bytes();
+        with_freshness.extend_from_slice(quality);
+        *quality = with_freshness;
+        Err(self.withhold("stale or shrunken extract, reports withheld", &text, failure))
     }
 
     /// Alerts operations, writes the data-quality files (never the reports) and returns the
-    /// input failure.
+    /// input failure. A complete run directory of the same as-of is never replaced: the files
+    /// go to `<as_of>-withheld` beside it instead.
     fn withhold(&mut self, subject: &str, body: &str, failure: String) -> Failure {
         self.mailer.alert(&mut self.files, self.as_of, subject, body);
-        if !self.arguments.dry_run
-            && let Err(error) = run_directory::publish(
-                &self.out_root,
-                &self.as_of.to_string(),
-                &self.files,
-                self.config.output_permissions,
-            )
-        {
-            return Failure::Output(error);
+        if self.arguments.dry_run {
+            return Failure::Input(anyhow::anyhow!(failure));
         }
-        Failure::Input(anyhow::anyhow!(failure))
+        let keep_complete_run = run_directory::is_complete_run(&self.run_directory);
+        let name = if keep_complete_run {
+            format!("{}-withheld", self.as_of)
+        } else {
+            self.as_of.to_string()
+        };
+        match run_directory::publish(&self.out_root, &name, &self.files, self.config.output_permissions) {
+            Err(error) => Failure::Output(error),
+            Ok(written) if keep_complete_run => Failure::Input(anyhow::anyhow!(
+                "{failure}\nThe complete run directory {} is kept; this attempt's data-quality files are in {}",
+                self.run_directory.display(),
+                written.display()
+            )),
+            Ok(_) => Failure::Input(anyhow::anyhow!(failure)),
+        }
     }
 
     fn compute(&mut self, data: &IngestedData) -> Results {
@@ -179,7 +257,10 @@ impl<'a> Night<'a> {
             Some(settings) => {
                 let plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
                 for scope in &plan.unrouted {
-                    warn!(report = %scope, "no recipients are configured for this report: written, not sent");
+                    warn!(report = ?scope, "no recipients are configured for this report: written, not sent");
+                }
+                if !plan.unknown_routes.is_empty() {
+                    self.alert_unknown_routes(&plan.unknown_routes);
                 }
                 plan.messages
             }
@@ -187,9 +268,11 @@ impl<'a> Night<'a> {
         };
         // Outbox messages become files of this run; SMTP ones are sent once the files are on disk.
         if matches!(self.mailer, Mailer::Outbox(_)) {
-            self.mailer
+            let report = self
+                .mailer
                 .deliver(&messages, &mut self.files, self.as_of, self.arguments.resend)
                 .map_err(Failure::Delivery)?;
+            self.facts.messages = Some(report.counts());
         }
         self.timings.insert("render", started.elapsed().as_millis());
         let timings = std::mem::take(&mut self.timings);
@@ -197,6 +280,21 @@ impl<'a> Night<'a> {
             .map_err(render_failure)?;
         self.files.insert("manifest.json".into(), manifest);
         Ok((staging, messages))
+    }
+
+    /// Configured routes that name no office of tonight's data: their recipients get nothing,
+    /// which nobody would notice without this.
+    fn alert_unknown_routes(&mut self, routes: &[String]) {
+        for route in routes {
+            warn!(route = ?route, "this delivery route names no office in tonight's data: its recipients get nothing");
+        }
+        let body = format!(
+            "These configured routes name no office in tonight's data, so their recipients got no report \
+             (a misspelt office, or an office with no episodes?):\n  {}\n",
+            routes.join("\n  ")
+        );
+        self.mailer
+            .alert(&mut self.files, self.as_of, "delivery routes that name no office", &body);
     }
 
     fn print_dry_run(&self, results: &Results) {
@@ -220,31 +318,49 @@ impl<'a> Night<'a> {
     }
 
     /// Sends the messages through SMTP, now that the files are on disk; alerts operations of
-    /// what could not be delivered.
-    fn deliver_by_smtp(&self, messages: &[OutgoingMessage]) -> Result<(), Failure> {
+    /// what could not be delivered, or may not have been.
+    fn deliver_by_smtp(&mut self, messages: &[OutgoingMessage]) -> Result<(), Failure> {
         if !matches!(self.mailer, Mailer::Smtp { .. }) {
             return Ok(());
         }
         let mut files = Files::new();
-        let failures = self
-            .mailer
-            .deliver(messages, &mut files, self.as_of, self.arguments.resend)
-            .map_err(Failure::Delivery)?;
-        if failures.is_empty() {
+        let report = match self.mailer.deliver(messages, &mut files, self.as_of, self.arguments.resend) {
+            Ok(report) => report,
+            Err(error) => {
+                let body = format!(
+                    "The reports are written in {} but nothing was sent: {error:#}\n",
+                    self.run_directory.display()
+                );
+                self.mailer.alert(&mut files, self.as_of, "delivery failed", &body);
+                return Err(Failure::Delivery(error));
+            }
+        };
+        self.facts.messages = Some(report.counts());
+        if report.failed.is_empty() && report.uncertain.is_empty() {
             return Ok(());
         }
+        let mut lines = Vec::new();
+        if !report.failed.is_empty() {
+            lines.push(format!("{} message(s) could not be delivered:", report.failed.len()));
+            lines.extend(report.failed.iter().map(|line| format!("  {line}")));
+        }
+        if !report.uncertain.is_empty() {
+            lines.push(format!(
+                "{} message(s) may or may not have been delivered (sent, never confirmed; not resent):",
+                report.uncertain.len()
+            ));
+            lines.extend(report.uncertain.iter().map(|line| format!("  {line}")));
+        }
         let body = format!(
-            "The reports are written in {} but {} message(s) could not be delivered:\n{}\n",
+            "The reports are written in {}.\n{}\n",
             self.run_directory.display(),
-            failures.len(),
-            failures.join("\n")
+            lines.join("\n")
         );
         self.mailer.alert(&mut files, self.as_of, "delivery failed", &body);
         Err(Failure::Delivery(anyhow::anyhow!(
-            "{} message(s) could not be delivered; the reports are on disk in {}:\n  {}",
-            failures.len(),
+            "the reports are on disk in {} but delivery did not complete:\n{}",
             self.run_directory.display(),
-            failures.join("\n  ")
+            lines.join("\n")
         )))
     }
 }

@@ -2,6 +2,7 @@
 //! be read or rejects more rows than the configured share.
 
 use crate::cli::InputArgs;
+use crate::commands::guards::over_limit_extracts;
 use crate::commands::load_config;
 use crate::failure::Failure;
 use crate::ingest;
@@ -10,8 +11,8 @@ use crate::output::data_quality::data_quality_text;
 pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> Result<(), Failure> {
     let config = load_config(arguments, None)?;
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
-    print!("{}", data_quality_text(&data.reports, config.max_rejected_share));
-    let over_limit = over_limit_extracts(&data.reports, config.max_rejected_share);
+    print!("{}", data_quality_text(&data.reports, config.limits.max_rejected_share));
+    let over_limit = over_limit_extracts(&data.reports, config.limits.max_rejected_share);
     if over_limit.is_empty() {
         println!("OK: every extract is within the rejected-row limit.");
         Ok(())
@@ -19,19 +20,8 @@ pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> R
         Err(Failure::Input(anyhow::anyhow!(
             "too many rejected rows in {} (limit {:.2}% of rows read)",
             over_limit.join(", "),
-            config.max_rejected_share * 100.0
+            config.limits.max_rejected_share * 100.0
         )))
     }
 }
 
-/// Names of the extracts whose rejected share is above the limit.
-pub fn over_limit_extracts(
-    reports: &std::collections::BTreeMap<crate::extracts::Extract, ingest::ExtractReport>,
-    max_rejected_share: f64,
-) -> Vec<&'static str> {
-    reports
-        .iter()
-        .filter(|(_, report)| report.rejected_share() > max_rejected_share)
-        .map(|(extract, _)| extract.name())
-        .collect()
-}

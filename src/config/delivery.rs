@@ -59,6 +59,8 @@ pub(super) struct SmtpSection {
     pub attempts: u32,
     #[serde(default = "default_retry_delay_milliseconds")]
     pub retry_delay_milliseconds: u64,
+    #[serde(default = "default_deadline_seconds")]
+    pub deadline_seconds: u64,
 }
 
 fn default_timeout_seconds() -> u64 {
@@ -69,6 +71,9 @@ fn default_attempts() -> u32 {
 }
 fn default_retry_delay_milliseconds() -> u64 {
     2_000
+}
+fn default_deadline_seconds() -> u64 {
+    600
 }
 
 /// How the connection to the SMTP server is protected.
@@ -113,6 +118,8 @@ pub struct SmtpSettings {
     pub timeout: std::time::Duration,
     pub attempts: u32,
     pub retry_delay: std::time::Duration,
+    /// The whole delivery's time limit: past it, nothing more is tried.
+    pub deadline: std::time::Duration,
 }
 
 /// Validated `[delivery]`.
@@ -179,7 +186,7 @@ pub(super) fn validate(section: DeliverySection, offices: &[String]) -> Result<D
     let mut office_routes = BTreeMap::new();
     for (office, addresses) in &section.offices {
         let canonical = if offices.is_empty() {
-            office.trim().to_string()
+            crate::scope::canonical_name(office)
         } else {
             offices
                 .iter()
@@ -266,6 +273,9 @@ fn validate_smtp(section: SmtpSection) -> Result<SmtpSettings, (String, String)>
     if section.timeout_seconds == 0 {
         return Err(("delivery.smtp.timeout_seconds".into(), "must be at least 1".into()));
     }
+    if section.deadline_seconds == 0 {
+        return Err(("delivery.smtp.deadline_seconds".into(), "must be at least 1".into()));
+    }
     let port = section.port.unwrap_or(match section.security {
         SmtpSecurity::Starttls => 587,
         SmtpSecurity::Tls => 465,
@@ -280,5 +290,6 @@ fn validate_smtp(section: SmtpSection) -> Result<SmtpSettings, (String, String)>
         timeout: std::time::Duration::from_secs(section.timeout_seconds),
         attempts: section.attempts,
         retry_delay: std::time::Duration::from_millis(section.retry_delay_milliseconds),
+        deadline: std::time::Duration::from_secs(section.deadline_seconds),
     })
 }

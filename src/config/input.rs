@@ -28,8 +28,24 @@ pub(super) struct InputSection {
     #[serde(default = "default_latest_date")]
     latest_date: String,
     max_rejected_share: f64,
+    #[serde(default = "default_max_value_bytes")]
+    max_value_bytes: usize,
+    #[serde(default = "default_max_staleness_days")]
+    max_staleness_days: u32,
+    #[serde(default = "default_max_row_drop_share")]
+    max_row_drop_share: f64,
     #[serde(default)]
     columns: ColumnsSection,
+}
+
+fn default_max_value_bytes() -> usize {
+    1024
+}
+fn default_max_staleness_days() -> u32 {
+    3
+}
+fn default_max_row_drop_share() -> f64 {
+    0.05
 }
 
 fn default_earliest_date() -> String {
@@ -82,13 +98,26 @@ pub struct ExtractInput {
     pub headers: BTreeMap<&'static str, String>,
 }
 
+/// How much of the input a night tolerates, and how fresh it must be.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InputLimits {
+    /// Largest share of an extract's rows that may be rejected.
+    pub max_rejected_share: f64,
+    /// Longest value in bytes; a longer one rejects its row (memory stays bounded by it).
+    pub max_value_bytes: usize,
+    /// `as_of` may be at most this many days after the newest date of an extract.
+    pub max_staleness_days: u32,
+    /// An extract may have at most this share fewer rows than the latest earlier run's.
+    pub max_row_drop_share: f64,
+}
+
 /// The validated `[input]` section.
 pub(super) struct Input {
     pub dir: PathBuf,
     pub extracts: BTreeMap<Extract, ExtractInput>,
     pub delimiter: u8,
     pub date_formats: DateFormats,
-    pub max_rejected_share: f64,
+    pub limits: InputLimits,
 }
 
 impl Validator<'_> {
@@ -96,7 +125,12 @@ impl Validator<'_> {
         // Relative paths in the file are relative to the working directory, like the flags.
         let delimiter = self.delimiter(&input.delimiter)?;
         let date_formats = self.date_formats(input)?;
-        let max_rejected_share = self.share("input.max_rejected_share", input.max_rejected_share)?;
+        let limits = InputLimits {
+            max_rejected_share: self.share("input.max_rejected_share", input.max_rejected_share)?,
+            max_value_bytes: self.max_value_bytes(input.max_value_bytes)?,
+            max_staleness_days: input.max_staleness_days,
+            max_row_drop_share: self.share("input.max_row_drop_share", input.max_row_drop_share)?,
+        };
         let mut extracts = BTreeMap::new();
         for extract in Extract::ALL {
             if let Some(configured) = self.extract_input(input, extract)? {
@@ -108,7 +142,7 @@ impl Validator<'_> {
             extracts,
             delimiter,
             date_formats,
-            max_rejected_share,
+            limits,
         })
     }
 
@@ -145,6 +179,17 @@ impl Validator<'_> {
 
     pub(super) fn iso_date(&self, key: &str, text: &str) -> Result<chrono::NaiveDate, ConfigError> {
         parse_iso_date(text).ok_or_else(|| self.invalid(key, format!("{text:?} is not a date in the form YYYY-MM-DD")))
+    }
+
+    fn max_value_bytes(&self, bytes: usize) -> Result<usize, ConfigError> {
+        if (16..=1 << 20).contains(&bytes) {
+            Ok(bytes)
+        } else {
+            Err(self.invalid(
+                "input.max_value_bytes",
+                format!("{bytes} is outside the sensible range 16..=1048576 (bytes)"),
+            ))
+        }
     }
 
     fn share(&self, key: &str, share: f64) -> Result<f64, ConfigError> {

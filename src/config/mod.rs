@@ -15,7 +15,7 @@ pub mod delivery;
 mod input;
 
 pub use codes::CodeMaps;
-pub use input::ExtractInput;
+pub use input::{ExtractInput, InputLimits};
 
 use crate::calendar::HolidayCalendar;
 use crate::date_format::{DateFormats, parse_iso_date};
@@ -70,6 +70,41 @@ struct ConfigFile {
     reports: ReportsSettings,
     #[serde(default)]
     delivery: Option<delivery::DeliverySection>,
+    #[serde(default)]
+    metrics: Option<MetricsSection>,
+}
+
+/// `[metrics]`: where each run's Prometheus metrics go.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetricsSection {
+    #[serde(default)]
+    textfile: Option<PathBuf>,
+    #[serde(default)]
+    pushgateway: Option<String>,
+    #[serde(default = "default_metrics_job")]
+    job: String,
+    #[serde(default = "default_metrics_timeout_seconds")]
+    timeout_seconds: u64,
+}
+
+fn default_metrics_job() -> String {
+    "permanency-report".into()
+}
+fn default_metrics_timeout_seconds() -> u64 {
+    10
+}
+
+/// Validated `[metrics]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSettings {
+    /// A node-exporter textfile (`.prom`), written through a temporary file and a rename.
+    pub textfile: Option<PathBuf>,
+    /// A Pushgateway base URL, `http://host:9091`.
+    pub pushgateway: Option<String>,
+    /// The `job` label.
+    pub job: String,
+    pub timeout: std::time::Duration,
 }
 
 /// `[reports]`: how the human reports are made.
@@ -153,7 +188,7 @@ pub struct Config {
     pub extracts: BTreeMap<Extract, ExtractInput>,
     pub delimiter: u8,
     pub date_formats: DateFormats,
-    pub max_rejected_share: f64,
+    pub limits: InputLimits,
     pub output_dir: PathBuf,
     pub output_permissions: OutputPermissions,
     /// Offices in the configured order; empty when the file lists none.
@@ -167,6 +202,8 @@ pub struct Config {
     pub reports: ReportsSettings,
     /// `None` when the file has no `[delivery]` section: reports are written, nothing is sent.
     pub delivery: Option<delivery::DeliverySettings>,
+    /// `None` when the file has no `[metrics]` section.
+    pub metrics: Option<MetricsSettings>,
     /// SHA-256 of the configuration file's bytes, for the manifest.
     pub digest: String,
 }
@@ -256,13 +293,14 @@ impl Validator<'_> {
             .delivery
             .map(|section| delivery::validate(section, &offices).map_err(|(key, message)| self.invalid(key, message)))
             .transpose()?;
+        let metrics = file.metrics.map(|section| self.metrics(section)).transpose()?;
         Ok(Config {
             source: self.path.to_path_buf(),
             input_dir: input.dir,
             extracts: input.extracts,
             delimiter: input.delimiter,
             date_formats: input.date_formats,
-            max_rejected_share: input.max_rejected_share,
+            limits: input.limits,
             output_dir: file.output.dir.clone(),
             output_permissions: self.output_permissions(&file.output)?,
             offices,
@@ -274,7 +312,38 @@ impl Validator<'_> {
             targets: file.targets,
             reports: file.reports,
             delivery,
+            metrics,
             digest,
+        })
+    }
+
+    fn metrics(&self, section: MetricsSection) -> Result<MetricsSettings, ConfigError> {
+        if section.textfile.is_none() && section.pushgateway.is_none() {
+            return Err(self.invalid("metrics", "name a textfile, a pushgateway, or both"));
+        }
+        if let Some(url) = &section.pushgateway
+            && !url.starts_with("http://")
+        {
+            return Err(self.invalid(
+                "metrics.pushgateway",
+                format!("{url:?} must be a plain http:// URL such as \"http://127.0.0.1:9091\""),
+            ));
+        }
+        let job_is_plain = |character: char| character.is_ascii_alphanumeric() || "_.-".contains(character);
+        if section.job.is_empty() || !section.job.chars().all(job_is_plain) {
+            return Err(self.invalid(
+                "metrics.job",
+                format!("{:?} must be letters, digits, '_', '.' or '-'", section.job),
+            ));
+        }
+        if section.timeout_seconds == 0 {
+            return Err(self.invalid("metrics.timeout_seconds", "must be at least 1"));
+        }
+        Ok(MetricsSettings {
+            textfile: section.textfile,
+            pushgateway: section.pushgateway,
+            job: section.job,
+            timeout: std::time::Duration::from_secs(section.timeout_seconds),
         })
     }
 

@@ -43,10 +43,12 @@ impl OutgoingMessage {
     }
 }
 
-/// What `report_messages` planned, and the reports nobody is set to receive.
+/// What `report_messages` planned, the reports nobody is set to receive, and the configured
+/// routes that name no report of tonight's (a misspelt office would otherwise mean silence).
 pub struct Plan {
     pub messages: Vec<OutgoingMessage>,
     pub unrouted: Vec<String>,
+    pub unknown_routes: Vec<String>,
 }
 
 /// Leadership gets the statewide report; each office's recipients get their office's report
@@ -59,6 +61,16 @@ pub fn report_messages(
     let mut plan = Plan {
         messages: Vec::new(),
         unrouted: Vec::new(),
+        unknown_routes: settings
+            .offices
+            .keys()
+            .filter(|office| {
+                !reports
+                    .iter()
+                    .any(|report| report.model.scope.office_name() == Some(office.as_str()))
+            })
+            .map(|office| format!("delivery.offices.{office:?}"))
+            .collect(),
     };
     for report in reports {
         let recipients: &[Mailbox] = match &report.model.scope {
@@ -92,12 +104,15 @@ pub fn report_messages(
             plan.messages.push(build(
                 settings,
                 as_of,
-                &report.stem,
-                recipient,
-                &subject,
-                text::render(&report.model, notice.as_deref()),
-                Some(html::render(&report.model, notice.as_deref())),
-                attachment,
+                Draft {
+                    report: &report.stem,
+                    recipient,
+                    subject: &subject,
+                    plain: text::render(&report.model, notice.as_deref()),
+                    page: Some(html::render(&report.model, notice.as_deref())),
+                    attachment,
+                    distinct: "",
+                },
             )?);
         }
     }
@@ -118,36 +133,68 @@ pub fn alert_messages(
             build(
                 settings,
                 as_of,
-                "alert",
-                recipient,
-                &format!("ALERT permanency-report as of {as_of}: {subject}"),
-                body.to_string(),
-                None,
-                None,
+                Draft {
+                    report: "alert",
+                    recipient,
+                    subject: &format!("ALERT permanency-report as of {as_of}: {subject}"),
+                    plain: body.to_string(),
+                    page: None,
+                    attachment: None,
+                    // Each alert its own Message-ID: mail clients would hide a second one.
+                    distinct: &format!("{subject}\n{body}"),
+                },
             )
         })
         .collect()
 }
 
-/// Header text from the data may hold line breaks or control characters: never in a header.
+/// Header text from the data may hold line breaks, control characters or invisible
+/// direction marks (which can make a subject read backwards): never in a header.
 fn header_safe(text: &str) -> String {
+    let invisible = |character: char| {
+        matches!(
+            character,
+            '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+        )
+    };
     text.chars()
+        .filter(|&character| !invisible(character))
         .map(|character| if character.is_control() { ' ' } else { character })
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)]
-fn build(
-    settings: &DeliverySettings,
-    as_of: NaiveDate,
-    report: &str,
-    recipient: &Mailbox,
-    subject: &str,
+/// One message before it is built.
+struct Draft<'a> {
+    /// The report's file stem, or `alert`.
+    report: &'a str,
+    recipient: &'a Mailbox,
+    subject: &'a str,
     plain: String,
     page: Option<String>,
     attachment: Option<(String, Vec<u8>)>,
-) -> anyhow::Result<OutgoingMessage> {
-    let token = &crate::digest::sha256_hex(format!("{as_of}\n{report}\n{}", recipient.email).as_bytes())[..24];
+    /// Anything else that makes this message a different one (an alert's text).
+    distinct: &'a str,
+}
+
+/// The message, with a Message-ID and MIME boundaries derived from (as_of, report, recipient,
+/// `distinct`): the same message on a rerun, a different one for different content.
+fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> anyhow::Result<OutgoingMessage> {
+    let Draft {
+        report,
+        recipient,
+        subject,
+        plain,
+        page,
+        attachment,
+        distinct,
+    } = draft;
+    let identity = format!("{as_of}\n{report}\n{}", recipient.email);
+    let identity = if distinct.is_empty() {
+        identity
+    } else {
+        format!("{identity}\n{distinct}")
+    };
+    let token = &crate::digest::sha256_hex(identity.as_bytes())[..24];
     let message_id = format!("<{as_of}.{report}.{token}@permanency-report>");
     let body = match page {
         None => MultiPart::mixed()

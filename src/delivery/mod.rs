@@ -10,13 +10,27 @@ pub mod smtp;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use chrono::NaiveDate;
 use tracing::{error, info, warn};
 
 use crate::config::Config;
-use crate::config::delivery::{DeliverySettings, SmtpSettings};
+use crate::config::delivery::DeliverySettings;
 use messages::OutgoingMessage;
+pub use smtp::DeliveryReport;
+
+/// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`.
+fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>) {
+    for message in messages {
+        files.insert(
+            format!("outbox/{}", message.outbox_file_name()),
+            message.message.formatted(),
+        );
+    }
+    info!(
+        messages = messages.len(),
+        "messages added to the run's outbox/, written with its other files"
+    );
+}
 
 /// How this run delivers, decided (and credentials read) before any work starts.
 pub enum Mailer {
@@ -26,8 +40,7 @@ pub enum Mailer {
     Outbox(DeliverySettings),
     Smtp {
         settings: DeliverySettings,
-        smtp: SmtpSettings,
-        transport: Box<lettre::SmtpTransport>,
+        sender: Box<smtp::SmtpSender>,
         ledger_path: PathBuf,
     },
 }
@@ -40,16 +53,14 @@ impl Mailer {
         let Some(smtp) = settings.smtp.clone() else {
             return Ok(Self::Outbox(settings));
         };
-        let credentials = smtp::resolve_credentials(&smtp.credentials)?;
-        let transport = Box::new(smtp::transport(&smtp, credentials)?);
+        let sender = Box::new(smtp::SmtpSender::new(&smtp)?);
         let ledger_path = settings
             .ledger
             .clone()
             .unwrap_or_else(|| out_root.join("delivery-ledger.csv"));
         Ok(Self::Smtp {
             settings,
-            smtp,
-            transport,
+            sender,
             ledger_path,
         })
     }
@@ -62,44 +73,36 @@ impl Mailer {
     }
 
     /// Delivers `messages`: as outbox files added to `files` (written with the run's other
-    /// outputs), or through SMTP. Returns what could not be delivered.
+    /// outputs), or through SMTP, recording each in the locked ledger.
     pub fn deliver(
         &self,
         messages: &[OutgoingMessage],
         files: &mut BTreeMap<String, Vec<u8>>,
         as_of: NaiveDate,
         resend: bool,
-    ) -> anyhow::Result<Vec<String>> {
+    ) -> anyhow::Result<DeliveryReport> {
         match self {
-            Self::Off => Ok(Vec::new()),
+            Self::Off => Ok(DeliveryReport::default()),
             Self::Outbox(_) => {
-                for message in messages {
-                    files.insert(
-                        format!("outbox/{}", message.outbox_file_name()),
-                        message.message.formatted(),
-                    );
-                }
-                info!(
-                    messages = messages.len(),
-                    "messages added to the run's outbox/, written with its other files"
-                );
-                Ok(Vec::new())
+                add_to_outbox(messages, files);
+                Ok(DeliveryReport {
+                    sent: messages.len(),
+                    ..DeliveryReport::default()
+                })
             }
             Self::Smtp {
-                smtp,
-                transport,
-                ledger_path,
-                ..
+                sender, ledger_path, ..
             } => {
-                let mut ledger = ledger::Ledger::open(ledger_path)?;
-                let report = smtp::send_all(messages, smtp, transport, &mut ledger, &as_of.to_string(), resend);
+                let mut ledger = ledger::Ledger::open(ledger_path, sender.settings().deadline)?;
+                let report = smtp::send_all(messages, sender, Some(&mut ledger), &as_of.to_string(), resend);
                 info!(
                     sent = report.sent,
                     already_sent = report.already_sent,
                     failed = report.failed.len(),
+                    uncertain = report.uncertain.len(),
                     "delivery finished"
                 );
-                Ok(report.failed)
+                Ok(report)
             }
         }
     }
@@ -114,13 +117,22 @@ impl Mailer {
             warn!("no operations address is configured: the alert \"{subject}\" goes to the log only");
             return;
         }
-        let outcome = messages::alert_messages(settings, as_of, subject, body).and_then(|alerts| {
-            self.deliver(&alerts, files, as_of, true)
-                .context("cannot send the alert")
+        // Alerts are always sent (each has its own Message-ID) and never wait for the ledger,
+        // which may be what went wrong.
+        let outcome = messages::alert_messages(settings, as_of, subject, body).map(|alerts| match self {
+            Self::Off => DeliveryReport::default(),
+            Self::Outbox(_) => {
+                add_to_outbox(&alerts, files);
+                DeliveryReport::default()
+            }
+            Self::Smtp { sender, .. } => smtp::send_all(&alerts, sender, None, &as_of.to_string(), true),
         });
         match outcome {
-            Ok(failed) if failed.is_empty() => {}
-            Ok(failed) => error!(failures = %failed.join("; "), "the alert could not be delivered"),
+            Ok(report) if report.failed.is_empty() && report.uncertain.is_empty() => {}
+            Ok(report) => error!(
+                failures = %report.failed.iter().chain(&report.uncertain).cloned().collect::<Vec<_>>().join("; "),
+                "the alert could not be delivered"
+            ),
             Err(problem) => error!(error = %format!("{problem:#}"), "the alert could not be delivered"),
         }
     }

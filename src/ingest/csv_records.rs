@@ -33,6 +33,7 @@ pub struct CsvRecordBatch {
 #[derive(Debug, Clone, Copy)]
 struct RecordSpan {
     line: u64,
+    oversized: bool,
     bytes_start: usize,
     bytes_end: usize,
     fields_start: usize,
@@ -58,6 +59,7 @@ impl CsvRecordBatch {
         let span = self.records.get(index)?;
         Some(CsvRecord {
             line: span.line,
+            oversized: span.oversized,
             bytes: &self.bytes[span.bytes_start..span.bytes_end],
             field_ranges: &self.field_ranges[span.fields_start..span.fields_end],
         })
@@ -73,8 +75,13 @@ impl CsvRecordBatch {
 
     /// Makes the bytes and fields added since `bytes_start` and `fields_start` a record.
     fn push_record(&mut self, line: u64, bytes_start: usize, fields_start: usize) {
+        self.push_span(line, bytes_start, fields_start, false);
+    }
+
+    fn push_span(&mut self, line: u64, bytes_start: usize, fields_start: usize, oversized: bool) {
         self.records.push(RecordSpan {
             line,
+            oversized,
             bytes_start,
             bytes_end: self.bytes.len(),
             fields_start,
@@ -90,6 +97,9 @@ impl CsvRecordBatch {
 #[derive(Debug, Clone, Copy)]
 pub struct CsvRecord<'batch> {
     pub line: u64,
+    /// The record was longer than `RecordLimits::max_record_bytes`: only its beginning is
+    /// kept (its fields cut at the limit).
+    pub oversized: bool,
     bytes: &'batch [u8],
     field_ranges: &'batch [Range<usize>],
 }
@@ -142,6 +152,33 @@ pub struct CsvRecords<Input> {
     /// `quoted_records`' output: the record's field bytes, and where each field ends.
     field_bytes: Vec<u8>,
     field_ends: Vec<usize>,
+    limits: RecordLimits,
+}
+
+/// How much of one record is kept, so that memory is bounded by the configuration, not by
+/// the input: a record longer than a valid row can be is kept only up to the limit (and
+/// rejected), however long it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordLimits {
+    pub max_record_bytes: usize,
+    pub max_fields: usize,
+}
+
+impl RecordLimits {
+    pub const UNLIMITED: Self = Self {
+        max_record_bytes: usize::MAX,
+        max_fields: usize::MAX,
+    };
+
+    /// Records of a file whose rows have `fields` fields, none longer than `max_value_bytes`:
+    /// room for every field at its longest, and for a few fields too many (which the reader
+    /// rejects as such).
+    pub fn for_rows(fields: usize, max_value_bytes: usize) -> Self {
+        Self {
+            max_record_bytes: fields.max(1).saturating_mul(max_value_bytes.saturating_add(1)),
+            max_fields: fields.saturating_add(8),
+        }
+    }
 }
 
 /// A line longer than this without its line end is left to `csv_core` (which streams it)
@@ -166,7 +203,13 @@ impl<Input: Read> CsvRecords<Input> {
             quoted_records: quoted_record_parser(delimiter),
             field_bytes: vec![0; 1 << 10],
             field_ends: vec![0; 64],
+            limits: RecordLimits::UNLIMITED,
         }
+    }
+
+    /// Bounds the records read from now on.
+    pub fn set_limits(&mut self, limits: RecordLimits) {
+        self.limits = limits;
     }
 
     /// Reads the next record onto the end of `batch`; `false` once the input is exhausted.
@@ -207,43 +250,83 @@ impl<Input: Read> CsvRecords<Input> {
     }
 
     /// One record, by `csv_core`, starting at `buffer[consumed]` (the first byte of a record,
-    /// never a line end); it may span lines and reads.
+    /// never a line end); it may span lines and reads. Past the limits, the parser goes on to
+    /// the record's end but its output is dropped.
     fn read_quoted_record(&mut self, batch: &mut CsvRecordBatch) -> std::io::Result<bool> {
         use csv_core::ReadRecordResult;
         let first_line = self.line;
         let (mut bytes_written, mut ends_written) = (0, 0);
+        let (mut dropped_bytes, mut dropped_ends) = (Vec::new(), Vec::new());
+        let mut oversized = false;
         loop {
             let unread = &self.buffer[self.consumed..self.filled];
-            let (result, bytes_read, bytes_out, ends_out) = self.quoted_records.read_record(
-                unread,
-                &mut self.field_bytes[bytes_written..],
-                &mut self.field_ends[ends_written..],
-            );
+            let bytes_out: &mut [u8] = if oversized {
+                &mut dropped_bytes
+            } else {
+                &mut self.field_bytes[bytes_written..]
+            };
+            let ends_out: &mut [usize] = if ends_written >= self.limits.max_fields {
+                &mut dropped_ends
+            } else {
+                &mut self.field_ends[ends_written..]
+            };
+            let (result, bytes_read, bytes_out, ends_out) = self.quoted_records.read_record(unread, bytes_out, ends_out);
             self.line += unread[..bytes_read].iter().filter(|&&byte| byte == b'\n').count() as u64;
             self.consumed += bytes_read;
-            bytes_written += bytes_out;
-            ends_written += ends_out;
+            if !oversized {
+                bytes_written += bytes_out;
+            }
+            if ends_written < self.limits.max_fields {
+                ends_written += ends_out;
+            }
             match result {
                 // With the input ended, the next call passes no bytes, which `csv_core` takes
                 // as the end of the input.
                 ReadRecordResult::InputEmpty if !self.input_ended => self.fill()?,
                 ReadRecordResult::InputEmpty => {}
-                ReadRecordResult::OutputFull => self.field_bytes.resize(self.field_bytes.len() * 2, 0),
-                ReadRecordResult::OutputEndsFull => self.field_ends.resize(self.field_ends.len() * 2, 0),
+                ReadRecordResult::OutputFull if oversized => {}
+                ReadRecordResult::OutputFull if self.field_bytes.len() >= self.limits.max_record_bytes => {
+                    oversized = true;
+                    dropped_bytes.resize(1 << 16, 0);
+                }
+                ReadRecordResult::OutputFull => {
+                    let grown = (self.field_bytes.len() * 2).min(self.limits.max_record_bytes.max(self.field_bytes.len() + 1));
+                    self.field_bytes.resize(grown, 0);
+                }
+                ReadRecordResult::OutputEndsFull if ends_written >= self.limits.max_fields => {
+                    dropped_ends.resize(1 << 10, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let grown = (self.field_ends.len() * 2).min(self.limits.max_fields.max(self.field_ends.len() + 1));
+                    self.field_ends.resize(grown, 0);
+                }
                 ReadRecordResult::Record => {
-                    let (bytes_start, fields_start) = (batch.bytes.len(), batch.field_ranges.len());
-                    batch.bytes.extend_from_slice(&self.field_bytes[..bytes_written]);
-                    let mut field_start = 0;
-                    for &field_end in &self.field_ends[..ends_written] {
-                        batch.field_ranges.push(field_start..field_end);
-                        field_start = field_end;
-                    }
-                    batch.push_record(first_line, bytes_start, fields_start);
+                    self.push_quoted_record(batch, first_line, bytes_written, ends_written, oversized);
                     return Ok(true);
                 }
                 ReadRecordResult::End => return Ok(false),
             }
         }
+    }
+
+    /// Adds the record `read_quoted_record` parsed: its fields, cut at the bytes kept.
+    fn push_quoted_record(
+        &self,
+        batch: &mut CsvRecordBatch,
+        line: u64,
+        bytes_written: usize,
+        ends_written: usize,
+        oversized: bool,
+    ) {
+        let (bytes_start, fields_start) = (batch.bytes.len(), batch.field_ranges.len());
+        batch.bytes.extend_from_slice(&self.field_bytes[..bytes_written]);
+        let mut field_start = 0;
+        for &field_end in &self.field_ends[..ends_written] {
+            let field_end = field_end.min(bytes_written);
+            batch.field_ranges.push(field_start.min(field_end)..field_end);
+            field_start = field_end;
+        }
+        batch.push_span(line, bytes_start, fields_start, oversized);
     }
 
     /// Like `csv`, skips a UTF-8 byte order mark at the very start of the input.

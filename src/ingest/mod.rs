@@ -40,41 +40,51 @@ pub struct IngestedData {
 /// file order; each episode's notices and meetings are sorted by value afterwards, so the
 /// result does not depend on how the extract is ordered either.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
-    let mut episodes = Vec::new();
-    let removals = reader::read_extract(
+    let mut episodes: Vec<Episode> = Vec::new();
+    let mut removals = reader::read_extract(
         config,
         Extract::Removals,
         progress,
         |fields, _: &mut ()| removal_from(fields, config),
         |episode| episodes.push(episode),
     )?;
+    removals.newest_date = episodes.iter().filter_map(newest_date_of).max();
     // Removal ids are unique (repeats are rejected), so a stable sort gives the one order; it
     // is also linear on the long sorted runs extracts usually have.
     episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
     let index = EpisodeIndex::new(&episodes);
 
     let mut orphans = Orphans::default();
+    let mut newest: Option<NaiveDate> = None;
     let mut notices = reader::read_extract(
         config,
         Extract::Notifications,
         progress,
         |fields, recent: &mut RecentLookups| notice_from(fields, &index, recent),
-        |(link, notice_date)| match link {
-            Ok(episode) => episodes[episode].notice_dates.push(notice_date),
-            Err(orphan) => orphans.count(orphan),
+        |(link, notice_date)| {
+            newest = newest.max(Some(notice_date));
+            match link {
+                Ok(episode) => episodes[episode].notice_dates.push(notice_date),
+                Err(orphan) => orphans.count(orphan),
+            }
         },
     )?;
+    notices.newest_date = std::mem::take(&mut newest);
     notices.orphaned_by_reason = std::mem::take(&mut orphans.by_reason);
     let mut meetings = reader::read_extract(
         config,
         Extract::Meetings,
         progress,
         |fields, recent: &mut RecentLookups| meeting_from(fields, config, &index, recent),
-        |(link, meeting)| match link {
-            Ok(episode) => episodes[episode].meetings.push(meeting),
-            Err(orphan) => orphans.count(orphan),
+        |(link, meeting)| {
+            newest = newest.max(Some(meeting.date));
+            match link {
+                Ok(episode) => episodes[episode].meetings.push(meeting),
+                Err(orphan) => orphans.count(orphan),
+            }
         },
     )?;
+    meetings.newest_date = std::mem::take(&mut newest);
     meetings.orphaned_by_reason = std::mem::take(&mut orphans.by_reason);
 
     for episode in &mut episodes {
@@ -93,6 +103,19 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         index,
         reports,
     })
+}
+
+/// The newest date an episode's row holds.
+fn newest_date_of(episode: &Episode) -> Option<NaiveDate> {
+    [
+        Some(episode.removal_date),
+        Some(episode.placement_date),
+        episode.birth_date,
+        episode.discharge.map(|discharge| discharge.date),
+    ]
+    .into_iter()
+    .flatten()
+    .max()
 }
 
 /// Accepted rows that link to no episode, by why.
@@ -151,18 +174,24 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config) -> Option<Episode> 
     })
 }
 
-/// The office in its canonical spelling; with configured offices, any other is a problem.
+/// The office in its canonical spelling: the configured one (any other office is a problem),
+/// or, with no offices configured, `scope::canonical_name` (so `HARTFORD` is `Hartford`).
 fn office_of(fields: &mut RowFields<'_>, config: &Config) -> Option<String> {
     let office = fields.required("office")?;
     if config.codes.offices.is_empty() {
-        return Some(office.to_string());
+        return Some(if crate::scope::is_canonical_name(office) {
+            office.to_string()
+        } else {
+            crate::scope::canonical_name(office)
+        });
     }
     let known = config.codes.offices.get(&normalize_code(office)).cloned();
     if known.is_none() {
-        let header = fields.header_of("office");
         fields.add_problem(
             RejectKind::UnknownOffice,
-            format!("column {header}: {office:?} is not one of the configured offices"),
+            "office",
+            Some(office),
+            format!("{office:?} is not one of the configured offices"),
         );
     }
     known
@@ -194,19 +223,21 @@ fn discharge_of(fields: &mut RowFields<'_>, config: &Config, removal_date: Optio
     let discharge_date_given = fields.optional("discharge_date").is_some();
     if discharge_date_given && !discharge_reason_given {
         let date_header = fields.header_of("discharge_date");
-        let reason_header = fields.header_of("discharge_reason");
         fields.add_problem(
             RejectKind::DischargeWithoutReason,
-            format!("column {reason_header}: {date_header} is present but the discharge reason is missing"),
+            "discharge_reason",
+            None,
+            format!("{date_header} is present but the discharge reason is missing"),
         );
     }
     if let (Some(removal), Some(discharge)) = (removal_date, discharge_date)
         && discharge < removal
     {
-        let header = fields.header_of("discharge_date");
         fields.add_problem(
             RejectKind::DischargeBeforeRemoval,
-            format!("column {header}: discharge date {discharge} is before the removal date {removal}"),
+            "discharge_date",
+            Some(&discharge.to_string()),
+            format!("discharge date {discharge} is before the removal date {removal}"),
         );
     }
     match (discharge_date, discharge_reason) {

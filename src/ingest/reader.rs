@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{Config, ExtractInput};
 use crate::extracts::{CanonicalColumn, Extract};
-use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds};
+use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds, RecordLimits};
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
 use crate::ingest::repeated_ids::RepeatedIdDetector;
 
@@ -33,12 +33,25 @@ pub enum ExtractError {
     },
     #[error("{extract} extract {path}: the file is empty (no header line)")]
     Empty { extract: &'static str, path: PathBuf },
-    #[error("{extract} extract {path}, line 1: required column {column:?} is missing from the header (found: {found})")]
+    #[error(
+        "{extract} extract {path}, line 1: required column {column:?} is missing from the header (it has {fields} \
+         fields; is the header line missing, or named differently? see [input.columns.{extract}])"
+    )]
     MissingColumn {
         extract: &'static str,
         path: PathBuf,
         column: String,
-        found: String,
+        fields: usize,
+    },
+    #[error("{extract} extract {path}: not a regular file (a device, a directory or a pipe cannot be an extract)")]
+    NotAFile { extract: &'static str, path: PathBuf },
+    #[error(
+        "{extract} extract {path}, line 1: the header line is longer than {limit} bytes; is the file an extract?"
+    )]
+    HeaderTooLong {
+        extract: &'static str,
+        path: PathBuf,
+        limit: usize,
     },
     #[error("{extract} extract {path}, line 1: column {column:?} appears more than once in the header")]
     DuplicateColumn {
@@ -69,9 +82,17 @@ pub struct ExtractReport {
     pub rejected: Vec<RejectedRow>,
     /// Accepted rows that link to no episode (notices and meetings only), by why.
     pub orphaned_by_reason: BTreeMap<&'static str, u64>,
+    /// The newest date in any date column of an accepted row, as read (even after as_of):
+    /// how fresh the extract is.
+    pub newest_date: Option<chrono::NaiveDate>,
 }
 
 impl ExtractReport {
+    /// Notes a date of an accepted row.
+    pub fn saw_date(&mut self, date: chrono::NaiveDate) {
+        self.newest_date = self.newest_date.max(Some(date));
+    }
+
     pub fn rows_rejected(&self) -> u64 {
         self.rejected.len() as u64
     }
@@ -149,59 +170,36 @@ impl<'a> RowFields<'a> {
     pub fn required(&mut self, column: &str) -> Option<&'a str> {
         let value = self.optional(column);
         if value.is_none() {
-            let header = self.header_of(column);
-            self.problems.push(Problem::new(
-                RejectKind::MissingValue,
-                format!("column {header}: required value is missing"),
-            ));
+            self.add_problem(RejectKind::MissingValue, column, None, "required value is missing".into());
         }
         value
     }
 
     /// A date in one of the configured formats; records `bad_date` when it does not parse.
     pub fn date(&mut self, column: &str, is_required: bool) -> Option<chrono::NaiveDate> {
+        use crate::date_format::DateParseError;
         let value = if is_required {
             self.required(column)?
         } else {
             self.optional(column)?
         };
-        match self.config.date_formats.parse(value) {
-            Ok(date) => Some(date),
-            Err(crate::date_format::DateParseError::NoPatternFits) => {
-                let header = self.header_of(column);
-                self.problems.push(Problem::new(
-                    RejectKind::BadDate,
-                    format!(
-                        "column {header}: {value:?} is not a date (expected {})",
-                        self.config.date_formats.describe()
-                    ),
-                ));
-                None
+        let formats = &self.config.date_formats;
+        let detail = match formats.parse(value) {
+            Ok(date) => return Some(date),
+            Err(DateParseError::NoPatternFits) => {
+                format!("{value:?} is not a date (expected {})", formats.describe())
             }
-            Err(crate::date_format::DateParseError::Implausible(date)) => {
-                let header = self.header_of(column);
-                let formats = &self.config.date_formats;
-                self.problems.push(Problem::new(
-                    RejectKind::BadDate,
-                    format!(
-                        "column {header}: {value:?} ({date}) is outside the plausible range {} to {} (input.earliest_date, input.latest_date)",
-                        formats.earliest(),
-                        formats.latest()
-                    ),
-                ));
-                None
+            Err(DateParseError::Implausible(date)) => format!(
+                "{value:?} ({date}) is outside the plausible range {} to {} (input.earliest_date, input.latest_date)",
+                formats.earliest(),
+                formats.latest()
+            ),
+            Err(DateParseError::Ambiguous(first, second)) => {
+                format!("{value:?} is ambiguous: it reads as {first} and as {second} in the configured formats")
             }
-            Err(crate::date_format::DateParseError::Ambiguous(first, second)) => {
-                let header = self.header_of(column);
-                self.problems.push(Problem::new(
-                    RejectKind::BadDate,
-                    format!(
-                        "column {header}: {value:?} is ambiguous: it reads as {first} and as {second} in the configured formats"
-                    ),
-                ));
-                None
-            }
-        }
+        };
+        self.add_problem(RejectKind::BadDate, column, Some(value), detail);
+        None
     }
 
     /// A code mapped through `codes`; records `unknown_code` when it is not in the map.
@@ -224,20 +222,19 @@ impl<'a> RowFields<'a> {
         {
             Some(&code) => Some(code),
             None => {
-                let header = self.header_of(column);
-                self.problems.push(Problem::new(
-                    RejectKind::UnknownCode,
-                    format!(
-                        "column {header}: {value:?} is not a known {described_as} (see [codes] in the configuration)"
-                    ),
-                ));
+                let detail =
+                    format!("{value:?} is not a known {described_as} (see [codes] in the configuration)");
+                self.add_problem(RejectKind::UnknownCode, column, Some(value), detail);
                 None
             }
         }
     }
 
-    pub fn add_problem(&mut self, kind: RejectKind, message: String) {
-        self.problems.push(Problem::new(kind, message));
+    /// Records a problem of `column` (canonical name), whose value was `value`.
+    pub fn add_problem(&mut self, kind: RejectKind, column: &str, value: Option<&str>, detail: String) {
+        let header = self.header_of(column);
+        self.problems
+            .push(Problem::of_column(kind, &header, column, value, detail));
     }
 }
 
@@ -309,7 +306,18 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         path: path.clone(),
         source,
     })?;
-    let size = file.metadata().map(|metadata| metadata.len()).unwrap_or(0);
+    let metadata = file.metadata().map_err(|source| ExtractError::Unreadable {
+        extract: extract.name(),
+        path: path.clone(),
+        source,
+    })?;
+    if !metadata.is_file() {
+        return Err(ExtractError::NotAFile {
+            extract: extract.name(),
+            path: path.clone(),
+        });
+    }
+    let size = metadata.len();
     let mut hashing = HashingReader {
         inner: file,
         hasher: Sha256::new(),
@@ -322,7 +330,9 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     };
     {
         let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), config.delimiter);
+        records.set_limits(HEADER_LIMITS);
         let layout = read_header(&mut records, extract, input, &path)?;
+        records.set_limits(RecordLimits::for_rows(layout.header.len(), config.limits.max_value_bytes));
         read_rows(records, &layout, config, extract, &validate, apply, &mut report).map_err(|source| {
             ExtractError::Malformed {
                 extract: extract.name(),
@@ -338,6 +348,12 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
     Ok(report)
 }
+
+/// The longest header line read: 256 columns of 256 bytes.
+const HEADER_LIMITS: RecordLimits = RecordLimits {
+    max_record_bytes: 1 << 16,
+    max_fields: 256,
+};
 
 /// Reads the header line and finds the canonical columns in it.
 fn read_header<Input: Read>(
@@ -364,6 +380,13 @@ fn read_header<Input: Read>(
             path: path.to_path_buf(),
         });
     };
+    if header_record.oversized {
+        return Err(ExtractError::HeaderTooLong {
+            extract: extract.name(),
+            path: path.to_path_buf(),
+            limit: HEADER_LIMITS.max_record_bytes,
+        });
+    }
     let header: Vec<String> = header_record
         .fields()
         .map(|field| String::from_utf8_lossy(field).trim().to_string())
@@ -546,27 +569,11 @@ fn check_row<Parsed>(
         columns,
         id_position,
     } = *layout;
-    let raw_values = || {
-        record
-            .fields()
-            .map(|field| String::from_utf8_lossy(field).into_owned())
-            .collect()
-    };
-    if record.len() != header.len() {
-        return RowOutcome::Rejected(RejectedRow::new(
-            record.line,
-            vec![Problem::new(
-                RejectKind::WrongFieldCount,
-                format!(
-                    "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
-                    record.len(),
-                    header.len()
-                ),
-            )],
-            raw_values(),
-        ));
+    let max_value_bytes = config.limits.max_value_bytes;
+    let raw_values = || raw_values_of(&record, max_value_bytes);
+    if let Some(problem) = shape_problem(&record, header, max_value_bytes) {
+        return RowOutcome::Rejected(RejectedRow::new(record.line, vec![problem], raw_values()));
     }
-    let mut problems = Vec::new();
     // One check for the whole row; per field only when it fails, to name the column. A valid
     // whole can still have a field boundary inside a character, where quoted values sit back
     // to back (`"\xC3","\xA9"`): then each field is checked too.
@@ -577,15 +584,16 @@ fn check_row<Parsed>(
                 .is_some_and(|range| text.is_char_boundary(range.start) && text.is_char_boundary(range.end))
         })
     });
+    let mut problems = Vec::new();
     if record_text.is_none() {
         for (position, field) in record.fields().enumerate() {
             if std::str::from_utf8(field).is_err() {
-                problems.push(Problem::new(
+                problems.push(Problem::of_column(
                     RejectKind::InvalidUtf8,
-                    format!(
-                        "column {}: the value is not valid UTF-8 (export the file as UTF-8)",
-                        header[position]
-                    ),
+                    &header[position],
+                    "",
+                    None,
+                    "the value is not valid UTF-8 (export the file as UTF-8)".into(),
                 ));
             }
         }
@@ -601,10 +609,13 @@ fn check_row<Parsed>(
     };
     if repeated_id && let Some(position) = id_position {
         let id = fields.text_at(position).unwrap_or_default().trim();
-        fields.add_problem(
+        fields.problems.push(Problem::of_column(
             RejectKind::DuplicateId,
-            format!("column {}: id {id:?} repeats an earlier row's id", header[position]),
-        );
+            &header[position],
+            "_id",
+            None,
+            format!("id {id:?} repeats an earlier row's id"),
+        ));
     }
     if fields.problems.is_empty()
         && let Some(parsed) = validate(&mut fields)
@@ -613,6 +624,59 @@ fn check_row<Parsed>(
         return RowOutcome::Accepted(parsed);
     }
     RowOutcome::Rejected(RejectedRow::new(record.line, fields.problems, raw_values()))
+}
+
+/// A row that cannot be read as one: too long, too many or too few fields, or a value longer
+/// than the longest accepted.
+fn shape_problem(record: &CsvRecord<'_>, header: &[String], max_value_bytes: usize) -> Option<Problem> {
+    if record.oversized {
+        return Some(Problem::of_row(
+            RejectKind::ValueTooLong,
+            format!(
+                "the row is longer than a row of {} values of at most {max_value_bytes} bytes (input.max_value_bytes) can be; only its beginning is kept",
+                header.len()
+            ),
+        ));
+    }
+    if record.len() != header.len() {
+        return Some(Problem::of_row(
+            RejectKind::WrongFieldCount,
+            format!(
+                "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
+                record.len(),
+                header.len()
+            ),
+        ));
+    }
+    let (position, field) = record
+        .fields()
+        .enumerate()
+        .find(|(_, field)| field.len() > max_value_bytes)?;
+    Some(Problem::of_column(
+        RejectKind::ValueTooLong,
+        &header[position],
+        "",
+        None,
+        format!(
+            "the value is {} bytes long, longer than input.max_value_bytes ({max_value_bytes}); only its beginning is kept",
+            field.len()
+        ),
+    ))
+}
+
+/// The row's fields as read, each cut at `max_value_bytes` (`…` marks a cut).
+fn raw_values_of(record: &CsvRecord<'_>, max_value_bytes: usize) -> Vec<String> {
+    record
+        .fields()
+        .map(|field| {
+            if field.len() <= max_value_bytes {
+                return String::from_utf8_lossy(field).into_owned();
+            }
+            let mut text = String::from_utf8_lossy(&field[..max_value_bytes]).into_owned();
+            text.push('…');
+            text
+        })
+        .collect()
 }
 
 /// Where each canonical column is in the file's header (matched trimmed, case-insensitively).
@@ -634,11 +698,12 @@ fn locate_columns(
             .collect();
         match matches.as_slice() {
             [] if column.required => {
+                tracing::debug!(extract = extract.name(), header = ?header, "the header as read");
                 return Err(ExtractError::MissingColumn {
                     extract: extract.name(),
                     path: path.to_path_buf(),
                     column: wanted.clone(),
-                    found: header.join(", "),
+                    fields: header.len(),
                 });
             }
             [] => positions.push(None),

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
 
-/// The human summary `validate` prints and the run writes as `data_quality.txt`.
+/// The human summary `validate` prints and the run writes as `data_quality.txt`: each
+/// extract's counts, newest date and its first rejected rows' summaries.
 pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejected_share: f64) -> String {
     use std::fmt::Write;
     let mut text = String::new();
@@ -22,20 +23,23 @@ pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejecte
             limit = max_rejected_share * 100.0,
             orphaned = report.rows_orphaned(),
         );
+        let _ = writeln!(
+            text,
+            "  newest date {}",
+            report
+                .newest_date
+                .map_or_else(|| "none (no accepted row)".to_string(), |date| date.to_string())
+        );
         for (reason, rows) in report.rejected_by_kind() {
             let _ = writeln!(text, "    rejected {reason}: {rows}");
         }
         for (reason, rows) in &report.orphaned_by_reason {
             let _ = writeln!(text, "    orphaned {reason}: {rows}");
         }
+        // Summaries only: kind, column, a short excerpt of a non-id value; never an id or a
+        // whole row (this text goes into alerts and logs). The rejects file has the rest.
         for row in report.rejected.iter().take(5) {
-            let _ = writeln!(
-                text,
-                "    {}, line {}: {}",
-                report.path.display(),
-                row.line,
-                row.reason()
-            );
+            let _ = writeln!(text, "    line {}: {}", row.line, row.summary());
         }
         if report.rejected.len() > 5 {
             let _ = writeln!(

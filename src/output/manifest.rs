@@ -36,6 +36,8 @@ pub struct InputEntry {
     pub rows_accepted: u64,
     pub rows_rejected: u64,
     pub rows_orphaned: u64,
+    /// The newest date the extract holds (`YYYY-MM-DD`), `null` when it has no accepted row.
+    pub newest_date: Option<String>,
 }
 
 pub fn input_entries(reports: &BTreeMap<Extract, ExtractReport>) -> BTreeMap<&'static str, InputEntry> {
@@ -52,6 +54,7 @@ pub fn input_entries(reports: &BTreeMap<Extract, ExtractReport>) -> BTreeMap<&'s
                     rows_accepted: report.rows_accepted,
                     rows_rejected: report.rows_rejected(),
                     rows_orphaned: report.rows_orphaned(),
+                    newest_date: report.newest_date.map(|date| date.to_string()),
                 },
             )
         })

@@ -50,19 +50,23 @@ pub enum LockError {
 }
 
 /// Takes the output directory's lock without waiting, then removes what crashed runs left.
-pub fn lock_output_directory(out_root: &Path) -> Result<OutputLock, LockError> {
+/// The output directory, and the lock file when they are new, take the configured modes (not
+/// the umask).
+pub fn lock_output_directory(out_root: &Path, permissions: OutputPermissions) -> Result<OutputLock, LockError> {
     let io_error = |source| LockError::Io {
         directory: out_root.to_path_buf(),
         source,
     };
-    std::fs::create_dir_all(out_root).map_err(io_error)?;
+    if !out_root.exists() {
+        std::fs::create_dir_all(out_root).map_err(io_error)?;
+        restrict(out_root, permissions.directory_mode).map_err(io_error)?;
+    }
     let lock_path = out_root.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(io_error)?;
+    let mut options = File::options();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, permissions.file_mode);
+    let file = options.open(&lock_path).map_err(io_error)?;
     match file.try_lock() {
         Ok(()) => {}
         Err(std::fs::TryLockError::WouldBlock) => {
@@ -182,15 +186,21 @@ impl Staging {
         let replaced = self
             .out_root
             .join(format!(".{}.replaced-{}", self.name, std::process::id()));
-        if final_directory.exists() {
+        // `symlink_metadata`: whatever is there (a directory, a file, a link) is moved aside.
+        if final_directory.symlink_metadata().is_ok() {
             std::fs::rename(&final_directory, &replaced)
                 .with_context(|| format!("cannot move the previous {} aside", final_directory.display()))?;
         }
         std::fs::rename(&self.path, &final_directory)
             .with_context(|| format!("cannot move {} into place", final_directory.display()))?;
         self.published = true;
-        if replaced.exists() {
-            std::fs::remove_dir_all(&replaced).with_context(|| format!("cannot remove {}", replaced.display()))?;
+        if let Ok(metadata) = replaced.symlink_metadata() {
+            let removed = if metadata.is_dir() {
+                std::fs::remove_dir_all(&replaced)
+            } else {
+                std::fs::remove_file(&replaced)
+            };
+            removed.with_context(|| format!("cannot remove {}", replaced.display()))?;
         }
         Ok(final_directory)
     }
@@ -220,6 +230,11 @@ impl<Inner: Write> Write for HashingWriter<Inner> {
     fn flush(&mut self) -> std::io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// Whether `directory` holds a complete run (its manifest is the last file a run writes).
+pub fn is_complete_run(directory: &Path) -> bool {
+    directory.join("manifest.json").is_file()
 }
 
 /// Writes `files` (relative names → bytes) as the directory `<out_root>/<name>`, replacing any

@@ -431,38 +431,15 @@ pub fn cases_to_show(cases: &[CaseRow]) -> (Vec<&CaseRow>, Vec<(&'static str, us
     (shown, more)
 }
 
-/// File names for each report: `statewide`, and `office-<name>` with the name made safe for
-/// file systems; distinct offices always get distinct names.
+/// File names for each report: `statewide`, and `office-<name>` (`scope::file_stem`: a
+/// function of the office's name alone, safe for file systems, distinct for distinct offices).
 pub fn report_file_stems(offices: &[crate::scope::Name]) -> Vec<(Scope, String)> {
     let mut stems = vec![(Scope::Statewide, "statewide".to_string())];
-    let mut used = std::collections::BTreeSet::new();
     for office in offices {
-        let slug: String = office
-            .chars()
-            .map(|character| {
-                if character.is_ascii_alphanumeric() {
-                    character.to_ascii_lowercase()
-                } else {
-                    '-'
-                }
-            })
-            .collect::<String>()
-            .split('-')
-            .filter(|part| !part.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
-        let base = if slug.is_empty() {
-            "office".to_string()
-        } else {
-            format!("office-{slug}")
-        };
-        let mut stem = base.clone();
-        let mut number = 2;
-        while !used.insert(stem.clone()) {
-            stem = format!("{base}-{number}");
-            number += 1;
-        }
-        stems.push((Scope::Office { office: office.clone() }, stem));
+        stems.push((
+            Scope::Office { office: office.clone() },
+            crate::scope::file_stem("office", office),
+        ));
     }
     stems
 }
@@ -512,21 +489,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn file_stems_are_safe_and_distinct() {
-        let offices =
-            ["New Haven", "New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc"].map(crate::scope::Name::from);
-        let stems: Vec<String> = report_file_stems(&offices).into_iter().map(|(_, stem)| stem).collect();
-        assert_eq!(
-            stems,
-            [
-                "statewide",
-                "office-new-haven",
-                "office-new-haven-2",
-                "office-script",
-                "office-hyperlink-x",
-                "office-etc"
-            ]
-        );
+    fn a_stem_depends_on_its_office_alone() {
+        let alone = report_file_stems(&[crate::scope::Name::from("Hartford")]);
+        let with_others = report_file_stems(&["HARTFORD 2", "Hartford", "hartford!"].map(crate::scope::Name::from));
+        assert_eq!(alone[1].1, "office-hartford");
+        assert_eq!(with_others[2].1, "office-hartford");
+        assert_eq!(alone[0].1, "statewide");
     }
 
     #[test]

@@ -15,7 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["measures"],
     &["engine"],
     &["output", "reports"],
-    &["delivery"],
+    &["delivery", "metrics"],
     &["cli", "failure"],
     &["commands"],
     &["lib", "main"],

@@ -204,8 +204,9 @@ fn too_many_rejected_rows_exit_2_with_rejects_written_and_reports_withheld() {
     assert_eq!(validate.status.code(), Some(2));
     let summary = stdout_of(&validate);
     assert!(summary.contains("read 10, accepted 3, rejected 7"), "{summary}");
+    // The summary names line, kind, column and a short excerpt of a non-id value.
     assert!(
-        summary.contains("line 5: bad_date: column removal_date: \"2026-02-30\""),
+        summary.contains("line 5: bad_date in column \"removal_date\" (\"2026-02-30\")"),
         "{summary}"
     );
 }

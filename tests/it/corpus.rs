@@ -178,13 +178,15 @@ fn corpus() -> Vec<Case> {
                 accepted: 0,
             },
         ),
+        // Longer than input.max_value_bytes (1,024): a broken export, one reject, never an
+        // office whose name no file system can hold (issue 16, defects 2 and 3).
         case(
             "very long field",
             Removals,
             removals(&format!("R1,C1,{long_value},2026-01-05,,N,,,,,\n")),
             Rows {
-                rejects: &[],
-                accepted: 1,
+                rejects: &[(2, "value_too_long")],
+                accepted: 0,
             },
         ),
         case(
