@@ -58,9 +58,17 @@ pub fn exposition(facts: &RunFacts, previous_success: Option<f64>) -> String {
         "When the last run finished, whatever its exit status.",
         &[(String::new(), now)],
     );
-    let success = if facts.exit_status == 0 { Some(now) } else { previous_success };
+    let success = if facts.exit_status == 0 {
+        Some(now)
+    } else {
+        previous_success
+    };
     if let Some(success) = success {
-        gauge(SUCCESS, "When the last run that exited 0 finished.", &[(String::new(), success)]);
+        gauge(
+            SUCCESS,
+            "When the last run that exited 0 finished.",
+            &[(String::new(), success)],
+        );
     }
     gauge(
         "permanency_report_exit_status",
@@ -93,7 +101,11 @@ pub fn exposition(facts: &RunFacts, previous_success: Option<f64>) -> String {
         })
         .collect();
     if !rows.is_empty() {
-        gauge("permanency_report_rows", "Rows of each extract, by what became of them.", &rows);
+        gauge(
+            "permanency_report_rows",
+            "Rows of each extract, by what became of them.",
+            &rows,
+        );
     }
     let newest: Vec<(String, f64)> = facts
         .newest_dates
@@ -114,7 +126,11 @@ pub fn exposition(facts: &RunFacts, previous_success: Option<f64>) -> String {
             ("skipped", messages.skipped),
         ]
         .map(|(status, count)| (format!("{{status=\"{status}\"}}"), count as f64));
-        gauge("permanency_report_messages", "The last run's messages, by what became of them.", &samples);
+        gauge(
+            "permanency_report_messages",
+            "The last run's messages, by what became of them.",
+            &samples,
+        );
     }
     text
 }
@@ -156,7 +172,10 @@ fn previous_success(path: &Path) -> Option<f64> {
 
 /// A temporary file beside `path`, renamed over it: the node exporter never reads half a file.
 fn write_textfile(path: &Path, text: &str) -> std::io::Result<()> {
-    let file_name = path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
     let mut file = std::fs::File::create(&temporary)?;
     file.write_all(text.as_bytes())?;
@@ -212,7 +231,16 @@ mod tests {
             finished: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(2_000)),
             duration: Duration::from_millis(1500),
             exit_status: 2,
-            rows: [("removals", RowCounts { read: 10, accepted: 9, rejected: 1, orphaned: 0 })].into(),
+            rows: [(
+                "removals",
+                RowCounts {
+                    read: 10,
+                    accepted: 9,
+                    rejected: 1,
+                    orphaned: 0,
+                },
+            )]
+            .into(),
             ..RunFacts::default()
         };
         let text = exposition(&facts, Some(1_000.0));
@@ -221,9 +249,17 @@ mod tests {
         assert!(text.contains("permanency_report_exit_status 2\n"));
         assert!(text.contains("permanency_report_duration_seconds 1.5\n"));
         assert!(text.contains("permanency_report_rows{extract=\"removals\",kind=\"rejected\"} 1\n"));
-        let success = RunFacts { exit_status: 0, ..facts };
-        assert!(exposition(&success, Some(1_000.0)).contains("permanency_report_last_success_timestamp_seconds 2000\n"));
-        let first_failure = RunFacts { exit_status: 3, ..success };
+        let success = RunFacts {
+            exit_status: 0,
+            ..facts
+        };
+        assert!(
+            exposition(&success, Some(1_000.0)).contains("permanency_report_last_success_timestamp_seconds 2000\n")
+        );
+        let first_failure = RunFacts {
+            exit_status: 3,
+            ..success
+        };
         assert!(!exposition(&first_failure, None).contains("last_success"));
     }
 }

@@ -223,11 +223,21 @@ mod tests {
         }
         assert_eq!(file_stem("office", "New Haven"), "office-new-haven");
         assert_eq!(file_stem("office", "Hartford"), "office-hartford");
-        let odd = ["New-Haven", "<script>", "=HYPERLINK(\"x\")", "../etc", &"Long ".repeat(100)];
+        let odd = [
+            "New-Haven",
+            "<script>",
+            "=HYPERLINK(\"x\")",
+            "../etc",
+            &"Long ".repeat(100),
+        ];
         let stems: Vec<String> = odd.iter().map(|name| file_stem("office", name)).collect();
         for stem in &stems {
             assert!(stem.len() <= 60 && stem.starts_with("office-"), "{stem}");
-            assert!(stem.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'), "{stem}");
+            assert!(
+                stem.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{stem}"
+            );
             assert_ne!(stem, "office-new-haven");
         }
         let mut unique = stems.clone();

@@ -32,7 +32,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         )));
     }
     let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
-    let _lock = run_directory::lock_output_directory(&out_root, config.output_permissions).map_err(|error| Failure::Output(error.into()))?;
+    let _lock = run_directory::lock_output_directory(&out_root, config.output_permissions)
+        .map_err(|error| Failure::Output(error.into()))?;
 
     let started = Instant::now();
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;

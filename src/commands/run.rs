@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use tracing::{info, warn};
 
 use crate::cli::RunArgs;
-use crate::commands::outputs::{self, Files};
 use crate::commands::guards::{self, over_limit_extracts};
+use crate::commands::outputs::{self, Files};
 use crate::commands::{as_of_or_yesterday, load_config};
 use crate::config::Config;
 use crate::delivery::Mailer;
@@ -293,8 +293,12 @@ impl<'a> Night<'a> {
              (a misspelt office, or an office with no episodes?):\n  {}\n",
             routes.join("\n  ")
         );
-        self.mailer
-            .alert(&mut self.files, self.as_of, "delivery routes that name no office", &body);
+        self.mailer.alert(
+            &mut self.files,
+            self.as_of,
+            "delivery routes that name no office",
+            &body,
+        );
     }
 
     fn print_dry_run(&self, results: &Results) {
@@ -324,7 +328,10 @@ impl<'a> Night<'a> {
             return Ok(());
         }
         let mut files = Files::new();
-        let report = match self.mailer.deliver(messages, &mut files, self.as_of, self.arguments.resend) {
+        let report = match self
+            .mailer
+            .deliver(messages, &mut files, self.as_of, self.arguments.resend)
+        {
             Ok(report) => report,
             Err(error) => {
                 let body = format!(

@@ -24,4 +24,3 @@ pub fn validate(arguments: &InputArgs, progress: crate::progress::Progress) -> R
         )))
     }
 }
-

@@ -66,8 +66,7 @@ impl Ledger {
         let mut file = options
             .open(path)
             .with_context(|| format!("cannot open the delivery ledger {}", path.display()))?;
-        lock_waiting(&file, wait)
-            .with_context(|| format!("cannot lock the delivery ledger {}", path.display()))?;
+        lock_waiting(&file, wait).with_context(|| format!("cannot lock the delivery ledger {}", path.display()))?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .with_context(|| format!("cannot read the delivery ledger {}", path.display()))?;
@@ -187,14 +186,23 @@ mod tests {
         torn_in_report.extend_from_slice(b"2026-10-31,b@x,office-hart");
         assert_eq!(parse(&torn_in_report).expect("parses").len(), 1);
         // Four fields without status: an accepted message of the earlier format.
-        assert_eq!(parse(b"as_of,recipient,report,message_id\n2026-10-31,a@x,statewide,<1>\n").expect("parses").len(), 1);
+        assert_eq!(
+            parse(b"as_of,recipient,report,message_id\n2026-10-31,a@x,statewide,<1>\n")
+                .expect("parses")
+                .len(),
+            1
+        );
     }
 
     #[test]
     fn a_torn_ledger_is_continued_on_a_new_line() {
         let directory = tempfile::tempdir().expect("temp dir");
         let path = directory.path().join("ledger.csv");
-        std::fs::write(&path, "as_of,recipient,report,message_id,status\n2026-10-31,a@x,statewide,<1>,acc").expect("write");
+        std::fs::write(
+            &path,
+            "as_of,recipient,report,message_id,status\n2026-10-31,a@x,statewide,<1>,acc",
+        )
+        .expect("write");
         let mut ledger = Ledger::open(&path, Duration::from_secs(1)).expect("opens");
         assert!(ledger.contains("2026-10-31", "a@x", "statewide"));
         ledger
@@ -202,7 +210,10 @@ mod tests {
             .expect("records");
         drop(ledger);
         let text = std::fs::read_to_string(&path).expect("read");
-        assert!(text.ends_with("<1>,acc\n2026-10-31,b@x,office-x,<2>,uncertain\n"), "{text}");
+        assert!(
+            text.ends_with("<1>,acc\n2026-10-31,b@x,office-x,<2>,uncertain\n"),
+            "{text}"
+        );
         let reopened = Ledger::open(&path, Duration::from_secs(1)).expect("opens");
         assert!(reopened.contains("2026-10-31", "b@x", "office-x"));
     }

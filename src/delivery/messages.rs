@@ -237,3 +237,46 @@ fn morning_after(as_of: NaiveDate) -> SystemTime {
     let days = (as_of - epoch).num_days().max(0) as u64 + 1;
     SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400 + 6 * 3_600)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{alert_messages, header_safe};
+    use crate::config::delivery::DeliverySettings;
+
+    fn settings() -> DeliverySettings {
+        DeliverySettings {
+            from: "r@agency.example".parse().expect("address"),
+            leadership: Vec::new(),
+            operations: vec!["ops@agency.example".parse().expect("address")],
+            offices: Default::default(),
+            max_attachment_bytes: 1,
+            report_location: None,
+            ledger: None,
+            smtp: None,
+        }
+    }
+
+    #[test]
+    fn each_alert_has_its_own_message_id_and_a_rerun_the_same() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let id = |subject: &str, body: &str| {
+            alert_messages(&settings(), as_of, subject, body).expect("alert")[0]
+                .message_id
+                .clone()
+        };
+        assert_ne!(
+            id("input error", "removals missing"),
+            id("delivery failed", "one failed")
+        );
+        assert_ne!(id("delivery failed", "one failed"), id("delivery failed", "two failed"));
+        assert_eq!(
+            id("input error", "removals missing"),
+            id("input error", "removals missing")
+        );
+    }
+
+    #[test]
+    fn headers_lose_line_breaks_and_direction_marks() {
+        assert_eq!(header_safe("Hart\u{202E}drof\r\nBcc: x"), "Hartdrof  Bcc: x");
+    }
+}

@@ -89,7 +89,10 @@ impl SmtpSender {
 enum Attempt {
     Accepted,
     /// Certainly not taken, and worth trying again: the connection failed, or a 4xx reply.
-    Transient { reason: String, connecting: bool },
+    Transient {
+        reason: String,
+        connecting: bool,
+    },
     /// Refused for good, this message only (a 5xx reply).
     Refused(String),
     /// Sent to the end of DATA but no reply came: the server may have the message.
@@ -202,9 +205,9 @@ pub fn send_all(
             && let Err(error) = ledger.record(as_of, &recipient, &message.report, &message.message_id, status)
         {
             let reason = format!("{error:#}");
-            report
-                .failed
-                .push(format!("{label}: sent, but the delivery ledger could not be written ({reason})"));
+            report.failed.push(format!(
+                "{label}: sent, but the delivery ledger could not be written ({reason})"
+            ));
             stop = Some(Stop::Ledger(reason));
         }
     }
@@ -338,7 +341,7 @@ fn connect(sender: &SmtpSender) -> Result<SmtpConnection, Attempt> {
 
 /// A failure while connecting, greeting, starting TLS or authenticating.
 fn while_connecting(error: &lettre::transport::smtp::Error, sender: &SmtpSender) -> Attempt {
-    if error.is_tls() {
+    if error.is_tls() || is_handshake_failure(error) {
         Attempt::Fatal(format!("TLS failed: {}", describe(error, sender)))
     } else if error.is_permanent() || error.is_client() {
         Attempt::Fatal(describe(error, sender))
@@ -403,6 +406,24 @@ fn io_error_kinds(error: &lettre::transport::smtp::Error) -> Vec<std::io::ErrorK
         source = cause.source();
     }
     kinds
+}
+
+/// A TLS failure (a certificate that cannot be verified, a handshake refused), which lettre
+/// reports as a network error: retrying cannot fix it.
+fn is_handshake_failure(error: &lettre::transport::smtp::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let tls = cause.downcast_ref::<rustls::Error>().is_some()
+            || cause
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some());
+        if tls {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
 }
 
 fn is_timeout(error: &lettre::transport::smtp::Error) -> bool {

@@ -270,7 +270,8 @@ impl<Input: Read> CsvRecords<Input> {
             } else {
                 &mut self.field_ends[ends_written..]
             };
-            let (result, bytes_read, bytes_out, ends_out) = self.quoted_records.read_record(unread, bytes_out, ends_out);
+            let (result, bytes_read, bytes_out, ends_out) =
+                self.quoted_records.read_record(unread, bytes_out, ends_out);
             self.line += unread[..bytes_read].iter().filter(|&&byte| byte == b'\n').count() as u64;
             self.consumed += bytes_read;
             if !oversized {
@@ -290,7 +291,8 @@ impl<Input: Read> CsvRecords<Input> {
                     dropped_bytes.resize(1 << 16, 0);
                 }
                 ReadRecordResult::OutputFull => {
-                    let grown = (self.field_bytes.len() * 2).min(self.limits.max_record_bytes.max(self.field_bytes.len() + 1));
+                    let grown =
+                        (self.field_bytes.len() * 2).min(self.limits.max_record_bytes.max(self.field_bytes.len() + 1));
                     self.field_bytes.resize(grown, 0);
                 }
                 ReadRecordResult::OutputEndsFull if ends_written >= self.limits.max_fields => {

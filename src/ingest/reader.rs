@@ -45,9 +45,7 @@ pub enum ExtractError {
     },
     #[error("{extract} extract {path}: not a regular file (a device, a directory or a pipe cannot be an extract)")]
     NotAFile { extract: &'static str, path: PathBuf },
-    #[error(
-        "{extract} extract {path}, line 1: the header line is longer than {limit} bytes; is the file an extract?"
-    )]
+    #[error("{extract} extract {path}, line 1: the header line is longer than {limit} bytes; is the file an extract?")]
     HeaderTooLong {
         extract: &'static str,
         path: PathBuf,
@@ -170,7 +168,12 @@ impl<'a> RowFields<'a> {
     pub fn required(&mut self, column: &str) -> Option<&'a str> {
         let value = self.optional(column);
         if value.is_none() {
-            self.add_problem(RejectKind::MissingValue, column, None, "required value is missing".into());
+            self.add_problem(
+                RejectKind::MissingValue,
+                column,
+                None,
+                "required value is missing".into(),
+            );
         }
         value
     }
@@ -222,8 +225,7 @@ impl<'a> RowFields<'a> {
         {
             Some(&code) => Some(code),
             None => {
-                let detail =
-                    format!("{value:?} is not a known {described_as} (see [codes] in the configuration)");
+                let detail = format!("{value:?} is not a known {described_as} (see [codes] in the configuration)");
                 self.add_problem(RejectKind::UnknownCode, column, Some(value), detail);
                 None
             }
@@ -332,7 +334,10 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), config.delimiter);
         records.set_limits(HEADER_LIMITS);
         let layout = read_header(&mut records, extract, input, &path)?;
-        records.set_limits(RecordLimits::for_rows(layout.header.len(), config.limits.max_value_bytes));
+        records.set_limits(RecordLimits::for_rows(
+            layout.header.len(),
+            config.limits.max_value_bytes,
+        ));
         read_rows(records, &layout, config, extract, &validate, apply, &mut report).map_err(|source| {
             ExtractError::Malformed {
                 extract: extract.name(),
@@ -629,6 +634,28 @@ fn check_row<Parsed>(
 /// A row that cannot be read as one: too long, too many or too few fields, or a value longer
 /// than the longest accepted.
 fn shape_problem(record: &CsvRecord<'_>, header: &[String], max_value_bytes: usize) -> Option<Problem> {
+    let too_long = record
+        .fields()
+        .enumerate()
+        .find(|(_, field)| field.len() > max_value_bytes);
+    if let Some((position, field)) = too_long
+        && (record.oversized || record.len() == header.len())
+    {
+        let length = if record.oversized {
+            format!("more than {} bytes long", field.len())
+        } else {
+            format!("{} bytes long", field.len())
+        };
+        return Some(Problem::of_column(
+            RejectKind::ValueTooLong,
+            header.get(position).map_or("?", String::as_str),
+            "",
+            None,
+            format!(
+                "the value is {length}, longer than input.max_value_bytes ({max_value_bytes}); only its beginning is kept"
+            ),
+        ));
+    }
     if record.oversized {
         return Some(Problem::of_row(
             RejectKind::ValueTooLong,
@@ -638,30 +665,16 @@ fn shape_problem(record: &CsvRecord<'_>, header: &[String], max_value_bytes: usi
             ),
         ));
     }
-    if record.len() != header.len() {
-        return Some(Problem::of_row(
+    (record.len() != header.len()).then(|| {
+        Problem::of_row(
             RejectKind::WrongFieldCount,
             format!(
                 "the row has {} fields but the header has {} (a stray delimiter or an unclosed quote?)",
                 record.len(),
                 header.len()
             ),
-        ));
-    }
-    let (position, field) = record
-        .fields()
-        .enumerate()
-        .find(|(_, field)| field.len() > max_value_bytes)?;
-    Some(Problem::of_column(
-        RejectKind::ValueTooLong,
-        &header[position],
-        "",
-        None,
-        format!(
-            "the value is {} bytes long, longer than input.max_value_bytes ({max_value_bytes}); only its beginning is kept",
-            field.len()
-        ),
-    ))
+        )
+    })
 }
 
 /// The row's fields as read, each cut at `max_value_bytes` (`…` marks a cut).

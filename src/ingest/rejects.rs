@@ -166,7 +166,10 @@ mod tests {
             "id \"R123\" repeats an earlier row's id".into(),
         );
         assert_eq!(id.summary(), "duplicate_id in column \"RemovalID\"");
-        assert_eq!(id.message(), "column RemovalID: id \"R123\" repeats an earlier row's id");
+        assert_eq!(
+            id.message(),
+            "column RemovalID: id \"R123\" repeats an earlier row's id"
+        );
         let office = Problem::of_column(
             RejectKind::UnknownOffice,
             "office",

@@ -83,8 +83,12 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     let _ = write!(
         page,
         "<tr><td style=\"padding:20px 24px 8px;\"><h1 style=\"margin:0;font-size:22px;\">{title}</h1>\
-         <p style=\"margin:6px 0 0;color:#52606d;font-size:13px;\">As of {} · reporting period {} to {}</p></td></tr>\n",
-        model.as_of, model.reporting_period.start, model.reporting_period.end
+         <p style=\"margin:6px 0 0;color:#52606d;font-size:13px;\">As of {} · reporting period {} to {}</p>\
+         <p style=\"margin:2px 0 0;color:#7b8794;font-size:11px;\">{}</p></td></tr>\n",
+        model.as_of,
+        model.reporting_period.start,
+        model.reporting_period.end,
+        escape(&model.newest_dates_line())
     );
     if let Some(notice) = notice {
         let _ = write!(

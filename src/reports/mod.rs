@@ -181,6 +181,22 @@ impl CaseCounts {
 }
 
 impl ReportModel {
+    /// "Newest dates in the extracts: removals 2026-10-31, …": how fresh the night's data was.
+    pub fn newest_dates_line(&self) -> String {
+        let dates: Vec<String> = self
+            .quality
+            .iter()
+            .map(|line| {
+                format!(
+                    "{} {}",
+                    line.extract,
+                    line.input.newest_date.as_deref().unwrap_or("none")
+                )
+            })
+            .collect();
+        format!("Newest dates in the extracts: {}", dates.join(", "))
+    }
+
     pub fn build(
         results: &Results,
         scope: Scope,

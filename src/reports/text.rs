@@ -14,8 +14,11 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     let _ = writeln!(text, "{}", model.title);
     let _ = writeln!(
         text,
-        "As of {} (reporting period {} to {})\n",
-        model.as_of, model.reporting_period.start, model.reporting_period.end
+        "As of {} (reporting period {} to {})\n{}\n",
+        model.as_of,
+        model.reporting_period.start,
+        model.reporting_period.end,
+        model.newest_dates_line()
     );
     if let Some(notice) = notice {
         let _ = writeln!(text, "{notice}\n");

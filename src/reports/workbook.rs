@@ -86,8 +86,12 @@ fn heading(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats, what: 
         1,
         0,
         format!(
-            "As of {} · reporting period {} to {} · permanency-report {}",
-            model.as_of, model.reporting_period.start, model.reporting_period.end, model.program_version
+            "As of {} · reporting period {} to {} · permanency-report {} · {}",
+            model.as_of,
+            model.reporting_period.start,
+            model.reporting_period.end,
+            model.program_version,
+            model.newest_dates_line()
         ),
         &formats.subtitle,
     )?;

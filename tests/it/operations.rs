@@ -249,6 +249,49 @@ fn the_deployment_files_name_the_image_command_and_secret() {
     assert_eq!(cronjob["spec"]["concurrencyPolicy"], "Forbid");
     let job = &cronjob["spec"]["jobTemplate"]["spec"];
     assert!(job["backoffLimit"].as_u64().is_some());
+    // Exit 1 and 2 fail the Job at once (a rerun cannot fix configuration or input); 3 is
+    // counted, so it is retried once.
+    let rules = job["podFailurePolicy"]["rules"]
+        .as_sequence()
+        .expect("podFailurePolicy rules");
+    let action_for = |code: u64| {
+        rules
+            .iter()
+            .find(|rule| {
+                rule["onExitCodes"]["operator"] == "In"
+                    && rule["onExitCodes"]["values"]
+                        .as_sequence()
+                        .is_some_and(|values| values.iter().any(|value| value.as_u64() == Some(code)))
+            })
+            .and_then(|rule| rule["action"].as_str())
+    };
+    assert_eq!(action_for(1), Some("FailJob"));
+    assert_eq!(action_for(2), Some("FailJob"));
+    assert_eq!(action_for(3), Some("Count"));
+    assert_eq!(
+        job["template"]["spec"]["restartPolicy"], "Never",
+        "podFailurePolicy needs Never"
+    );
+    // The example alerts watch the metrics the program writes.
+    let rules: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(root.join("deploy/prometheus-rules.yaml")).expect("rules"))
+            .expect("valid YAML");
+    let expressions: Vec<&str> = rules["groups"][0]["rules"]
+        .as_sequence()
+        .expect("rules")
+        .iter()
+        .filter_map(|rule| rule["expr"].as_str())
+        .collect();
+    for metric in [
+        "permanency_report_last_success_timestamp_seconds",
+        "permanency_report_exit_status",
+        "permanency_report_extract_newest_date_timestamp_seconds",
+    ] {
+        assert!(
+            expressions.iter().any(|expression| expression.contains(metric)),
+            "{metric}"
+        );
+    }
     let pod = &job["template"]["spec"];
     assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
     let container = &pod["containers"][0];
