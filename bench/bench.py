@@ -127,6 +127,8 @@ def main():
     parser.add_argument("--backfill-dates", type=int, default=120)
     parser.add_argument("--baseline", help="another build (e.g. the binary before a change): its run and backfill are "
                         "timed in the same interleaved rounds, and the table gives new / baseline")
+    parser.add_argument("--baseline-config", help="the configuration the baseline reads (default: the shipped one), for a "
+                        "baseline older than a configuration key")
     options = parser.parse_args()
 
     for module in ("polars", "duckdb"):
@@ -142,8 +144,10 @@ def main():
     def run_output(key):
         return os.path.join(out, f"run-{key}")
 
-    def run_arguments(directory, key, binary=BINARY):
-        return [binary, "run", "--config", config, "--input-dir", directory, "--as-of", AS_OF, "--out", run_output(key), "--no-email"]
+    baseline_config = options.baseline_config or config
+
+    def run_arguments(directory, key, binary=BINARY, configuration=config):
+        return [binary, "run", "--config", configuration, "--input-dir", directory, "--as-of", AS_OF, "--out", run_output(key), "--no-email"]
 
     big, big_rows, big_size = dataset(options.children)
     print(f"{options.children} children: {big_rows:,} rows, {big_size / 1e6:.0f} MB", file=sys.stderr)
@@ -158,18 +162,18 @@ def main():
     ]
     if options.baseline:
         commands.append(("run-baseline", f"baseline run --no-email, {options.children} children",
-                         run_arguments(big, "run-baseline", options.baseline), run_output("run-baseline")))
+                         run_arguments(big, "run-baseline", options.baseline, baseline_config), run_output("run-baseline")))
     results = measure_interleaved(commands, options.runs)
     scaling = [(children, rows, results[children]) for children, (_, rows, _) in smaller.items()]
     scaling.append((options.children, big_rows, results["run"]))
     # Last: it writes more than a gigabyte, whose write-back would disturb the runs above.
     first_month_end = {"from": "2016-11-30", "to": AS_OF} if options.backfill_dates == 120 else None
-    def backfill_arguments(binary, key):
-        return [binary, "backfill", "--config", config, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
+    def backfill_arguments(binary, key, configuration=config):
+        return [binary, "backfill", "--config", configuration, "--input-dir", big, "--from", first_month_end["from"] if first_month_end else AS_OF,
                 "--to", AS_OF, "--every", "month", "--out", os.path.join(out, key)]
     backfills = [("backfill", f"backfill, {options.backfill_dates} monthly dates", backfill_arguments(BINARY, "backfill"), os.path.join(out, "backfill"))]
     if options.baseline:
-        backfills.append(("backfill-baseline", "baseline backfill", backfill_arguments(options.baseline, "backfill-baseline"),
+        backfills.append(("backfill-baseline", "baseline backfill", backfill_arguments(options.baseline, "backfill-baseline", baseline_config),
                           os.path.join(out, "backfill-baseline")))
     if len(backfills) == 1:
         # No warm-up run: the runs above just read the same extracts.

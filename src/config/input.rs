@@ -182,12 +182,13 @@ impl Validator<'_> {
     }
 
     fn max_value_bytes(&self, bytes: usize) -> Result<usize, ConfigError> {
-        if (16..=1 << 20).contains(&bytes) {
+        // At most a spreadsheet cell's 32,767 characters: every accepted value fits a workbook.
+        if (16..=32_767).contains(&bytes) {
             Ok(bytes)
         } else {
             Err(self.invalid(
                 "input.max_value_bytes",
-                format!("{bytes} is outside the sensible range 16..=1048576 (bytes)"),
+                format!("{bytes} is outside the sensible range 16..=32767 (bytes; a spreadsheet cell holds 32,767 characters)"),
             ))
         }
     }

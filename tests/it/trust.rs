@@ -403,3 +403,32 @@ fn direction_marks_from_an_office_name_never_reach_a_subject() {
         "{subject:?}"
     );
 }
+
+#[test]
+fn a_huge_header_is_refused_without_being_echoed_and_a_line_break_forges_no_log_line() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let input = directory.path().join("input");
+    copy_extracts(&fixture("tiny"), &input);
+    let mut header = "removal_id,".repeat(20_000); // 220 kB of header
+    header.push_str("child_id\nR1,C1\n");
+    std::fs::write(input.join("removals.csv"), &header).expect("write");
+    let config = config_with(directory.path(), |config| config);
+    let output = run(&config, &input, &directory.path().join("out"), "2026-10-31", &["--no-email"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("header line is longer than"));
+    assert!(stderr_of(&output).len() < 5_000, "the header is not echoed");
+    // An office name with a line break inside a quoted field: one office, one log line each.
+    let forged = tiny_with_removals(
+        directory.path(),
+        "F1,C40,\"Hartford\nERROR forged entry\",2026-01-05,,N,,,,,\n",
+    );
+    let delivery = "\n[delivery]\nfrom = \"r@agency.example\"\nallowed_domains = [\"agency.example\"]\n";
+    let config = config_with(directory.path(), |config| format!("{config}{delivery}"));
+    let output = run(&config, &forged, &directory.path().join("forged"), "2026-10-31", &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert!(
+        !stderr_of(&output).lines().any(|line| line.starts_with("ERROR forged")),
+        "{}",
+        stderr_of(&output)
+    );
+}
