@@ -224,7 +224,14 @@ impl<Input: Read> CsvRecords<Input> {
             if !matches!(found, PlainLine::Found { length } if length > 0) {
                 batch.field_ranges.truncate(fields_start);
             }
+            let over_limits =
+                |length: usize, fields: usize| length > self.limits.max_record_bytes || fields > self.limits.max_fields;
             match found {
+                // A line past the limits: `csv_core` streams it and keeps only what fits.
+                PlainLine::Found { length } if over_limits(length, batch.field_ranges.len() - fields_start) => {
+                    batch.field_ranges.truncate(fields_start);
+                    return self.read_quoted_record(batch);
+                }
                 // A blank line is no record (as in `csv`), only a line.
                 PlainLine::Found { length: 0 } => {
                     self.consumed += 1;

@@ -413,7 +413,13 @@ fn a_huge_header_is_refused_without_being_echoed_and_a_line_break_forges_no_log_
     header.push_str("child_id\nR1,C1\n");
     std::fs::write(input.join("removals.csv"), &header).expect("write");
     let config = config_with(directory.path(), |config| config);
-    let output = run(&config, &input, &directory.path().join("out"), "2026-10-31", &["--no-email"]);
+    let output = run(
+        &config,
+        &input,
+        &directory.path().join("out"),
+        "2026-10-31",
+        &["--no-email"],
+    );
     assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("header line is longer than"));
     assert!(stderr_of(&output).len() < 5_000, "the header is not echoed");
