@@ -10,17 +10,19 @@ pub enum Extract {
     Removals,
     Notifications,
     Meetings,
+    Staff,
 }
 
 impl Extract {
     /// Every extract, in reading order (removals first: the others link to its episodes).
-    pub const ALL: [Self; 3] = [Self::Removals, Self::Notifications, Self::Meetings];
+    pub const ALL: [Self; 4] = [Self::Removals, Self::Notifications, Self::Meetings, Self::Staff];
 
     pub fn spec(self) -> &'static ExtractSpec {
         match self {
             Self::Removals => &REMOVALS,
             Self::Notifications => &NOTIFICATIONS,
             Self::Meetings => &MEETINGS,
+            Self::Staff => &STAFF,
         }
     }
 
@@ -52,6 +54,8 @@ pub enum Linking {
     /// Each row belongs to an episode: by `removal_id` when given, else the child's episode
     /// with the latest removal date on or before `date_column`; otherwise it is an orphan.
     ToEpisodes { date_column: &'static str },
+    /// Rows about something else (the staff).
+    Standalone,
 }
 
 /// One extract's contract.
@@ -102,6 +106,8 @@ pub static REMOVALS: ExtractSpec = ExtractSpec {
         optional("permanency_goal"),
         optional("discharge_date"),
         optional("discharge_reason"),
+        optional("unit"),
+        optional("worker_id"),
     ],
     id_column: "removal_id",
     date_columns: &["removal_date", "placement_date", "birth_date", "discharge_date"],
@@ -144,6 +150,17 @@ pub static MEETINGS: ExtractSpec = ExtractSpec {
     linking: Linking::ToEpisodes {
         date_column: "meeting_date",
     },
+};
+
+pub static STAFF: ExtractSpec = ExtractSpec {
+    extract: Extract::Staff,
+    name: "staff",
+    default_file: None,
+    presence: Presence::Optional,
+    columns: &[required("worker_id"), required("email"), optional("name")],
+    id_column: "worker_id",
+    date_columns: &[],
+    linking: Linking::Standalone,
 };
 
 #[cfg(test)]

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDate;
 
+use crate::scope::Name;
+
 /// Why an episode ended (`discharge_reason`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DischargeReason {
@@ -140,19 +142,35 @@ pub struct LinkedMeeting {
     pub status: MeetingStatus,
 }
 
+/// The unit or worker of an episode whose extract leaves it empty.
+pub const UNASSIGNED: &str = "Unassigned";
+
+/// A member of staff from `staff.csv`: where a worker's own case list goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffMember {
+    pub worker_id: String,
+    pub email: lettre::Address,
+    /// Shown beside the worker's figures in their unit's report; the worker id when empty.
+    pub name: Option<String>,
+}
+
 /// One accepted row of `removals.csv`, with the notices and meetings linked to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Episode {
     pub removal_id: String,
     pub child_id: String,
-    pub office: String,
+    pub office: Name,
+    /// The team within the office the episode is assigned to (`UNASSIGNED` when empty).
+    pub unit: Name,
+    /// The assigned worker's id (`UNASSIGNED` when empty).
+    pub worker_id: Name,
     pub removal_date: NaiveDate,
     /// `placement_date`, or `removal_date` when the extract left it empty.
     pub placement_date: NaiveDate,
     pub emergency: bool,
     pub birth_date: Option<NaiveDate>,
     /// The configured reporting category (the configured "missing" category when empty).
-    pub race_ethnicity: String,
+    pub race_ethnicity: Name,
     pub permanency_goal: Option<PermanencyGoal>,
     pub discharge: Option<Discharge>,
     /// Dates of the relative notices linked to this episode, ascending.

@@ -7,6 +7,22 @@ use std::sync::Arc;
 /// A name from the data (an office, a unit, a worker id), cheap to clone.
 pub type Name = Arc<str>;
 
+/// Shares one `Name` among the many rows that spell the same value (a million episodes, a
+/// few hundred offices, units and workers).
+#[derive(Debug, Default)]
+pub struct NameInterner(std::collections::HashMap<Box<str>, Name>);
+
+impl NameInterner {
+    pub fn name(&mut self, text: &str) -> Name {
+        if let Some(name) = self.0.get(text) {
+            return name.clone();
+        }
+        let name: Name = text.into();
+        self.0.insert(text.into(), name.clone());
+        name
+    }
+}
+
 /// The level of a scope, from the widest to the narrowest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {

@@ -64,7 +64,8 @@ timeframes! {
     initial_joint_days = 5 in 0..=366, "initial_joint_5d window after placement, calendar days";
     emergency_team_business_days = 2 in 0..=60, "emergency_team_2bd window, business days";
     teaming_interval_days = 90 in 1..=3660, "teaming_90d look-back, calendar days";
-    due_soon_days = 60 in 0..=3660, "case lists: \"due soon\" horizon, calendar days";
+    due_soon_days = 60 in 0..=3660, "case lists: \"due soon\" horizon of the timely-permanency measures, calendar days";
+    teaming_due_soon_days = 14 in 0..=3660, "teaming_90d case list: \"due soon\" horizon, calendar days";
 }
 
 impl Timeframes {

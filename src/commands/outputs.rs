@@ -15,7 +15,7 @@ use crate::output::data_quality::data_quality_text;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::run_directory::Staging;
 use crate::output::tables::{
-    CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table,
+    CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table, UnitsTable,
 };
 use crate::reports::RenderedReport;
 
@@ -70,6 +70,9 @@ pub fn result_files(
     insert_table(&mut files, &MeasuresTable(results))?;
     insert_table(&mut files, &CasesTable(results))?;
     insert_table(&mut files, &EquityTable(results))?;
+    if data.has_assignments() {
+        insert_table(&mut files, &UnitsTable(results))?;
+    }
     let episodes_table = EpisodesTable {
         episodes: &data.episodes,
         results,

@@ -126,6 +126,8 @@ pub struct SmtpSettings {
 #[derive(Debug, Clone)]
 pub struct DeliverySettings {
     pub from: Mailbox,
+    /// The domains mail may go to, lower case.
+    pub allowed_domains: Vec<String>,
     pub leadership: Vec<Mailbox>,
     pub operations: Vec<Mailbox>,
     /// Office (canonical spelling) → its recipients.
@@ -207,6 +209,7 @@ pub(super) fn validate(section: DeliverySection, offices: &[String]) -> Result<D
     let smtp = section.smtp.map(validate_smtp).transpose()?;
     Ok(DeliverySettings {
         from,
+        allowed_domains: allowed.clone(),
         leadership,
         operations,
         offices: office_routes,

@@ -20,6 +20,8 @@ pub(super) struct InputSection {
     notifications_file: Option<String>,
     #[serde(default)]
     meetings_file: Option<String>,
+    #[serde(default)]
+    staff_file: Option<String>,
     #[serde(default = "default_delimiter")]
     delimiter: String,
     date_formats: Vec<String>,
@@ -68,6 +70,8 @@ struct ColumnsSection {
     notifications: BTreeMap<String, String>,
     #[serde(default)]
     meetings: BTreeMap<String, String>,
+    #[serde(default)]
+    staff: BTreeMap<String, String>,
 }
 
 impl InputSection {
@@ -77,6 +81,7 @@ impl InputSection {
             Extract::Removals => self.removals_file.as_ref(),
             Extract::Notifications => self.notifications_file.as_ref(),
             Extract::Meetings => self.meetings_file.as_ref(),
+            Extract::Staff => self.staff_file.as_ref(),
         }
     }
 
@@ -86,6 +91,7 @@ impl InputSection {
             Extract::Removals => &self.columns.removals,
             Extract::Notifications => &self.columns.notifications,
             Extract::Meetings => &self.columns.meetings,
+            Extract::Staff => &self.columns.staff,
         }
     }
 }

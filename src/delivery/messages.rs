@@ -246,6 +246,7 @@ mod tests {
     fn settings() -> DeliverySettings {
         DeliverySettings {
             from: "r@agency.example".parse().expect("address"),
+            allowed_domains: vec!["agency.example".into()],
             leadership: Vec::new(),
             operations: vec!["ops@agency.example".parse().expect("address")],
             offices: Default::default(),

@@ -65,6 +65,8 @@ impl DateInputs<'_> {
         let office: &Name = &engine.organisation.offices[engine.organisation.places[case.position].office as usize];
         CaseRow {
             office: office.clone(),
+            unit: episode.unit.clone(),
+            worker_id: episode.worker_id.clone(),
             measure: REGISTRY[case.measure_number].id(),
             status: case.status,
             child_id: episode.child_id.clone(),

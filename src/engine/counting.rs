@@ -4,8 +4,8 @@
 //! and each group beside all other children.
 
 use crate::calendar::Period;
-use crate::engine::organisation::EpisodePlace;
-use crate::engine::{Counts, DateInputs, EquityRow, RateRow, VerdictCodes};
+use crate::engine::organisation::{EpisodePlace, Organisation};
+use crate::engine::{BreakdownRow, Counts, DateInputs, EquityRow, RateRow, VerdictCodes};
 use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, Verdict, verdict_for};
 use crate::scope::Scope;
 
@@ -13,21 +13,27 @@ use crate::scope::Scope;
 pub(super) struct MeasureOutcome {
     pub rates: Vec<RateRow>,
     pub equity: Vec<EquityRow>,
+    pub breakdown: Vec<BreakdownRow>,
     pub verdicts: VerdictCodes,
 }
 
-/// The headline counts of one measure: per office, and per office and group.
+/// The headline counts of one measure: per office, per office and group, and per worker
+/// (the leaves units and offices add up from).
 struct HeadlineCounts {
     offices: Vec<Counts>,
     /// `groups[office][group]`.
     groups: Vec<Vec<Counts>>,
+    /// By worker (`Organisation::workers`).
+    workers: Vec<Counts>,
 }
 
 impl HeadlineCounts {
-    fn new(office_count: usize, group_count: usize) -> Self {
+    fn new(organisation: &Organisation) -> Self {
+        let (office_count, group_count) = (organisation.offices.len(), organisation.groups.len());
         Self {
             offices: vec![Counts::default(); office_count],
             groups: vec![vec![Counts::default(); group_count]; office_count],
+            workers: vec![Counts::default(); organisation.workers.len()],
         }
     }
 
@@ -35,6 +41,7 @@ impl HeadlineCounts {
         let (office, group) = (place.office as usize, place.group as usize);
         self.offices[office].add(verdict);
         self.groups[office][group].add(verdict);
+        self.workers[place.worker as usize].add(verdict);
     }
 }
 
@@ -44,8 +51,7 @@ type Months = Vec<(Period, Vec<Counts>)>;
 impl DateInputs<'_> {
     pub(super) fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
         let headline_period = self.cohort_period(measure, Period::reporting_period(self.as_of), PeriodKind::Headline);
-        let organisation = &self.engine.organisation;
-        let mut headline = HeadlineCounts::new(organisation.offices.len(), organisation.groups.len());
+        let mut headline = HeadlineCounts::new(&self.engine.organisation);
         let verdicts = if self.keep_verdicts {
             self.every_episode(measure, headline_period, &mut headline)
         } else {
@@ -55,6 +61,7 @@ impl DateInputs<'_> {
         MeasureOutcome {
             rates: self.rate_rows(measure, headline_period, &headline, &months),
             equity: self.equity_rows(measure, &headline),
+            breakdown: self.breakdown_rows(measure, &headline),
             verdicts,
         }
     }
@@ -145,6 +152,43 @@ impl DateInputs<'_> {
             }
         }
         rates
+    }
+
+    /// Each unit's headline (the sum of its workers'), then each of its workers', units in
+    /// report order.
+    fn breakdown_rows(&self, measure: &dyn Measure, headline: &HeadlineCounts) -> Vec<BreakdownRow> {
+        let organisation = &self.engine.organisation;
+        let workers = &organisation.workers;
+        let mut rows = Vec::with_capacity(organisation.units.len() + workers.len());
+        let mut start = 0;
+        while start < workers.len() {
+            let unit_number = workers[start].unit;
+            let end = start + workers[start..].iter().take_while(|worker| worker.unit == unit_number).count();
+            let unit = &organisation.units[unit_number as usize];
+            let office = &organisation.offices[unit.office as usize];
+            let row = |scope, counts| BreakdownRow {
+                measure: measure.id(),
+                scope,
+                counts,
+            };
+            rows.push(row(
+                Scope::Unit {
+                    office: office.clone(),
+                    unit: unit.name.clone(),
+                },
+                Counts::total(&headline.workers[start..end]),
+            ));
+            for (worker, &counts) in workers[start..end].iter().zip(&headline.workers[start..end]) {
+                let scope = Scope::Worker {
+                    office: office.clone(),
+                    unit: unit.name.clone(),
+                    worker: worker.id.clone(),
+                };
+                rows.push(row(scope, counts));
+            }
+            start = end;
+        }
+        rows
     }
 
     /// Each office's groups beside the office's other children, then statewide's.

@@ -16,7 +16,7 @@ mod organisation;
 mod rows;
 mod verdict_codes;
 
-pub use rows::{CaseRow, Counts, EquityRow, RateRow, Results};
+pub use rows::{BreakdownRow, CaseCounts, CaseRow, Counts, EquityRow, RateRow, Results, StatusCounts};
 pub use verdict_codes::VerdictCodes;
 
 use chrono::NaiveDate;
@@ -155,11 +155,13 @@ impl<'a> Engine<'a> {
             rates: Vec::new(),
             cases,
             equity: Vec::new(),
+            breakdown: Vec::new(),
             headline_verdicts: Vec::new(),
         };
         for outcome in outcomes {
             results.rates.extend(outcome.rates);
             results.equity.extend(outcome.equity);
+            results.breakdown.extend(outcome.breakdown);
             results.headline_verdicts.push(outcome.verdicts);
         }
         results

@@ -1,16 +1,34 @@
-//! Where each episode is counted: its office and its race/ethnicity group, as small indexes
-//! prepared once per data set (a million episodes' offices fit in a few megabytes).
+//! Where each episode is counted: its office, its unit and worker within the office, and its
+//! race/ethnicity group, as small indexes prepared once per data set (a million episodes'
+//! places fit in a few megabytes).
 
 use crate::config::Config;
 use crate::model::Episode;
 use crate::performance::FastHashMap;
 use crate::scope::Name;
 
-/// An episode's office and group (indexes into `Organisation::offices`, `groups`).
+/// An episode's office, worker and group (indexes into `Organisation::offices`, `workers`,
+/// `groups`); the worker's entry names its unit.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct EpisodePlace {
     pub office: u32,
+    pub worker: u32,
     pub group: u32,
+}
+
+/// A unit within an office.
+#[derive(Debug, Clone)]
+pub(super) struct Unit {
+    pub office: u32,
+    pub name: Name,
+}
+
+/// A worker within a unit (the same worker id in two units is two entries: an episode counts
+/// where it is assigned).
+#[derive(Debug, Clone)]
+pub(super) struct Worker {
+    pub unit: u32,
+    pub id: Name,
 }
 
 pub(super) struct Organisation {
@@ -19,6 +37,10 @@ pub(super) struct Organisation {
     pub offices: Vec<Name>,
     /// Configured categories in their order, then other values seen, alphabetically.
     pub groups: Vec<String>,
+    /// Units by office (alphabetical rank), then name.
+    pub units: Vec<Unit>,
+    /// Workers by unit, then id.
+    pub workers: Vec<Worker>,
     /// By episode position.
     pub places: Vec<EpisodePlace>,
     /// Each office's place in alphabetical order.
@@ -36,28 +58,86 @@ impl Organisation {
                 groups.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             )
         });
-        // An index is below the number of episodes, which memory keeps far below 2^32.
-        let places = episode_office
-            .into_iter()
-            .zip(episode_group)
-            .map(|(office, group)| EpisodePlace {
-                office: office as u32,
-                group: group as u32,
-            })
-            .collect();
         let mut alphabetical: Vec<usize> = (0..offices.len()).collect();
         alphabetical.sort_by(|&left, &right| offices[left].cmp(&offices[right]));
         let mut office_ranks = vec![0; offices.len()];
         for (rank, &office) in alphabetical.iter().enumerate() {
             office_ranks[office] = rank as u32;
         }
+        let (units, workers, episode_worker) = assignments(episodes, &episode_office, &office_ranks);
+        // An index is below the number of episodes, which memory keeps far below 2^32.
+        let places = episode_office
+            .into_iter()
+            .zip(episode_worker)
+            .zip(episode_group)
+            .map(|((office, worker), group)| EpisodePlace {
+                office: office as u32,
+                worker,
+                group: group as u32,
+            })
+            .collect();
         Self {
             offices: offices.into_iter().map(Name::from).collect(),
             groups,
+            units,
+            workers,
             places,
             office_ranks,
         }
     }
+}
+
+/// The units and workers, in report order, and each episode's worker. Consecutive episodes
+/// (one child's) usually share an assignment: it is looked up only when it changes.
+fn assignments(episodes: &[Episode], episode_office: &[usize], office_ranks: &[u32]) -> (Vec<Unit>, Vec<Worker>, Vec<u32>) {
+    let mut index_of: FastHashMap<(usize, &str, &str), usize> = Default::default();
+    let mut seen: Vec<(usize, &Name, &Name)> = Vec::new();
+    let mut first_index = Vec::with_capacity(episodes.len());
+    let mut previous: Option<(usize, &Name, &Name, usize)> = None;
+    for (episode, &office) in episodes.iter().zip(episode_office) {
+        let (unit, worker) = (&episode.unit, &episode.worker_id);
+        let index = match previous {
+            Some((last_office, last_unit, last_worker, index))
+                if last_office == office && Name::ptr_eq(last_unit, unit) && Name::ptr_eq(last_worker, worker) =>
+            {
+                index
+            }
+            _ => *index_of.entry((office, unit, worker)).or_insert_with(|| {
+                seen.push((office, unit, worker));
+                seen.len() - 1
+            }),
+        };
+        previous = Some((office, unit, worker, index));
+        first_index.push(index);
+    }
+    // Report order: office (alphabetically), unit, worker.
+    let mut order: Vec<usize> = (0..seen.len()).collect();
+    order.sort_by(|&left, &right| {
+        let key = |index: usize| (office_ranks[seen[index].0], &**seen[index].1, &**seen[index].2);
+        key(left).cmp(&key(right))
+    });
+    let mut units: Vec<Unit> = Vec::new();
+    let mut workers: Vec<Worker> = Vec::new();
+    let mut worker_of_seen = vec![0u32; seen.len()];
+    for index in order {
+        let (office, unit, worker) = seen[index];
+        let same_unit = units
+            .last()
+            .is_some_and(|last| last.office == office as u32 && *last.name == **unit);
+        if !same_unit {
+            units.push(Unit {
+                office: office as u32,
+                name: unit.clone(),
+            });
+        }
+        workers.push(Worker {
+            unit: (units.len() - 1) as u32,
+            id: worker.clone(),
+        });
+        worker_of_seen[index] = (workers.len() - 1) as u32;
+    }
+    let episode_worker = first_index.into_iter().map(|index| worker_of_seen[index]).collect();
+    (units, workers, episode_worker)
 }
 
 /// The distinct values of `value_of` in the order first seen, and each episode's value as an

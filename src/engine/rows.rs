@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use crate::calendar::Period;
 use crate::engine::VerdictCodes;
 use crate::measures::{CaseStatus, PeriodKind, Verdict};
+use crate::performance::FastHashMap;
 use crate::scope::{Name, Scope};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,10 +62,22 @@ pub struct RateRow {
     pub target: Option<f64>,
 }
 
+/// A measure's headline figure for a unit (the sum of its workers') or a worker: the rows of
+/// `units.csv` before their case-list counts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BreakdownRow {
+    pub measure: &'static str,
+    /// `Scope::Unit` or `Scope::Worker`.
+    pub scope: Scope,
+    pub counts: Counts,
+}
+
 /// One row of `cases.csv`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseRow {
     pub office: Name,
+    pub unit: Name,
+    pub worker_id: Name,
     pub measure: &'static str,
     pub status: CaseStatus,
     pub child_id: String,
@@ -98,8 +111,53 @@ pub struct Results {
     pub rates: Vec<RateRow>,
     pub cases: Vec<CaseRow>,
     pub equity: Vec<EquityRow>,
+    /// Per measure (registry order): each unit's headline, then its workers', units by office
+    /// and name, workers by id.
+    pub breakdown: Vec<BreakdownRow>,
     /// `headline_verdicts[measure]`, measures in registry order: each episode's verdict code.
     pub headline_verdicts: Vec<VerdictCodes>,
+}
+
+/// How many children a case list has overdue and due soon in one scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StatusCounts {
+    pub overdue: u64,
+    pub due_soon: u64,
+}
+
+/// Overdue and due-soon counts of every measure in every scope (statewide, each office, unit
+/// and worker), counted once from the case lists.
+pub struct CaseCounts<'a> {
+    /// (measure, office, unit, worker); `None` stands for all of a level.
+    counts: FastHashMap<(&'static str, Option<&'a str>, Option<&'a str>, Option<&'a str>), StatusCounts>,
+}
+
+impl<'a> CaseCounts<'a> {
+    pub fn new(cases: &'a [CaseRow]) -> Self {
+        let mut counts: FastHashMap<_, StatusCounts> = Default::default();
+        for case in cases {
+            let (office, unit, worker) = (Some(&*case.office), Some(&*case.unit), Some(&*case.worker_id));
+            for key in [
+                (case.measure, None, None, None),
+                (case.measure, office, None, None),
+                (case.measure, office, unit, None),
+                (case.measure, office, unit, worker),
+            ] {
+                let entry = counts.entry(key).or_default();
+                match case.status {
+                    CaseStatus::Overdue => entry.overdue += 1,
+                    CaseStatus::DueSoon => entry.due_soon += 1,
+                }
+            }
+        }
+        Self { counts }
+    }
+
+    /// The counts of `measure` in `scope` (zero when it has no case).
+    pub fn of(&self, measure: &'static str, scope: &Scope) -> StatusCounts {
+        let key = (measure, scope.office_name(), scope.unit_name(), scope.worker_id());
+        self.counts.get(&key).copied().unwrap_or_default()
+    }
 }
 
 impl Results {

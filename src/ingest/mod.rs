@@ -20,7 +20,8 @@ use chrono::NaiveDate;
 
 use crate::config::{Config, normalize_code};
 use crate::extracts::Extract;
-use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus};
+use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus, StaffMember, UNASSIGNED};
+use crate::scope::NameInterner;
 use crate::progress::Progress;
 use linking::{EpisodeIndex, OrphanReason, RecentLookups};
 use reader::RowFields;
@@ -33,6 +34,21 @@ pub struct IngestedData {
     pub episodes: Vec<Episode>,
     pub index: EpisodeIndex,
     pub reports: BTreeMap<Extract, ExtractReport>,
+    /// The accepted rows of the staff extract, by worker_id (empty without one).
+    pub staff: BTreeMap<String, StaffMember>,
+}
+
+impl IngestedData {
+    /// Whether removals carry `unit` or `worker_id`: then figures are broken down below the
+    /// office (`units.csv`, unit tables).
+    pub fn has_assignments(&self) -> bool {
+        self.reports.get(&Extract::Removals).is_some_and(|report| {
+            report
+                .present_columns
+                .iter()
+                .any(|column| matches!(*column, "unit" | "worker_id"))
+        })
+    }
 }
 
 /// Reads removals first (linking needs every episode), then notices and meetings, linking each
@@ -45,7 +61,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         config,
         Extract::Removals,
         progress,
-        |fields, _: &mut ()| removal_from(fields, config),
+        |fields, names: &mut NameInterner| removal_from(fields, config, names),
         |episode| episodes.push(episode),
     )?;
     removals.newest_date = episodes.iter().filter_map(newest_date_of).max();
@@ -86,6 +102,24 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
     )?;
     meetings.newest_date = std::mem::take(&mut newest);
     meetings.orphaned_by_reason = std::mem::take(&mut orphans.by_reason);
+    let mut staff = BTreeMap::new();
+    let mut reports = BTreeMap::from([
+        (Extract::Removals, removals),
+        (Extract::Notifications, notices),
+        (Extract::Meetings, meetings),
+    ]);
+    if config.extract(Extract::Staff).is_some() {
+        let report = reader::read_extract(
+            config,
+            Extract::Staff,
+            progress,
+            |fields, _: &mut ()| staff_member_from(fields, config),
+            |member: StaffMember| {
+                staff.insert(member.worker_id.clone(), member);
+            },
+        )?;
+        reports.insert(Extract::Staff, report);
+    }
 
     for episode in &mut episodes {
         episode.notice_dates.sort_unstable();
@@ -93,15 +127,11 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
             .meetings
             .sort_unstable_by_key(|meeting| (meeting.date, meeting.meeting_type, meeting.status));
     }
-    let reports = BTreeMap::from([
-        (Extract::Removals, removals),
-        (Extract::Notifications, notices),
-        (Extract::Meetings, meetings),
-    ]);
     Ok(IngestedData {
         episodes,
         index,
         reports,
+        staff,
     })
 }
 
@@ -133,16 +163,19 @@ impl Orphans {
 /// Where a notice, meeting or placement belongs, or why it belongs nowhere.
 type Link = Result<usize, OrphanReason>;
 
-/// A row of removals.csv as an episode, or `None` with its problems recorded.
-fn removal_from(fields: &mut RowFields<'_>, config: &Config) -> Option<Episode> {
+/// A row of removals.csv as an episode, or `None` with its problems recorded. `names` shares
+/// the office, group, unit and worker names among a validation worker's rows.
+fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut NameInterner) -> Option<Episode> {
     let removal_id = fields.required("removal_id");
     let child_id = fields.required("child_id");
-    let office = office_of(fields, config);
+    let office = office_of(fields, config).map(|office| names.name(&office));
     let removal_date = fields.date("removal_date", true);
     let placement_date = fields.date("placement_date", false);
     let emergency = fields.code("emergency", false, &config.codes.yes_no, "Y/N flag");
     let birth_date = fields.date("birth_date", false);
-    let race_ethnicity = race_ethnicity_of(fields, config);
+    let race_ethnicity = names.name(&race_ethnicity_of(fields, config));
+    let unit = names.name(fields.optional("unit").unwrap_or(UNASSIGNED));
+    let worker_id = names.name(fields.optional("worker_id").unwrap_or(UNASSIGNED));
     let permanency_goal = fields.code(
         "permanency_goal",
         false,
@@ -162,6 +195,8 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config) -> Option<Episode> 
         removal_id: removal_id.to_string(),
         child_id: child_id.to_string(),
         office,
+        unit,
+        worker_id,
         removal_date,
         placement_date: placement_date.unwrap_or(removal_date),
         emergency: emergency.unwrap_or(false),
@@ -244,6 +279,47 @@ fn discharge_of(fields: &mut RowFields<'_>, config: &Config, removal_date: Optio
         (Some(date), Some(reason)) => Some(Discharge { date, reason }),
         _ => None,
     }
+}
+
+/// A row of staff.csv: a worker and their address, which must be in the delivery allow-list
+/// when delivery is configured.
+fn staff_member_from(fields: &mut RowFields<'_>, config: &Config) -> Option<StaffMember> {
+    let worker_id = fields.required("worker_id");
+    let email = fields.required("email");
+    let name = fields.optional("name").map(str::to_string);
+    let (worker_id, email) = (worker_id?, email?);
+    let address: lettre::Address = match email.parse() {
+        Ok(address) => address,
+        Err(_) => {
+            fields.add_problem(
+                RejectKind::BadEmail,
+                "email",
+                None,
+                format!("{email:?} is not an email address"),
+            );
+            return None;
+        }
+    };
+    if let Some(delivery) = &config.delivery
+        && !delivery.allowed_domains.contains(&address.domain().to_lowercase())
+    {
+        fields.add_problem(
+            RejectKind::EmailNotAllowed,
+            "email",
+            None,
+            format!(
+                "the domain {:?} is outside delivery.allowed_domains ({})",
+                address.domain(),
+                delivery.allowed_domains.join(", ")
+            ),
+        );
+        return None;
+    }
+    fields.problems.is_empty().then(|| StaffMember {
+        worker_id: worker_id.to_string(),
+        email: address,
+        name,
+    })
 }
 
 /// A row of notifications.csv: the episode it belongs to and its date.

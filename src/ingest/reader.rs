@@ -83,6 +83,8 @@ pub struct ExtractReport {
     /// The newest date in any date column of an accepted row, as read (even after as_of):
     /// how fresh the extract is.
     pub newest_date: Option<chrono::NaiveDate>,
+    /// The canonical columns the header holds.
+    pub present_columns: Vec<&'static str>,
 }
 
 impl ExtractReport {
@@ -346,6 +348,13 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
                 source: csv::Error::from(source),
             }
         })?;
+        report.present_columns = extract
+            .columns()
+            .iter()
+            .zip(&layout.column_positions)
+            .filter(|(_, position)| position.is_some())
+            .map(|(column, _)| column.name)
+            .collect();
         report.header = layout.header;
     }
     hashing.progress.finish_and_clear();

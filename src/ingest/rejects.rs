@@ -17,6 +17,8 @@ pub enum RejectKind {
     DuplicateId,
     DischargeBeforeRemoval,
     DischargeWithoutReason,
+    BadEmail,
+    EmailNotAllowed,
 }
 
 impl RejectKind {
@@ -32,6 +34,8 @@ impl RejectKind {
             Self::DuplicateId => "duplicate_id",
             Self::DischargeBeforeRemoval => "discharge_before_removal",
             Self::DischargeWithoutReason => "discharge_without_reason",
+            Self::BadEmail => "bad_email",
+            Self::EmailNotAllowed => "email_not_allowed",
         }
     }
 }

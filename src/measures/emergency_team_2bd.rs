@@ -7,8 +7,13 @@
 //! - Numerator: a held `large_team` meeting linked to the episode with `removal_date ≤
 //!   meeting_date ≤ removal_date + 2 business days`.
 //! - Excluded: non-emergency removals, removals outside the period, windows still open.
+//! - Case list: emergency removals of children in care on `as_of` with no held `large_team`
+//!   meeting from the removal date to `as_of`; the deadline is `removal_date + 2 business days`:
+//!   overdue when it is on or before `as_of` and in the reporting period, due soon when it is
+//!   after `as_of`.
 
-use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
+use crate::calendar::Period;
+use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
 use crate::timeframes::Timeframes;
 
@@ -34,6 +39,31 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
              do not count).",
             days = timeframes.emergency_team_business_days
         )
+    }
+
+    fn has_case_list(&self) -> bool {
+        true
+    }
+
+    fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
+        let removal = episode.removal_date();
+        if !episode.is_emergency() || !episode.in_care_on(context.as_of) {
+            return None;
+        }
+        if episode.held_meetings(MeetingType::LargeTeam).any(|date| removal <= date) {
+            return None;
+        }
+        let deadline = context
+            .holidays
+            .add_business_days(removal, context.timeframes.emergency_team_business_days);
+        let status = if deadline > context.as_of {
+            CaseStatus::DueSoon
+        } else if Period::reporting_period(context.as_of).contains(deadline) {
+            CaseStatus::Overdue
+        } else {
+            return None;
+        };
+        Some(CaseEntry { status, deadline })
     }
 
     fn candidates(&self) -> crate::measures::Candidates {
@@ -191,5 +221,60 @@ mod tests {
                 .meeting("2026-10-05", "initial_joint", "held"),
             "denominator",
         );
+    }
+
+    #[test]
+    fn case_list_around_weekends_and_holidays_until_a_meeting_is_held() {
+        // Thursday 2026-10-29 + 2 business days = Monday 2026-11-02: due in 2 days.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-29").emergency(),
+            Some(("due_soon", "2026-11-02", -2)),
+        );
+        // Wednesday 2026-10-28 + 2 = Friday 2026-10-30: overdue by a day on Saturday as_of.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-28").emergency(),
+            Some(("overdue", "2026-10-30", 1)),
+        );
+        // The deadline day itself (as_of 2026-10-30) is overdue by 0.
+        check_case(
+            &MEASURE,
+            "2026-10-30",
+            removal("2026-10-28").emergency(),
+            Some(("overdue", "2026-10-30", 0)),
+        );
+        // A holiday on the Friday pushes the deadline to Monday.
+        check_case_with_holidays(
+            &MEASURE,
+            AS_OF,
+            &["2026-10-30"],
+            removal("2026-10-28").emergency(),
+            Some(("due_soon", "2026-11-02", -2)),
+        );
+        // Not an emergency, a large team meeting held (even late), or discharged: not listed.
+        check_case(&MEASURE, AS_OF, removal("2026-10-28"), None);
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-20").emergency().meeting("2026-10-30", "large_team", "held"),
+            None,
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-20").emergency().meeting("2026-10-19", "large_team", "held"),
+            Some(("overdue", "2026-10-22", 9)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-28").emergency().discharged("2026-10-31", "reunification"),
+            None,
+        );
+        // Outside the reporting period, an old deadline is not listed.
+        check_case(&MEASURE, AS_OF, removal("2025-10-20").emergency(), None);
     }
 }

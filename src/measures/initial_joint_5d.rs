@@ -7,9 +7,13 @@
 //!   meeting_date ≤ placement_date + 5 days`.
 //! - Excluded: placements outside the period, windows still open on `as_of`, children
 //!   discharged inside the window.
+//! - Case list: children in care on `as_of`, placed on or before it, with no held
+//!   `initial_joint` meeting from the placement date to `as_of`; the deadline is `placement_date
+//!   + 5 days`: overdue when it is on or before `as_of` and in the reporting period, due soon
+//!   when it is after `as_of`.
 
-use crate::calendar::add_days;
-use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
+use crate::calendar::{Period, add_days};
+use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
 use crate::model::MeetingType;
 use crate::timeframes::Timeframes;
 
@@ -36,8 +40,34 @@ impl Measure for InitialJointConversationWithin5Days {
         )
     }
 
+    fn has_case_list(&self) -> bool {
+        true
+    }
+
     fn candidates(&self) -> crate::measures::Candidates {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Placement)
+    }
+
+    fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
+        let placement = episode.placement_date();
+        if placement > context.as_of || !episode.in_care_on(context.as_of) {
+            return None;
+        }
+        if episode
+            .held_meetings(MeetingType::InitialJoint)
+            .any(|date| placement <= date)
+        {
+            return None;
+        }
+        let deadline = add_days(placement, i64::from(context.timeframes.initial_joint_days));
+        let status = if deadline > context.as_of {
+            CaseStatus::DueSoon
+        } else if Period::reporting_period(context.as_of).contains(deadline) {
+            CaseStatus::Overdue
+        } else {
+            return None;
+        };
+        Some(CaseEntry { status, deadline })
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
@@ -180,5 +210,57 @@ mod tests {
             removal("2026-03-01").discharged("2026-03-06", "reunification"),
             "denominator",
         );
+    }
+
+    #[test]
+    fn case_list_until_a_meeting_is_held_overdue_from_the_deadline_day() {
+        // Placed 2026-10-26: deadline 2026-10-31 = as_of, overdue by 0; placed the day after:
+        // due in a day.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-26"),
+            Some(("overdue", "2026-10-31", 0)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-27"),
+            Some(("due_soon", "2026-11-01", -1)),
+        );
+        // A meeting held late clears the item; one before the placement, cancelled, or after
+        // as_of does not.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-01").meeting("2026-10-20", "initial_joint", "held"),
+            None,
+        );
+        for (date, status) in [("2026-09-30", "held"), ("2026-10-03", "cancelled"), ("2026-11-01", "held")] {
+            check_case(
+                &MEASURE,
+                AS_OF,
+                removal("2026-10-01").meeting(date, "initial_joint", status),
+                Some(("overdue", "2026-10-06", 25)),
+            );
+        }
+        // Discharged on as_of: no longer in care, off the list.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-27").discharged("2026-10-31", "reunification"),
+            None,
+        );
+        // The deadline must be in the reporting period to be listed as overdue:
+        // 2025-11-01 is its first day, 2025-10-31 is before it.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2025-10-27"),
+            Some(("overdue", "2025-11-01", 364)),
+        );
+        check_case(&MEASURE, AS_OF, removal("2025-10-26"), None);
+        // A placement after as_of has not happened yet.
+        check_case(&MEASURE, AS_OF, removal("2026-10-30").placed("2026-11-01"), None);
     }
 }

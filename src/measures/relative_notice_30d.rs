@@ -5,8 +5,9 @@
 //! - Numerator: those with at least one linked notice dated on or before `removal_date + 30
 //!   days` (a notice linked by removal_id counts even if dated before the removal).
 //! - Excluded: removals outside the period, windows still open on `as_of`.
-//! - Case list (overdue): episodes in care on `as_of` whose window has closed and that have no
-//!   linked notice yet, whenever they were removed; the deadline is `removal_date + 30 days`.
+//! - Case list: episodes in care on `as_of` with no linked notice dated on or before `as_of`,
+//!   whenever they were removed; the deadline is `removal_date + 30 days`: overdue when it is
+//!   on or before `as_of`, due soon when it is later (the window is still open).
 
 use crate::calendar::add_days;
 use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
@@ -66,13 +67,16 @@ impl Measure for RelativeNoticeWithin30Days {
     }
 
     fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
+        if !episode.in_care_on(context.as_of) || episode.notice_dates().next().is_some() {
+            return None;
+        }
         let deadline = deadline(episode, context.timeframes);
-        let overdue =
-            episode.in_care_on(context.as_of) && deadline <= context.as_of && episode.notice_dates().next().is_none();
-        overdue.then_some(CaseEntry {
-            status: CaseStatus::Overdue,
-            deadline,
-        })
+        let status = if deadline <= context.as_of {
+            CaseStatus::Overdue
+        } else {
+            CaseStatus::DueSoon
+        };
+        Some(CaseEntry { status, deadline })
     }
 }
 
@@ -144,13 +148,28 @@ mod tests {
 
     #[test]
     fn overdue_list_is_in_care_window_closed_and_no_notice_yet() {
+        // The deadline day is overdue; the day after it is still due.
         check_case(
             &MEASURE,
             AS_OF,
             removal("2026-10-01"),
             Some(("overdue", "2026-10-31", 0)),
         );
-        check_case(&MEASURE, AS_OF, removal("2026-10-02"), None);
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-02"),
+            Some(("due_soon", "2026-11-01", -1)),
+        );
+        // Removed on as_of: the whole window ahead.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-10-31"),
+            Some(("due_soon", "2026-11-30", -30)),
+        );
+        // A notice already made takes an open window off the list.
+        check_case(&MEASURE, AS_OF, removal("2026-10-20").notice("2026-10-21"), None);
         check_case(
             &MEASURE,
             AS_OF,

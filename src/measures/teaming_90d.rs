@@ -6,9 +6,10 @@
 //!   before it) that began at least 90 days before it (`removal_date ≤ point − 90 days`).
 //! - Numerator: those with a held `large_team` meeting linked to the episode with `point − 90
 //!   days < meeting_date ≤ point`.
-//! - Case list (overdue): the denominator on `as_of` minus the numerator. The deadline shown is
-//!   the latest held large team meeting (or the removal, if later or if none) + 90 days: the
-//!   last day on which a meeting would still have kept the child compliant.
+//! - Case list: children in care on `as_of`, with the deadline the latest held large team
+//!   meeting on or before `as_of` (or the removal, if later or if none) + 90 days: overdue when
+//!   it is on or before `as_of` (exactly the denominator minus the numerator), due soon when it
+//!   is within the next 14 days.
 
 use crate::calendar::add_days;
 use crate::measures::{CaseEntry, CaseStatus, EpisodeAsOf, EvaluationContext, Evidence, Measure, Verdict, excluded};
@@ -55,7 +56,7 @@ impl Measure for TeamingMeetingEvery90Days {
     }
 
     fn parameters(&self) -> &'static [&'static str] {
-        &["teaming_interval_days"]
+        &["teaming_interval_days", "teaming_due_soon_days"]
     }
 
     fn has_case_list(&self) -> bool {
@@ -81,20 +82,21 @@ impl Measure for TeamingMeetingEvery90Days {
     }
 
     fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {
-        match self.verdict_on(episode, context.as_of, context.timeframes) {
-            Verdict::Counted {
-                in_numerator: false,
-                evidence:
-                    Evidence {
-                        deadline: Some(deadline),
-                        ..
-                    },
-            } => Some(CaseEntry {
-                status: CaseStatus::Overdue,
-                deadline,
-            }),
-            _ => None,
+        if !episode.in_care_on(context.as_of) {
+            return None;
         }
+        let latest_meeting = episode.held_meetings(MeetingType::LargeTeam).last();
+        let baseline = latest_meeting.map_or(episode.removal_date(), |date| date.max(episode.removal_date()));
+        let deadline = add_days(baseline, i64::from(context.timeframes.teaming_interval_days));
+        let horizon = add_days(context.as_of, i64::from(context.timeframes.teaming_due_soon_days));
+        let status = if deadline <= context.as_of {
+            CaseStatus::Overdue
+        } else if deadline <= horizon {
+            CaseStatus::DueSoon
+        } else {
+            return None;
+        };
+        Some(CaseEntry { status, deadline })
     }
 }
 
@@ -177,7 +179,7 @@ mod tests {
             &MEASURE,
             AS_OF,
             removal("2026-01-01").meeting("2026-08-03", "large_team", "held"),
-            None,
+            Some(("due_soon", "2026-11-01", -1)),
         );
         check_case(
             &MEASURE,
@@ -191,7 +193,7 @@ mod tests {
             removal("2026-06-01"),
             Some(("overdue", "2026-08-30", 62)),
         );
-        check_case(&MEASURE, AS_OF, removal("2026-08-03"), None);
+        check_case(&MEASURE, AS_OF, removal("2026-08-03"), Some(("due_soon", "2026-11-01", -1)));
     }
 
     /// The engine evaluates a period only for episodes in care on some day of it
@@ -227,6 +229,52 @@ mod tests {
             removal("2026-01-01").discharged("2026-10-02", "reunification"),
             AS_OF,
             true,
+        );
+    }
+
+    #[test]
+    fn due_soon_within_14_days_of_the_next_meeting_being_due() {
+        // Latest meeting 2026-08-17: due 2026-11-15 = as_of + 15, not yet listed; a day
+        // earlier it is the horizon's last day.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-17", "large_team", "held"),
+            None,
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-16", "large_team", "held"),
+            Some(("due_soon", "2026-11-14", -14)),
+        );
+        // Due the day after as_of: due soon; due on as_of: overdue.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-03", "large_team", "held"),
+            Some(("due_soon", "2026-11-01", -1)),
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-08-02", "large_team", "held"),
+            Some(("overdue", "2026-10-31", 0)),
+        );
+        // A child removed 80 days ago with no meeting is due in 10 days.
+        check_case(&MEASURE, AS_OF, removal("2026-08-12"), Some(("due_soon", "2026-11-10", -10)));
+        // A meeting held late resets the clock; a discharge takes the child off the list.
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").meeting("2026-10-30", "large_team", "held"),
+            None,
+        );
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-01-01").discharged("2026-10-31", "reunification"),
+            None,
         );
     }
 }

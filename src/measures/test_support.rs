@@ -18,6 +18,8 @@ pub fn removal(removal_date: &str) -> EpisodeBuilder {
         removal_id: "R1".into(),
         child_id: "C1".into(),
         office: "Hartford".into(),
+        unit: crate::model::UNASSIGNED.into(),
+        worker_id: crate::model::UNASSIGNED.into(),
         removal_date: date(removal_date),
         placement_date: date(removal_date),
         emergency: false,
@@ -153,11 +155,22 @@ pub fn check_verdict_with_holidays(
 
 /// Asserts the case-list entry on `as_of`: `Some((status, deadline, days_overdue))` or `None`.
 pub fn check_case(measure: &dyn Measure, as_of: &str, episode: EpisodeBuilder, expected: Option<(&str, &str, i64)>) {
+    check_case_with_holidays(measure, as_of, &[], episode, expected);
+}
+
+/// `check_case` with the given holidays.
+pub fn check_case_with_holidays(
+    measure: &dyn Measure,
+    as_of: &str,
+    holidays: &[&str],
+    episode: EpisodeBuilder,
+    expected: Option<(&str, &str, i64)>,
+) {
     let as_of = date(as_of);
     let episodes = vec![episode.0];
     let index = EpisodeIndex::new(&episodes);
     let timeframes = Timeframes::default();
-    let holidays = HolidayCalendar::default();
+    let holidays = HolidayCalendar::new(holidays.iter().map(|text| date(text)));
     let context = EvaluationContext::new(
         as_of,
         Period::reporting_period(as_of),

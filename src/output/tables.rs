@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::engine::{RateRow, Results};
+use crate::engine::{CaseCounts, RateRow, Results};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
 use crate::measures::REGISTRY;
@@ -141,6 +141,8 @@ impl Table for CasesTable<'_> {
                 ("removal_date", Date),
                 ("deadline", Date),
                 ("days_overdue", Integer),
+                ("unit", Text),
+                ("worker_id", Text),
             ],
         )
     }
@@ -156,6 +158,53 @@ impl Table for CasesTable<'_> {
                 Cell::Date(row.removal_date),
                 Cell::Date(row.deadline),
                 Cell::Integer(row.days_overdue),
+                Cell::Text(&row.unit),
+                Cell::Text(&row.worker_id),
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// `units.csv`: every headline figure and case-list count per unit (the row with an empty
+/// `worker_id`, the sum of its workers') and per worker, headline period. Written only when
+/// removals carry `unit` or `worker_id`.
+pub struct UnitsTable<'a>(pub &'a Results);
+
+impl Table for UnitsTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "units",
+            &[
+                ("as_of", Date),
+                ("measure", Text),
+                ("office", Text),
+                ("unit", Text),
+                ("worker_id", Text),
+                ("numerator", Integer),
+                ("denominator", Integer),
+                ("rate", Decimal),
+                ("overdue", Integer),
+                ("due_soon", Integer),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        let cases = CaseCounts::new(&self.0.cases);
+        for row in &self.0.breakdown {
+            let status = cases.of(row.measure, &row.scope);
+            visit(&[
+                Cell::Date(self.0.as_of),
+                Cell::Text(row.measure),
+                Cell::Text(row.scope.office_label()),
+                Cell::Text(row.scope.unit_name().unwrap_or_default()),
+                Cell::Text(row.scope.worker_id().unwrap_or_default()),
+                count(row.counts.numerator),
+                count(row.counts.denominator),
+                Cell::Decimal(row.counts.rate()),
+                count(status.overdue),
+                count(status.due_soon),
             ])?;
         }
         Ok(())

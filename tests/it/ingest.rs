@@ -111,13 +111,13 @@ fn bom_crlf_quoted_commas_and_line_breaks_and_extra_columns_are_read() {
         .collect();
     assert_eq!(ids, ["R1", "R10", "R2"], "the BOM must not hide the removal_id header");
     let r2 = &data.episodes[2];
-    assert_eq!(r2.office, "New Haven, CT");
+    assert_eq!(&*r2.office, "New Haven, CT");
     // Quoted line break: R2 starts on line 3 and spans line 4, so R3 is on line 5 (above).
     assert_eq!(r2.removal_date.to_string(), "2026-01-10", "US date MM/DD/YYYY");
-    assert_eq!(r2.race_ethnicity, "Hispanic", "race alias mapped");
-    assert_eq!(data.episodes[0].race_ethnicity, "Black");
+    assert_eq!(&*r2.race_ethnicity, "Hispanic", "race alias mapped");
+    assert_eq!(&*data.episodes[0].race_ethnicity, "Black");
     assert_eq!(
-        data.episodes[1].race_ethnicity, "Unknown",
+        &*data.episodes[1].race_ethnicity, "Unknown",
         "missing race is the configured missing category"
     );
     assert!(data.episodes[0].emergency);
@@ -255,7 +255,7 @@ fn an_office_outside_the_configured_list_is_rejected_and_matching_ignores_case()
     let data = read_extracts(&config, Progress::hidden()).expect("readable");
     assert_reconciles(&data);
     assert_eq!(data.episodes.len(), 1);
-    assert_eq!(data.episodes[0].office, "Hartford", "the configured spelling is used");
+    assert_eq!(&*data.episodes[0].office, "Hartford", "the configured spelling is used");
     check_rejects(
         &data,
         Extract::Removals,
