@@ -163,7 +163,11 @@ impl DateInputs<'_> {
         let mut start = 0;
         while start < workers.len() {
             let unit_number = workers[start].unit;
-            let end = start + workers[start..].iter().take_while(|worker| worker.unit == unit_number).count();
+            let end = start
+                + workers[start..]
+                    .iter()
+                    .take_while(|worker| worker.unit == unit_number)
+                    .count();
             let unit = &organisation.units[unit_number as usize];
             let office = &organisation.offices[unit.office as usize];
             let row = |scope, counts| BreakdownRow {

@@ -89,7 +89,11 @@ impl Organisation {
 
 /// The units and workers, in report order, and each episode's worker. Consecutive episodes
 /// (one child's) usually share an assignment: it is looked up only when it changes.
-fn assignments(episodes: &[Episode], episode_office: &[usize], office_ranks: &[u32]) -> (Vec<Unit>, Vec<Worker>, Vec<u32>) {
+fn assignments(
+    episodes: &[Episode],
+    episode_office: &[usize],
+    office_ranks: &[u32],
+) -> (Vec<Unit>, Vec<Worker>, Vec<u32>) {
     let mut index_of: FastHashMap<(usize, &str, &str), usize> = Default::default();
     let mut seen: Vec<(usize, &Name, &Name)> = Vec::new();
     let mut first_index = Vec::with_capacity(episodes.len());

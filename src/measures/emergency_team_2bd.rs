@@ -50,7 +50,10 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         if !episode.is_emergency() || !episode.in_care_on(context.as_of) {
             return None;
         }
-        if episode.held_meetings(MeetingType::LargeTeam).any(|date| removal <= date) {
+        if episode
+            .held_meetings(MeetingType::LargeTeam)
+            .any(|date| removal <= date)
+        {
             return None;
         }
         let deadline = context
@@ -259,19 +262,25 @@ mod tests {
         check_case(
             &MEASURE,
             AS_OF,
-            removal("2026-10-20").emergency().meeting("2026-10-30", "large_team", "held"),
+            removal("2026-10-20")
+                .emergency()
+                .meeting("2026-10-30", "large_team", "held"),
             None,
         );
         check_case(
             &MEASURE,
             AS_OF,
-            removal("2026-10-20").emergency().meeting("2026-10-19", "large_team", "held"),
+            removal("2026-10-20")
+                .emergency()
+                .meeting("2026-10-19", "large_team", "held"),
             Some(("overdue", "2026-10-22", 9)),
         );
         check_case(
             &MEASURE,
             AS_OF,
-            removal("2026-10-28").emergency().discharged("2026-10-31", "reunification"),
+            removal("2026-10-28")
+                .emergency()
+                .discharged("2026-10-31", "reunification"),
             None,
         );
         // Outside the reporting period, an old deadline is not listed.

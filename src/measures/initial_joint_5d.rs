@@ -236,7 +236,11 @@ mod tests {
             removal("2026-10-01").meeting("2026-10-20", "initial_joint", "held"),
             None,
         );
-        for (date, status) in [("2026-09-30", "held"), ("2026-10-03", "cancelled"), ("2026-11-01", "held")] {
+        for (date, status) in [
+            ("2026-09-30", "held"),
+            ("2026-10-03", "cancelled"),
+            ("2026-11-01", "held"),
+        ] {
             check_case(
                 &MEASURE,
                 AS_OF,

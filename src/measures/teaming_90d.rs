@@ -193,7 +193,12 @@ mod tests {
             removal("2026-06-01"),
             Some(("overdue", "2026-08-30", 62)),
         );
-        check_case(&MEASURE, AS_OF, removal("2026-08-03"), Some(("due_soon", "2026-11-01", -1)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-08-03"),
+            Some(("due_soon", "2026-11-01", -1)),
+        );
     }
 
     /// The engine evaluates a period only for episodes in care on some day of it
@@ -262,7 +267,12 @@ mod tests {
             Some(("overdue", "2026-10-31", 0)),
         );
         // A child removed 80 days ago with no meeting is due in 10 days.
-        check_case(&MEASURE, AS_OF, removal("2026-08-12"), Some(("due_soon", "2026-11-10", -10)));
+        check_case(
+            &MEASURE,
+            AS_OF,
+            removal("2026-08-12"),
+            Some(("due_soon", "2026-11-10", -10)),
+        );
         // A meeting held late resets the clock; a discharge takes the child off the list.
         check_case(
             &MEASURE,

@@ -9,7 +9,9 @@
         equity,,measure,office,group,numerator,denominator      (headline, per race/ethnicity group)
         episode,<numerator|denominator>,measure,removal_id      (headline, each episode counted)
         rows,<extract>,read,accepted,orphaned                   (each extract's row counts)
-        case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue
+        case,<status>,measure,office,child_id,removal_id,removal_date,deadline,days_overdue,unit,worker_id
+        unit,measure,office,unit,worker_id,numerator,denominator,overdue,due_soon  (headline; worker_id
+                                                                      empty on a unit's total)
 
 Canonical codes and headers only (what `generate` writes); the shipped configuration's
 holidays and date formats.
@@ -47,6 +49,15 @@ def parse_date(text):
         if parsed.strftime(layout) == text and 1900 <= parsed.year <= 2100:
             return parsed
     raise ValueError(text)
+
+
+def office_name(text):
+    """With no configured offices: spaces collapsed, and a name in one case only capitalised
+    word by word (docs/extracts.md), so HARTFORD and Hartford are one office."""
+    name = " ".join(text.split())
+    if any(c.isupper() for c in name) and any(c.islower() for c in name):
+        return name
+    return " ".join(word[:1].upper() + word[1:].lower() for word in name.split(" "))
 
 
 def business_days_after(date, count, holidays):
@@ -108,7 +119,10 @@ def main():
                 or flag not in {"", "y", "n", "yes", "no", "true", "false", "1", "0"}):
             continue
         episodes[removal_id] = {
-            "id": removal_id, "child": row["child_id"].strip(), "office": row["office"].strip(),
+            "id": removal_id, "child": row["child_id"].strip(), "office": office_name(row["office"]),
+            # docs/measures.md, "Breakdowns below the office": missing is Unassigned.
+            "unit": (row.get("unit") or "").strip() or "Unassigned",
+            "worker": (row.get("worker_id") or "").strip() or "Unassigned",
             "removal": removal, "placement": placement, "emergency": flag in {"y", "yes", "true", "1"},
             "birth": birth, "goal": goal or None, "group": group_of(row["race_ethnicity"]),
             "discharge": (discharge, reason) if discharge else None, "notices": [], "meetings": [],
@@ -174,6 +188,7 @@ def main():
         month."""
         counts = defaultdict(lambda: [0, 0])
         group_counts = defaultdict(lambda: [0, 0])
+        unit_counts = defaultdict(lambda: [0, 0])  # (measure, office, unit, worker or "")
         counted = {}
         in_period = lambda date: date is not None and start <= date <= end
 
@@ -184,6 +199,10 @@ def main():
                 for key, table in (((measure, office), counts), ((measure, office, e["group"]), group_counts)):
                     table[key][1] += 1
                     table[key][0] += 1 if numerator else 0
+            for worker in ("", e["worker"]):
+                key = (measure, e["office"], e["unit"], worker)
+                unit_counts[key][1] += 1
+                unit_counts[key][0] += 1 if numerator else 0
 
         if kind == "headline":
             entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
@@ -217,13 +236,14 @@ def main():
             in_care_on_point = e["removal"] <= point and (discharge is None or discharge[0] > point)
             if in_care_on_point and e["removal"] <= point - dt.timedelta(days=90):
                 count("teaming_90d", e, any(point - dt.timedelta(days=90) < date <= point for date in held(e, "large_team")))
-        return counts, group_counts, counted
+        return counts, group_counts, counted, unit_counts
 
     writer = csv.writer(sys.stdout)
     writer.writerow(["kind", "month", "measure", "office", "numerator", "denominator"])
     for extract, (read_count, accepted, orphaned) in sorted(row_counts.items()):
         writer.writerow(["rows", extract, read_count, accepted, orphaned])
-    headline, headline_groups, counted = evaluate("headline", add_months(as_of, -12) + dt.timedelta(days=1), as_of)
+    reporting_start = add_months(as_of, -12) + dt.timedelta(days=1)
+    headline, headline_groups, counted, unit_counts = evaluate("headline", reporting_start, as_of)
     for (measure, office), (numerator, denominator) in sorted(headline.items()):
         writer.writerow(["headline", "", measure, office, numerator, denominator])
     for (measure, office, group), (numerator, denominator) in sorted(headline_groups.items()):
@@ -237,11 +257,13 @@ def main():
         for (measure, office), (numerator, denominator) in sorted(evaluate("month", start, end)[0].items()):
             writer.writerow(["month", start.isoformat(), measure, office, numerator, denominator])
 
-    # Case lists: children in care on as_of.
+    # Case lists (docs/measures.md, "Case lists"): children in care on as_of.
+    case_counts = defaultdict(lambda: [0, 0])  # (measure, office, unit, worker or "") -> overdue, due soon
     for e in sorted(episodes.values(), key=lambda e: e["id"]):
         discharge = known_discharge(e)
         if e["removal"] > as_of or discharge is not None:
             continue
+        in_period = lambda date: reporting_start <= date <= as_of
         rows = []
         for measure, _, goals, months in timely:
             if e["goal"] in goals:
@@ -250,16 +272,42 @@ def main():
                     rows.append((measure, "overdue", deadline))
                 elif deadline <= as_of + dt.timedelta(days=60):
                     rows.append((measure, "due_soon", deadline))
-        deadline = e["removal"] + dt.timedelta(days=30)
-        if deadline <= as_of and not any(date <= as_of for date in e["notices"]):
-            rows.append(("relative_notice_30d", "overdue", deadline))
-        if e["removal"] <= as_of - dt.timedelta(days=90):
-            meetings = held(e, "large_team")
-            if not any(as_of - dt.timedelta(days=90) < date <= as_of for date in meetings):
-                rows.append(("teaming_90d", "overdue", max([e["removal"], *meetings]) + dt.timedelta(days=90)))
+        # Relative notice: until a notice dated on or before as_of exists.
+        if not any(date <= as_of for date in e["notices"]):
+            deadline = e["removal"] + dt.timedelta(days=30)
+            rows.append(("relative_notice_30d", "overdue" if deadline <= as_of else "due_soon", deadline))
+        # Initial joint conversation: placed by as_of, none held from the placement to as_of.
+        if e["placement"] <= as_of and not any(e["placement"] <= date for date in held(e, "initial_joint")):
+            deadline = e["placement"] + dt.timedelta(days=5)
+            if deadline > as_of:
+                rows.append(("initial_joint_5d", "due_soon", deadline))
+            elif in_period(deadline):
+                rows.append(("initial_joint_5d", "overdue", deadline))
+        # Emergency large team meeting: none held from the removal to as_of.
+        if e["emergency"] and not any(e["removal"] <= date for date in held(e, "large_team")):
+            deadline = business_days_after(e["removal"], 2, holidays)
+            if deadline > as_of:
+                rows.append(("emergency_team_2bd", "due_soon", deadline))
+            elif in_period(deadline):
+                rows.append(("emergency_team_2bd", "overdue", deadline))
+        # Teaming every 90 days: from the latest held large team meeting, or the removal.
+        deadline = max([e["removal"], *held(e, "large_team")]) + dt.timedelta(days=90)
+        if deadline <= as_of:
+            rows.append(("teaming_90d", "overdue", deadline))
+        elif deadline <= as_of + dt.timedelta(days=14):
+            rows.append(("teaming_90d", "due_soon", deadline))
         for measure, status, deadline in rows:
             writer.writerow(["case", status, measure, e["office"], e["child"], e["id"], e["removal"].isoformat(),
-                             deadline.isoformat(), (as_of - deadline).days])
+                             deadline.isoformat(), (as_of - deadline).days, e["unit"], e["worker"]])
+            for worker in ("", e["worker"]):
+                case_counts[(measure, e["office"], e["unit"], worker)][0 if status == "overdue" else 1] += 1
+
+    # Units and workers: every headline figure and case-list count.
+    for key in sorted(set(unit_counts) | set(case_counts)):
+        measure, office, unit, worker = key
+        numerator, denominator = unit_counts.get(key, (0, 0))
+        overdue, due_soon = case_counts.get(key, (0, 0))
+        writer.writerow(["unit", measure, office, unit, worker, numerator, denominator, overdue, due_soon])
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 //! (tests/crosscheck/independent.py, Python standard library only), on the sample data and on
 //! data `generate` makes with another seed, at several as-of dates: every headline figure,
 //! every trend point, the whole case list, every equity row, every episode's headline verdict
-//! in `episodes.csv` and each extract's row counts in `manifest.json`, per office and
-//! Statewide, must agree.
+//! in `episodes.csv`, each extract's row counts in `manifest.json`, and every unit's and
+//! worker's figures and case counts in `units.csv`, per office and Statewide, must agree.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -108,6 +108,7 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
     let mut their_verdicts: BTreeMap<(String, String), String> = BTreeMap::new();
     // extract → rows read, accepted, orphaned.
     let mut their_rows: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    let mut their_units: BTreeMap<[String; 4], [u64; 4]> = BTreeMap::new();
     let mut months: Vec<String> = Vec::new();
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
@@ -117,16 +118,21 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
         match record[0].as_str() {
             "case" => {
                 // office, measure, status, child_id, removal_id, removal_date, deadline, days
-                their_cases.insert(vec![
-                    record[3].clone(),
-                    record[2].clone(),
-                    record[1].clone(),
-                    record[4].clone(),
-                    record[5].clone(),
-                    record[6].clone(),
-                    record[7].clone(),
-                    record[8].clone(),
-                ]);
+                // office, measure, status, child_id, removal_id, removal_date, deadline,
+                // days_overdue, unit, worker_id
+                their_cases.insert(
+                    [3, 2, 1, 4, 5, 6, 7, 8, 9, 10]
+                        .map(|field| record[field].clone())
+                        .to_vec(),
+                );
+            }
+            "unit" => {
+                // measure, office, unit, worker (empty: the unit's total) → numerator,
+                // denominator, overdue, due soon
+                their_units.insert(
+                    [1, 2, 3, 4].map(|field| record[field].clone()),
+                    [5, 6, 7, 8].map(|field| number(&record[field])),
+                );
             }
             "rows" => {
                 // extract, read, accepted, orphaned
@@ -179,6 +185,25 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
     }
     assert!(!their_cases.is_empty());
     assert_eq!(our_cases, their_cases, "{as_of}: case lists");
+
+    // units.csv: every unit's and worker's headline counts and case-list counts.
+    let mut unit_rows = 0;
+    for row in read_csv(&run_directory.join("units.csv")).into_iter().skip(1) {
+        // as_of,measure,office,unit,worker_id,numerator,denominator,rate,overdue,due_soon
+        let key = [1, 2, 3, 4].map(|field| row[field].clone());
+        let expected = their_units.remove(&key).unwrap_or([0; 4]);
+        assert_eq!(
+            [5, 6, 8, 9].map(|field| number(&row[field])),
+            expected,
+            "{as_of} {key:?}: units.csv (numerator, denominator, overdue, due soon), ours vs independent"
+        );
+        unit_rows += 1;
+    }
+    assert!(unit_rows > 100, "{as_of}: units.csv has rows");
+    assert!(
+        their_units.is_empty(),
+        "{as_of}: units or workers the independent implementation counted are missing from units.csv: {their_units:?}"
+    );
 
     // Equity: each group's headline counts, and all other children's (the office's, or
     // Statewide's, headline counts less the group's). A group with nothing counted is a row

@@ -120,58 +120,27 @@ fn statewide_is_the_sum_of_the_offices_for_every_measure_and_period() {
 fn case_lists_show_overdue_and_due_soon_episodes_with_ids_only() {
     let (_out, run_directory) = run_tiny();
     let rows = read_csv(&run_directory.join("cases.csv"));
+    // Every kind of deadline (docs/measures.md, "Case lists"), worked out by hand:
+    // X1 (removed 2026-10-01, emergency): notice on as_of (off the notice list), a large team
+    //   meeting on 10-05 (off the emergency list), no initial joint conversation (due 10-06).
+    // A4 (removed 2026-01-01): no notice, no initial joint conversation (due 01-06, in the
+    //   reporting period), last large team meeting 08-03 (next due 11-01: due soon).
+    // B1 (removed 2025-05-01, goal reunification): 12 months passed; its initial joint
+    //   deadline (2025-05-06) is before the reporting period, so not listed.
     let expected = [
-        vec![
-            "office",
-            "measure",
-            "status",
-            "child_id",
-            "removal_id",
-            "removal_date",
-            "deadline",
-            "days_overdue",
-        ],
-        vec![
-            "Hartford",
-            "relative_notice_30d",
-            "overdue",
-            "C6",
-            "A4",
-            "2026-01-01",
-            "2026-01-31",
-            "273",
-        ],
-        vec![
-            "Norwich",
-            "reunification_12m",
-            "overdue",
-            "C4",
-            "B1",
-            "2025-05-01",
-            "2026-05-01",
-            "183",
-        ],
-        vec![
-            "Norwich",
-            "relative_notice_30d",
-            "overdue",
-            "C4",
-            "B1",
-            "2025-05-01",
-            "2025-05-31",
-            "518",
-        ],
-        vec![
-            "Norwich",
-            "teaming_90d",
-            "overdue",
-            "C4",
-            "B1",
-            "2025-05-01",
-            "2025-07-30",
-            "458",
-        ],
+        "office,measure,status,child_id,removal_id,removal_date,deadline,days_overdue,unit,worker_id",
+        "'=cmd,initial_joint_5d,overdue,C5,X1,2026-10-01,2026-10-06,25,Unassigned,Unassigned",
+        "Hartford,relative_notice_30d,overdue,C6,A4,2026-01-01,2026-01-31,273,Unassigned,Unassigned",
+        "Hartford,initial_joint_5d,overdue,C6,A4,2026-01-01,2026-01-06,298,Unassigned,Unassigned",
+        "Hartford,teaming_90d,due_soon,C6,A4,2026-01-01,2026-11-01,-1,Unassigned,Unassigned",
+        "Norwich,reunification_12m,overdue,C4,B1,2025-05-01,2026-05-01,183,Unassigned,Unassigned",
+        "Norwich,relative_notice_30d,overdue,C4,B1,2025-05-01,2025-05-31,518,Unassigned,Unassigned",
+        "Norwich,teaming_90d,overdue,C4,B1,2025-05-01,2025-07-30,458,Unassigned,Unassigned",
     ];
+    let expected: Vec<Vec<String>> = expected
+        .iter()
+        .map(|line| line.split(',').map(str::to_string).collect())
+        .collect();
     assert_eq!(rows, expected);
 }
 

@@ -1,49 +1,14 @@
-//! Realistic synthetic extracts in the canonical schema, deterministic for a seed.
-//!
-//! Connecticut's 14 area offices; one to three episodes per child; lengths of stay that differ
-//! by exit (reunification in months, adoption in years); the federal race/ethnicity categories;
-//! relative notices and teaming meetings with realistic delays, including late, missing and
-//! cancelled ones; and a share of dates placed exactly on the measures' deadlines and the day
-//! after. A small share of rows is deliberately bad (unparseable dates, repeated ids, missing
-//! values, unknown codes) so the reject path is exercised on every run.
-//!
-//! Every child draws from its own random stream (seed, child number), so the output for a
-//! child does not depend on how many children are generated before it.
+//! One child's rows: episodes with realistic exits and lengths of stay, relative notices and
+//! teaming meetings with realistic delays, and a few deliberately bad rows.
 
-use std::io::{BufWriter, Write};
-use std::path::Path;
+use std::io::Write;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 
 use crate::calendar::{add_days, add_months};
-
-pub const OFFICES: [(&str, u32); 14] = [
-    ("Bridgeport", 11),
-    ("Norwalk", 5),
-    ("Milford", 6),
-    ("New Haven", 12),
-    ("Middletown", 5),
-    ("Norwich", 7),
-    ("Willimantic", 5),
-    ("Hartford", 13),
-    ("Manchester", 7),
-    ("Danbury", 4),
-    ("Torrington", 3),
-    ("Waterbury", 10),
-    ("Meriden", 5),
-    ("New Britain", 7),
-];
-
-pub const RACE_ETHNICITY: [(&str, u32); 8] = [
-    ("White", 350),
-    ("Black", 220),
-    ("Hispanic", 300),
-    ("Asian", 20),
-    ("AI/AN", 10),
-    ("NH/PI", 5),
-    ("Multiracial", 60),
-    ("Unknown", 35),
-];
+use crate::generate::random::Random;
+use crate::generate::staff::Assignments;
+use crate::generate::{ChildRows, GeneratorSettings, OFFICES, RACE_ETHNICITY, write_date};
 
 /// (discharge reason, weight, median length of stay in days).
 const EXITS: [(&str, u32, f64); 10] = [
@@ -59,141 +24,6 @@ const EXITS: [(&str, u32, f64); 10] = [
     ("other", 22, 120.0),
 ];
 
-pub struct GeneratorSettings {
-    pub children: u64,
-    pub seed: u64,
-    /// No event is dated after this day.
-    pub until: NaiveDate,
-}
-
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct GeneratedCounts {
-    pub removals: u64,
-    pub notices: u64,
-    pub meetings: u64,
-}
-
-/// SplitMix64: tiny, fast, and stable forever (the sample data must not change when a crate
-/// updates its algorithm). Tests use it too, for repeatable pseudo-random inputs.
-pub(crate) struct Random(u64);
-
-impl Random {
-    /// The sequence of `seed` alone (for tests).
-    #[cfg(test)]
-    pub(crate) fn from_seed(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    fn for_child(seed: u64, child: u64) -> Self {
-        let mut random = Self(seed ^ child.wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        random.next();
-        random
-    }
-
-    pub(crate) fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    fn chance(&mut self, probability: f64) -> bool {
-        self.unit() < probability
-    }
-
-    /// Uniform in [low, high].
-    fn between(&mut self, low: i64, high: i64) -> i64 {
-        low + (self.next() % ((high - low + 1) as u64)) as i64
-    }
-
-    fn weighted<'a, T>(&mut self, items: &'a [T], weight: impl Fn(&T) -> u32) -> &'a T {
-        let total: u32 = items.iter().map(&weight).sum();
-        let mut pick = (self.next() % u64::from(total)) as u32;
-        for item in items {
-            let item_weight = weight(item);
-            if pick < item_weight {
-                return item;
-            }
-            pick -= item_weight;
-        }
-        &items[items.len() - 1]
-    }
-
-    /// Log-normal around `median` (spread ~×2 either way), at least 1.
-    fn length_of_stay(&mut self, median: f64) -> i64 {
-        let normal = (-2.0 * (1.0 - self.unit()).ln()).sqrt() * (std::f64::consts::TAU * self.unit()).cos();
-        ((median * (normal * 0.6).exp()).round() as i64).max(1)
-    }
-}
-
-fn write_date(out: &mut Vec<u8>, date: NaiveDate, us_format: bool) {
-    let (year, month, day) = (date.year(), date.month(), date.day());
-    if us_format {
-        let _ = write!(out, "{month:02}/{day:02}/{year:04}");
-    } else {
-        let _ = write!(out, "{year:04}-{month:02}-{day:02}");
-    }
-}
-
-/// The rows of one child, appended to the three buffers.
-struct ChildRows<'a> {
-    removals: &'a mut Vec<u8>,
-    notices: &'a mut Vec<u8>,
-    meetings: &'a mut Vec<u8>,
-    counts: &'a mut GeneratedCounts,
-}
-
-pub fn write_extracts(settings: &GeneratorSettings, directory: &Path) -> anyhow::Result<GeneratedCounts> {
-    std::fs::create_dir_all(directory)?;
-    let open = |name: &str| -> anyhow::Result<BufWriter<std::fs::File>> {
-        Ok(BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(directory.join(name))?,
-        ))
-    };
-    let mut removals_file = open("removals.csv")?;
-    let mut notices_file = open("notifications.csv")?;
-    let mut meetings_file = open("meetings.csv")?;
-    removals_file.write_all(
-        b"removal_id,child_id,office,removal_date,placement_date,emergency,birth_date,race_ethnicity,permanency_goal,discharge_date,discharge_reason\n",
-    )?;
-    notices_file.write_all(b"notice_id,child_id,removal_id,notice_date\n")?;
-    meetings_file.write_all(b"meeting_id,child_id,removal_id,meeting_date,meeting_type,status\n")?;
-
-    let mut counts = GeneratedCounts::default();
-    let (mut removals, mut notices, mut meetings) = (Vec::new(), Vec::new(), Vec::new());
-    for child in 1..=settings.children {
-        let mut rows = ChildRows {
-            removals: &mut removals,
-            notices: &mut notices,
-            meetings: &mut meetings,
-            counts: &mut counts,
-        };
-        generate_child(settings, child, &mut rows);
-        if removals.len() > (1 << 20) || meetings.len() > (1 << 20) {
-            removals_file.write_all(&removals)?;
-            notices_file.write_all(&notices)?;
-            meetings_file.write_all(&meetings)?;
-            removals.clear();
-            notices.clear();
-            meetings.clear();
-        }
-    }
-    removals_file.write_all(&removals)?;
-    notices_file.write_all(&notices)?;
-    meetings_file.write_all(&meetings)?;
-    for mut file in [removals_file, notices_file, meetings_file] {
-        file.flush()?;
-    }
-    Ok(counts)
-}
-
 /// One removal episode as drawn, before it is written.
 struct PlannedEpisode {
     removal_id: String,
@@ -208,7 +38,7 @@ struct PlannedEpisode {
     goal: &'static str,
 }
 
-fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows<'_>) {
+pub(super) fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows<'_>) {
     let mut random = Random::for_child(settings.seed, child);
     let until = settings.until;
     let child_id = format!("C{child:07}");
@@ -227,6 +57,7 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
         random.between(0, 17 * 365)
     };
     let birth_date = add_days(removal_date, -age_days);
+    let mut assignments = Assignments::for_child(settings, child, office);
 
     for episode in 1..=episodes {
         if removal_date > until {
@@ -234,6 +65,8 @@ fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mut ChildRows
         }
         let planned = plan_episode(&mut random, format!("R{child:07}{episode}"), removal_date, until);
         write_removal(&mut random, rows, &planned, &child_id, office, race, birth_date);
+        rows.removals.pop(); // the line end: the assignment's fields come last
+        let _ = writeln!(rows.removals, ",{}", assignments.next_fields());
         let in_care_until = planned.discharge.unwrap_or(until);
         generate_notices(&mut random, rows, &child_id, &planned.removal_id, removal_date, until);
         generate_meetings(
@@ -343,7 +176,7 @@ fn write_bad_rows(random: &mut Random, rows: &mut ChildRows<'_>, child: u64, chi
             5 => format!("R{child:07}6,{child_id},{office},2024-05-01,,N,,{race},reunification,2024-09-01,"),
             _ => format!("R{child:07}5,{child_id},{office},05/01/24,,maybe,,{race},reunification,,"),
         };
-        let _ = writeln!(rows.removals, "{bad_row}");
+        let _ = writeln!(rows.removals, "{bad_row},,");
         rows.counts.removals += 1;
     }
     if random.chance(0.002) {
