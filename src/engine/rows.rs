@@ -125,11 +125,13 @@ pub struct StatusCounts {
     pub due_soon: u64,
 }
 
+/// (measure, office, unit, worker); `None` stands for all of a level.
+type CaseKey<'a> = (&'static str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
 /// Overdue and due-soon counts of every measure in every scope (statewide, each office, unit
 /// and worker), counted once from the case lists.
 pub struct CaseCounts<'a> {
-    /// (measure, office, unit, worker); `None` stands for all of a level.
-    counts: FastHashMap<(&'static str, Option<&'a str>, Option<&'a str>, Option<&'a str>), StatusCounts>,
+    counts: FastHashMap<CaseKey<'a>, StatusCounts>,
 }
 
 impl<'a> CaseCounts<'a> {
