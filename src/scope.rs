@@ -97,6 +97,21 @@ impl Scope {
         }
     }
 
+    /// The file stem of this scope's report: `statewide`, `office-<office>`,
+    /// `unit-<office>-<unit>`, `worker-<id>`; each part as `file_stem` makes it, a function of
+    /// the names alone.
+    pub fn file_stem(&self) -> String {
+        match self {
+            Self::Statewide => "statewide".to_string(),
+            Self::Office { office } => file_stem("office", office),
+            Self::Unit { office, unit } => {
+                let office_part = file_stem("", office);
+                file_stem(&format!("unit{office_part}"), unit)
+            }
+            Self::Worker { worker, .. } => file_stem("worker", worker),
+        }
+    }
+
     /// The scope one level up; `None` statewide.
     pub fn parent(&self) -> Option<Self> {
         match self {
@@ -260,6 +275,13 @@ mod tests {
         unique.sort();
         unique.dedup();
         assert_eq!(unique.len(), stems.len());
+        let unit = Scope::Unit {
+            office: "New Haven".into(),
+            unit: "Ongoing A".into(),
+        };
+        assert_eq!(unit.file_stem(), "unit-new-haven-ongoing-a");
+        assert_eq!(Scope::office("Hartford").file_stem(), "office-hartford");
+        assert_eq!(Scope::Statewide.file_stem(), "statewide");
     }
 
     fn worker() -> Scope {

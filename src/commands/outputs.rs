@@ -92,7 +92,13 @@ pub fn result_files(
             }))
         });
         let rendered = if detail.reports {
-            crate::reports::render_all(results, config, &data.reports)
+            crate::reports::render_all(&crate::reports::ReportSources {
+                results,
+                config,
+                extract_reports: &data.reports,
+                staff: &data.staff,
+                has_assignments: data.has_assignments(),
+            })
         } else {
             Ok(Vec::new())
         };

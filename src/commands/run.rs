@@ -15,7 +15,7 @@ use crate::commands::outputs::{self, Files};
 use crate::commands::{as_of_or_yesterday, load_config};
 use crate::config::Config;
 use crate::delivery::Mailer;
-use crate::delivery::messages::{OutgoingMessage, report_messages};
+use crate::delivery::messages::{OutgoingMessage, report_messages, worker_messages};
 use crate::engine::{self, Results};
 use crate::failure::Failure;
 use crate::ingest::{self, IngestedData};
@@ -255,7 +255,9 @@ impl<'a> Night<'a> {
         self.files.extend(result_files);
         let messages = match self.mailer.settings() {
             Some(settings) => {
-                let plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
+                let mut plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
+                let workers = worker_messages(&results.cases, &data.staff, settings, self.as_of);
+                plan.messages.extend(workers.map_err(render_failure)?);
                 for scope in &plan.unrouted {
                     warn!(report = ?scope, "no recipients are configured for this report: written, not sent");
                 }

@@ -20,6 +20,10 @@ pub(super) struct DeliverySection {
     pub operations: Vec<String>,
     #[serde(default)]
     pub offices: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub units: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub worker_mail: bool,
     #[serde(default = "default_max_attachment_bytes")]
     pub max_attachment_bytes: u64,
     #[serde(default)]
@@ -132,6 +136,10 @@ pub struct DeliverySettings {
     pub operations: Vec<Mailbox>,
     /// Office (canonical spelling) → its recipients.
     pub offices: BTreeMap<String, Vec<Mailbox>>,
+    /// (office, unit) → the unit's supervisors.
+    pub units: BTreeMap<(String, String), Vec<Mailbox>>,
+    /// Each worker in the staff extract gets their own case list.
+    pub worker_mail: bool,
     pub max_attachment_bytes: u64,
     pub report_location: Option<String>,
     /// `None`: the ledger beside the run directories, `<out>/delivery-ledger.csv`.
@@ -156,7 +164,9 @@ pub(super) fn validate(section: DeliverySection, offices: &[String]) -> Result<D
         .collect();
     let has_recipients = !section.leadership.is_empty()
         || !section.operations.is_empty()
-        || section.offices.values().any(|list| !list.is_empty());
+        || section.offices.values().any(|list| !list.is_empty())
+        || section.units.values().any(|list| !list.is_empty())
+        || section.worker_mail;
     if has_recipients && allowed.is_empty() {
         return Err(invalid(
             "delivery.allowed_domains",
@@ -185,26 +195,32 @@ pub(super) fn validate(section: DeliverySection, offices: &[String]) -> Result<D
     };
     let leadership = parse_list("delivery.leadership".into(), &section.leadership)?;
     let operations = parse_list("delivery.operations".into(), &section.operations)?;
+    let canonical_office = |office: &str, key: &str| -> Result<String, (String, String)> {
+        if offices.is_empty() {
+            return Ok(crate::scope::canonical_name(office));
+        }
+        offices
+            .iter()
+            .find(|known| known.eq_ignore_ascii_case(office.trim()))
+            .cloned()
+            .ok_or_else(|| (key.to_string(), format!("{office:?} is not one of offices.names")))
+    };
     let mut office_routes = BTreeMap::new();
     for (office, addresses) in &section.offices {
-        let canonical = if offices.is_empty() {
-            crate::scope::canonical_name(office)
-        } else {
-            offices
-                .iter()
-                .find(|known| known.eq_ignore_ascii_case(office.trim()))
-                .cloned()
-                .ok_or_else(|| {
-                    (
-                        format!("delivery.offices.{office:?}"),
-                        "is not one of offices.names".to_string(),
-                    )
-                })?
+        let key = format!("delivery.offices.{office:?}");
+        office_routes.insert(canonical_office(office, &key)?, parse_list(key, addresses)?);
+    }
+    let mut unit_routes = BTreeMap::new();
+    for (name, addresses) in &section.units {
+        let key = format!("delivery.units.{name:?}");
+        let Some((office, unit)) = name.split_once(" / ").filter(|(_, unit)| !unit.trim().is_empty()) else {
+            return Err((
+                key,
+                "name a unit as \"<office> / <unit>\", e.g. \"Hartford / Intake\"".into(),
+            ));
         };
-        office_routes.insert(
-            canonical,
-            parse_list(format!("delivery.offices.{office:?}"), addresses)?,
-        );
+        let office = canonical_office(office, &key)?;
+        unit_routes.insert((office, unit.trim().to_string()), parse_list(key, addresses)?);
     }
     let smtp = section.smtp.map(validate_smtp).transpose()?;
     Ok(DeliverySettings {
@@ -213,6 +229,8 @@ pub(super) fn validate(section: DeliverySection, offices: &[String]) -> Result<D
         leadership,
         operations,
         offices: office_routes,
+        units: unit_routes,
+        worker_mail: section.worker_mail,
         max_attachment_bytes: section.max_attachment_bytes,
         report_location: section.report_location,
         ledger: section.ledger,

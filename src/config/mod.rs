@@ -113,6 +113,9 @@ pub struct MetricsSettings {
 pub struct ReportsSettings {
     #[serde(default)]
     pub suppression: SuppressionSettings,
+    /// A workbook and page for every unit, not only for those with recipients.
+    #[serde(default)]
+    pub all_units: bool,
 }
 
 /// `[reports.suppression]`: small-cell suppression for reports that go to a wide audience.

@@ -24,6 +24,15 @@ pub struct OutgoingMessage {
 }
 
 impl OutgoingMessage {
+    /// How logs and failure lists name the message: its report, but never a worker's id.
+    pub fn log_label(&self) -> &str {
+        if self.report.starts_with("worker-") {
+            "a worker's case list"
+        } else {
+            &self.report
+        }
+    }
+
     /// `<report>--<recipient>.eml`, safe as a file name.
     pub fn outbox_file_name(&self) -> String {
         let address: String = self
@@ -76,7 +85,11 @@ pub fn report_messages(
         let recipients: &[Mailbox] = match &report.model.scope {
             Scope::Statewide => &settings.leadership,
             Scope::Office { office } => settings.offices.get(&**office).map_or(&[], Vec::as_slice),
-            Scope::Unit { .. } | Scope::Worker { .. } => &[],
+            Scope::Unit { office, unit } => settings
+                .units
+                .get(&(office.to_string(), unit.to_string()))
+                .map_or(&[], Vec::as_slice),
+            Scope::Worker { .. } => &[],
         };
         if recipients.is_empty() {
             plan.unrouted.push(report.model.scope.display_name());
@@ -117,6 +130,54 @@ pub fn report_messages(
         }
     }
     Ok(plan)
+}
+
+/// With `delivery.worker_mail`, one message to each worker in the staff extract who has at
+/// least one open item, listing only their own children's items (no attachment), most urgent
+/// first.
+pub fn worker_messages(
+    cases: &[crate::engine::CaseRow],
+    staff: &std::collections::BTreeMap<String, crate::model::StaffMember>,
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+) -> anyhow::Result<Vec<OutgoingMessage>> {
+    if !settings.worker_mail {
+        return Ok(Vec::new());
+    }
+    let mut by_worker: std::collections::BTreeMap<&str, Vec<crate::engine::CaseRow>> = Default::default();
+    for case in cases {
+        if &*case.worker_id != crate::model::UNASSIGNED && staff.contains_key(&*case.worker_id) {
+            by_worker.entry(&case.worker_id).or_default().push(case.clone());
+        }
+    }
+    let mut messages = Vec::with_capacity(by_worker.len());
+    for (worker_id, items) in by_worker {
+        let Some(member) = staff.get(worker_id) else {
+            continue;
+        };
+        let items = crate::reports::actions::in_action_order(items);
+        let list = crate::reports::worker::WorkerList {
+            as_of,
+            worker_id,
+            name: member.name.as_deref(),
+            items: &items,
+        };
+        let recipient = Mailbox::new(member.name.clone(), member.email.clone());
+        messages.push(build(
+            settings,
+            as_of,
+            Draft {
+                report: &crate::scope::file_stem("worker", worker_id),
+                recipient: &recipient,
+                subject: &list.subject(),
+                plain: list.text(),
+                page: Some(list.html()),
+                attachment: None,
+                distinct: "",
+            },
+        )?);
+    }
+    Ok(messages)
 }
 
 /// One plain-text alert per operations address.
@@ -250,6 +311,8 @@ mod tests {
             leadership: Vec::new(),
             operations: vec!["ops@agency.example".parse().expect("address")],
             offices: Default::default(),
+            units: Default::default(),
+            worker_mail: false,
             max_attachment_bytes: 1,
             report_location: None,
             ledger: None,

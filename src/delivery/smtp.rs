@@ -154,7 +154,7 @@ pub fn send_all(
     let mut stop: Option<Stop> = None;
     for message in messages {
         let recipient = message.recipient.email.to_string();
-        let label = format!("{} to {recipient}", message.report);
+        let label = format!("{} to {recipient}", message.log_label());
         if !resend
             && let Some(ledger) = ledger.as_deref()
             && ledger.contains(as_of, &recipient, &message.report)
@@ -194,10 +194,10 @@ pub fn send_all(
         match status {
             LedgerStatus::Accepted => {
                 report.sent += 1;
-                info!(report = %message.report, "message accepted by the SMTP server");
+                info!(report = %message.log_label(), "message accepted by the SMTP server");
             }
             LedgerStatus::Uncertain => {
-                warn!(report = %message.report, reason = %reason, "delivery uncertain: not resent automatically");
+                warn!(report = %message.log_label(), reason = %reason, "delivery uncertain: not resent automatically");
                 report.uncertain.push(format!("{label}: {reason}"));
             }
         }
@@ -238,7 +238,7 @@ fn send_with_retries(message: &OutgoingMessage, sender: &SmtpSender, deadline: I
                         connecting,
                     };
                 }
-                warn!(report = %message.report, attempt, error = %reason, "transient delivery failure; retrying");
+                warn!(report = %message.log_label(), attempt, error = %reason, "transient delivery failure; retrying");
                 std::thread::sleep(delay);
                 delay *= 2;
                 attempt += 1;

@@ -23,13 +23,15 @@ pub fn data_quality_text(reports: &BTreeMap<Extract, ExtractReport>, max_rejecte
             limit = max_rejected_share * 100.0,
             orphaned = report.rows_orphaned(),
         );
-        let _ = writeln!(
-            text,
-            "  newest date {}",
-            report
-                .newest_date
-                .map_or_else(|| "none (no accepted row)".to_string(), |date| date.to_string())
-        );
+        if !extract.spec().date_columns.is_empty() {
+            let _ = writeln!(
+                text,
+                "  newest date {}",
+                report
+                    .newest_date
+                    .map_or_else(|| "none (no accepted row)".to_string(), |date| date.to_string())
+            );
+        }
         for (reason, rows) in report.rejected_by_kind() {
             let _ = writeln!(text, "    rejected {reason}: {rows}");
         }

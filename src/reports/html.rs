@@ -8,6 +8,8 @@
 
 use std::fmt::Write;
 
+use crate::measures::CaseStatus;
+use crate::reports::actions::child_blocks;
 use crate::reports::suppression::Figure;
 use crate::reports::{ReportModel, Scope, Status, SummaryLine};
 
@@ -108,9 +110,14 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     if model.scope == Scope::Statewide {
         offices_section(&mut page, model);
     }
-    trend_section(&mut page, model);
+    units_section(&mut page, model);
+    if model.trend.iter().any(|points| !points.is_empty()) {
+        trend_section(&mut page, model);
+    }
     cases_section(&mut page, model);
-    equity_section(&mut page, model);
+    if model.equity.iter().any(|line| line.scope == model.scope) {
+        equity_section(&mut page, model);
+    }
     quality_section(&mut page, model);
     let _ = write!(
         page,
@@ -170,7 +177,7 @@ fn headline_section(page: &mut String, model: &ReportModel) {
 }
 
 /// Opens a narrow table with `first_column` and one column per measure (ids that may wrap).
-fn open_measure_table(page: &mut String, model: &ReportModel, first_column: &str) {
+fn open_measure_table(page: &mut String, model: &ReportModel, first_column: &str, last_columns: &[&str]) {
     let _ = write!(
         page,
         "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\"><tr><th style=\"{NARROW_HEAD}\">{first_column}</th>"
@@ -183,13 +190,16 @@ fn open_measure_table(page: &mut String, model: &ReportModel, first_column: &str
             wrapping_id(measure.id)
         );
     }
+    for column in last_columns {
+        let _ = write!(page, "<th style=\"{NARROW_HEAD}\">{column}</th>");
+    }
     page.push_str("</tr>\n");
 }
 
 /// Statewide page: every office's rate for every measure, coloured by status.
 fn offices_section(page: &mut String, model: &ReportModel) {
     section_title(page, "Offices");
-    open_measure_table(page, model, "Office");
+    open_measure_table(page, model, "Office", &[]);
     let mut offices: Vec<&str> = model
         .summary
         .iter()
@@ -280,8 +290,10 @@ fn trend_section(page: &mut String, model: &ReportModel) {
     );
 }
 
+/// The action list: for an office or a unit, one block per child with all of that child's
+/// open items, grouped by unit and worker, most urgent first, capped (the workbook has all).
 fn cases_section(page: &mut String, model: &ReportModel) {
-    section_title(page, "Children overdue or due soon");
+    section_title(page, "Who needs to act: children overdue or due soon");
     let Some(cases) = &model.cases else {
         let _ = write!(
             page,
@@ -289,11 +301,8 @@ fn cases_section(page: &mut String, model: &ReportModel) {
         );
         return;
     };
+    let overdue = cases.iter().filter(|case| case.status == CaseStatus::Overdue).count();
     if model.scope == Scope::Statewide {
-        let overdue = cases
-            .iter()
-            .filter(|case| case.status == crate::measures::CaseStatus::Overdue)
-            .count();
         let _ = write!(
             page,
             "<tr><td style=\"padding:0 24px;font-size:13px;\">{overdue} overdue and {} due soon across all offices; each office's list \
@@ -309,38 +318,116 @@ fn cases_section(page: &mut String, model: &ReportModel) {
         );
         return;
     }
+    let blocks = child_blocks(cases);
     let _ = write!(
         page,
-        "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">\
-         <tr><th style=\"{HEAD}\">Measure</th><th style=\"{HEAD}\">Status</th><th style=\"{HEAD}\">Child</th><th style=\"{HEAD}\">Removal</th>\
-         <th style=\"{HEAD}\">Removed</th><th style=\"{HEAD}\">Deadline</th><th style=\"{HEAD}\">Days overdue</th></tr>\n"
+        "<tr><td style=\"padding:0 24px 4px;font-size:13px;color:#52606d;\">{} children: {overdue} items overdue, {} due soon. \
+         Most overdue first, then the nearest deadlines.</td></tr>\n<tr><td style=\"padding:0 24px;\">",
+        blocks.len(),
+        cases.len() - overdue
     );
-    let (shown, more) = crate::reports::cases_to_show(cases);
-    for case in shown {
-        let colour = if case.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
-        let _ = write!(
-            page,
-            "<tr><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td>\
-             <td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td><td style=\"{CELL}font-size:12px;\">{}</td>\
-             <td style=\"{CELL}font-size:12px;color:{colour};\">{}</td></tr>\n",
-            escape(case.measure),
-            case.status.as_str().replace('_', " "),
-            escape(&case.child_id),
-            escape(&case.removal_id),
-            case.removal_date,
-            case.deadline,
-            crate::reports::days_overdue_text(case.days_overdue)
-        );
+    let mut heading: Option<(&str, &str)> = None;
+    for block in blocks.iter().take(CHILDREN_SHOWN) {
+        let first = block.first();
+        if heading != Some((&first.unit, &first.worker_id)) {
+            if heading.is_none_or(|(unit, _)| unit != &*first.unit) && model.scope.unit_name().is_none() {
+                let _ = write!(
+                    page,
+                    "<p style=\"margin:14px 0 2px;font-size:14px;font-weight:bold;color:#1f2933;\">{}</p>",
+                    escape(&first.unit)
+                );
+            }
+            let _ = write!(
+                page,
+                "<p style=\"margin:6px 0 2px;font-size:13px;font-weight:bold;color:#3e4c59;\">{}</p>",
+                escape(&model.worker_label(&first.worker_id))
+            );
+            heading = Some((&first.unit, &first.worker_id));
+        }
+        child_block(page, model, block);
     }
-    page.push_str("</table>");
-    for (measure, count) in more {
+    if blocks.len() > CHILDREN_SHOWN {
+        let hidden: usize = blocks[CHILDREN_SHOWN..].iter().map(|block| block.items.len()).sum();
         let _ = write!(
             page,
-            "<p style=\"margin:4px 0 0;font-size:12px;color:#52606d;\">… and {count} more for {} in the attached workbook.</p>",
-            escape(measure)
+            "<p style=\"margin:8px 0 0;font-size:12px;color:#52606d;\">… and {} more children ({hidden} items) in the \
+             attached workbook's Case lists sheet.</p>",
+            blocks.len() - CHILDREN_SHOWN
         );
     }
     page.push_str("</td></tr>\n");
+}
+
+/// How many children a page shows in full; the workbook lists every one.
+const CHILDREN_SHOWN: usize = 60;
+
+/// One child: ids, removal date, and each open item.
+fn child_block(page: &mut String, model: &ReportModel, block: &crate::reports::actions::ChildBlock<'_>) {
+    let first = block.first();
+    let _ = write!(
+        page,
+        "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"margin:2px 0 6px;border-left:3px solid {};\">\
+         <tr><td style=\"padding:2px 8px;font-size:13px;\"><strong>Child {}</strong> <span style=\"color:#7b8794;\">removal {} · removed {}</span></td></tr>",
+        if first.days_overdue > 0 { "#c81e1e" } else { "#e1a100" },
+        escape(&first.child_id),
+        escape(&first.removal_id),
+        first.removal_date
+    );
+    for item in block.items {
+        let title = model
+            .measures
+            .iter()
+            .find(|measure| measure.id == item.measure)
+            .map_or(item.measure, |measure| measure.title);
+        let (colour, when) = if item.days_overdue > 0 {
+            ("#9c0006", format!("{} days overdue", item.days_overdue))
+        } else {
+            ("#1f2933", crate::reports::days_overdue_text(item.days_overdue))
+        };
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:1px 8px 1px 16px;font-size:12px;\">{} — <span style=\"color:{colour};font-weight:bold;\">{when}</span> \
+             <span style=\"color:#7b8794;\">(deadline {})</span></td></tr>",
+            escape(title),
+            item.deadline
+        );
+    }
+    page.push_str("</table>");
+}
+
+/// An office's units, or a unit's workers: each measure's rate with n/N, and the open items.
+fn units_section(page: &mut String, model: &ReportModel) {
+    if model.units.is_empty() {
+        return;
+    }
+    let (title, first_column) = match model.scope {
+        Scope::Unit { .. } => ("Workers", "Worker"),
+        _ => ("Units", "Unit"),
+    };
+    section_title(page, title);
+    open_measure_table(page, model, first_column, &["Overdue", "Due soon"]);
+    for line in &model.units {
+        let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(&line.label));
+        for figure in &line.figures {
+            let text = match figure {
+                Figure::Shown(counts) if counts.denominator > 0 => format!(
+                    "{}<br><span style=\"font-size:10px;color:#7b8794;\">{}/{}</span>",
+                    percent(counts.rate()),
+                    counts.numerator,
+                    counts.denominator
+                ),
+                Figure::Shown(_) => "—".to_string(),
+                Figure::Suppressed => "suppressed".to_string(),
+            };
+            let _ = write!(page, "<td style=\"{NARROW_CELL}\">{text}</td>");
+        }
+        let _ = write!(
+            page,
+            "<td style=\"{NARROW_CELL}color:#9c0006;\">{}</td><td style=\"{NARROW_CELL}\">{}</td></tr>\n",
+            line.overdue, line.due_soon
+        );
+    }
+    page.push_str("</table></td></tr>\n");
 }
 
 /// For the report's own scope: each group's rate, with all other children's rate beneath.
@@ -353,7 +440,7 @@ fn equity_section(page: &mut String, model: &ReportModel) {
             groups.push(&line.group);
         }
     }
-    open_measure_table(page, model, "Group");
+    open_measure_table(page, model, "Group", &[]);
     for group in groups {
         let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(group));
         for (index, _) in model.measures.iter().enumerate() {

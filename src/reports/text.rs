@@ -52,25 +52,10 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
             line.due_soon
         );
     }
-    if let (Scope::Office { .. }, Some(cases)) = (&model.scope, &model.cases) {
-        let _ = writeln!(text, "\nChildren overdue or due soon ({}):", cases.len());
-        let (shown, more) = crate::reports::cases_to_show(cases);
-        for case in shown {
-            let _ = writeln!(
-                text,
-                "  {:<9} {:<20} child {:<12} removal {:<12} removed {} deadline {} days overdue: {}",
-                case.status.as_str(),
-                case.measure,
-                case.child_id,
-                case.removal_id,
-                case.removal_date,
-                case.deadline,
-                crate::reports::days_overdue_text(case.days_overdue)
-            );
-        }
-        for (measure, count) in more {
-            let _ = writeln!(text, "  … and {count} more for {measure} in the workbook");
-        }
+    if model.scope != Scope::Statewide
+        && let Some(cases) = &model.cases
+    {
+        action_list(&mut text, model, cases);
     }
     let quality: Vec<String> = model
         .quality
@@ -88,4 +73,47 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
         "The workbook has the full figures, the monthly trend, equity and the definitions."
     );
     text
+}
+
+/// How many children the text part lists in full; the workbook lists every one.
+const CHILDREN_SHOWN: usize = 60;
+
+/// The action list: by unit and worker, one block per child with all of their open items.
+fn action_list(text: &mut String, model: &ReportModel, cases: &[crate::engine::CaseRow]) {
+    let blocks = crate::reports::actions::child_blocks(cases);
+    let _ = writeln!(
+        text,
+        "\nWho needs to act: {} children, {} items overdue or due soon",
+        blocks.len(),
+        cases.len()
+    );
+    let mut heading: Option<(&str, &str)> = None;
+    for block in blocks.iter().take(CHILDREN_SHOWN) {
+        let first = block.first();
+        if heading != Some((&first.unit, &first.worker_id)) {
+            let _ = writeln!(text, "\n{} — {}", first.unit, model.worker_label(&first.worker_id));
+            heading = Some((&first.unit, &first.worker_id));
+        }
+        let _ = writeln!(
+            text,
+            "  child {} (removal {}, removed {})",
+            first.child_id, first.removal_id, first.removal_date
+        );
+        for item in block.items {
+            let when = if item.days_overdue > 0 {
+                format!("{} days overdue", item.days_overdue)
+            } else {
+                crate::reports::days_overdue_text(item.days_overdue)
+            };
+            let _ = writeln!(text, "    - {}: {when} (deadline {})", item.measure, item.deadline);
+        }
+    }
+    if blocks.len() > CHILDREN_SHOWN {
+        let hidden: usize = blocks[CHILDREN_SHOWN..].iter().map(|block| block.items.len()).sum();
+        let _ = writeln!(
+            text,
+            "  … and {} more children ({hidden} items) in the workbook's Case lists sheet",
+            blocks.len() - CHILDREN_SHOWN
+        );
+    }
 }

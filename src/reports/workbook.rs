@@ -69,9 +69,16 @@ pub fn render(model: &ReportModel) -> anyhow::Result<Vec<u8>> {
             .set_creation_datetime(&created),
     );
     summary_sheet(workbook.add_worksheet(), model, &formats)?;
-    trend_sheet(workbook.add_worksheet(), model, &formats)?;
+    if !model.units.is_empty() {
+        units_sheet(workbook.add_worksheet(), model, &formats)?;
+    }
+    if model.trend.iter().any(|points| !points.is_empty()) {
+        trend_sheet(workbook.add_worksheet(), model, &formats)?;
+    }
     cases_sheet(workbook.add_worksheet(), model, &formats)?;
-    equity_sheet(workbook.add_worksheet(), model, &formats)?;
+    if model.equity.iter().any(|line| model.scope.contains(&line.scope)) {
+        equity_sheet(workbook.add_worksheet(), model, &formats)?;
+    }
     quality_sheet(workbook.add_worksheet(), model, &formats)?;
     about_sheet(workbook.add_worksheet(), model, &formats)?;
     Ok(workbook.save_to_buffer()?)
@@ -276,34 +283,78 @@ fn cases_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
         header,
         &[
             "Office",
-            "Measure",
-            "Status",
+            "Unit",
+            "Worker",
             "Child ID",
             "Removal ID",
+            "Measure",
+            "Status",
             "Removal date",
             "Deadline",
             "Days overdue",
         ],
-        &[20.0, 22.0, 10.0, 14.0, 14.0, 13.0, 13.0, 13.0],
+        &[18.0, 16.0, 26.0, 14.0, 14.0, 22.0, 10.0, 13.0, 13.0, 13.0],
         formats,
     )?;
+    // In action order: by unit and worker, each child's items together, most urgent first.
     let mut row = header + 1;
     for case in cases {
         sheet.write_string(row, 0, &*case.office)?;
-        sheet.write_string(row, 1, case.measure)?;
-        sheet.write_string(row, 2, case.status.as_str())?;
+        sheet.write_string(row, 1, &*case.unit)?;
+        sheet.write_string(row, 2, model.worker_label(&case.worker_id))?;
         sheet.write_string(row, 3, &case.child_id)?;
         sheet.write_string(row, 4, &case.removal_id)?;
-        sheet.write_datetime_with_format(row, 5, excel_date(case.removal_date)?, &formats.date)?;
-        sheet.write_datetime_with_format(row, 6, excel_date(case.deadline)?, &formats.date)?;
-        sheet.write_number_with_format(row, 7, case.days_overdue as f64, &formats.count)?;
+        sheet.write_string(row, 5, case.measure)?;
+        sheet.write_string(row, 6, case.status.as_str())?;
+        sheet.write_datetime_with_format(row, 7, excel_date(case.removal_date)?, &formats.date)?;
+        sheet.write_datetime_with_format(row, 8, excel_date(case.deadline)?, &formats.date)?;
+        sheet.write_number_with_format(row, 9, case.days_overdue as f64, &formats.count)?;
         row += 1;
     }
     if cases.is_empty() {
         sheet.write_string(row, 0, "No child is overdue or due soon.")?;
     } else {
-        sheet.autofilter(header, 0, row - 1, 7)?;
+        sheet.autofilter(header, 0, row - 1, 9)?;
     }
+    Ok(())
+}
+
+/// An office's units, or a unit's workers: each measure's rate, numerator and denominator,
+/// and the open items.
+fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    let (name, what, first) = match model.scope {
+        crate::reports::Scope::Unit { .. } => ("Workers", "each worker", "Worker"),
+        _ => ("Units", "each unit", "Unit"),
+    };
+    sheet.set_name(name)?;
+    let header = heading(sheet, model, formats, what)?;
+    let mut titles = vec![first.to_string()];
+    let mut widths = vec![28.0];
+    for measure in &model.measures {
+        titles.extend([format!("{} rate", measure.id), "n".into(), "N".into()]);
+        widths.extend([14.0, 7.0, 7.0]);
+    }
+    titles.extend(["Overdue".to_string(), "Due soon".to_string()]);
+    widths.extend([10.0, 10.0]);
+    let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
+    header_row(sheet, header, &titles, &widths, formats)?;
+    let mut row = header + 1;
+    for line in &model.units {
+        sheet.write_string(row, 0, &line.label)?;
+        for (index, figure) in line.figures.iter().enumerate() {
+            write_figure(sheet, row, 1 + 3 * index as u16, *figure, formats)?;
+        }
+        let column = 1 + 3 * line.figures.len() as u16;
+        sheet.write_number_with_format(row, column, line.overdue as f64, &formats.count)?;
+        sheet.write_number_with_format(row, column + 1, line.due_soon as f64, &formats.count)?;
+        row += 1;
+    }
+    sheet.autofilter(
+        header,
+        0,
+        row.saturating_sub(1).max(header + 1),
+        titles.len() as u16 - 1,
+    )?;
     Ok(())
 }
 

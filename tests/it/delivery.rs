@@ -370,8 +370,29 @@ fn without_an_smtp_server_every_message_goes_to_the_outbox() {
         .map(|entry| entry.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    // 14 offices (Hartford has two recipients) and two leaders in the shipped configuration.
-    assert_eq!(names.len(), 17, "{names:?}");
+    // 14 offices (Hartford has two recipients) and two leaders in the shipped configuration,
+    // two units' supervisors, and each worker of the staff extract with an open item.
+    let count = |prefix: &str| names.iter().filter(|name| name.starts_with(prefix)).count();
+    assert_eq!(count("office-") + count("statewide-"), 17, "{names:?}");
+    assert_eq!(count("unit-"), 2, "{names:?}");
+    let cases = crate::support::read_csv(&out.path().join("2026-10-31/cases.csv"));
+    let staff = crate::support::read_csv(&repository_root().join("sample-data/staff.csv"));
+    let with_items: std::collections::BTreeSet<&str> = cases[1..]
+        .iter()
+        .map(|row| row[9].as_str())
+        .filter(|worker| {
+            staff
+                .iter()
+                .any(|member| member[0] == *worker && member[1].ends_with("@agency.example"))
+        })
+        .collect();
+    assert!(with_items.len() > 20);
+    assert_eq!(
+        count("worker-"),
+        with_items.len(),
+        "one message per worker with an open item"
+    );
+    assert_eq!(names.len(), 17 + 2 + with_items.len());
     let hartford = std::fs::read(outbox.join("office-hartford--hartford.manager_agency.example.eml")).expect("eml");
     let parsed = MessageParser::default().parse(&hartford).expect("MIME");
     assert_eq!(

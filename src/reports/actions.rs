@@ -1,0 +1,127 @@
+//! The action list: who must act, on which child, by when. Items (case-list rows) are ordered
+//! office, unit, worker, then child by urgency — the child with the most overdue item first,
+//! then the nearest deadlines — and each child's items the same way; `child_blocks` groups
+//! them as a page shows them: one block per child with all of that child's open items.
+
+use std::cmp::Reverse;
+
+use crate::engine::CaseRow;
+use crate::measures::REGISTRY;
+use crate::performance::FastHashMap;
+
+/// `cases` in action order.
+pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
+    // A child's urgency: their largest days overdue (due-soon items are 0 or negative, so the
+    // nearest deadline is the largest among them too).
+    let mut urgency: FastHashMap<(&str, &str), i64> = Default::default();
+    for case in &cases {
+        let entry = urgency
+            .entry((&*case.office, case.removal_id.as_str()))
+            .or_insert(i64::MIN);
+        *entry = (*entry).max(case.days_overdue);
+    }
+    let mut order: Vec<usize> = (0..cases.len()).collect();
+    order.sort_by(|&left, &right| sort_key(&cases[left], &urgency).cmp(&sort_key(&cases[right], &urgency)));
+    drop(urgency);
+    let mut slots: Vec<Option<CaseRow>> = cases.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|index| slots[index].take()).collect()
+}
+
+type SortKey<'a> = (&'a str, &'a str, &'a str, Reverse<i64>, &'a str, Reverse<i64>, usize);
+
+/// Office, unit, worker, the child's urgency, the child, the item's urgency, the measure.
+fn sort_key<'a>(case: &'a CaseRow, urgency: &FastHashMap<(&str, &str), i64>) -> SortKey<'a> {
+    let measure_rank = REGISTRY
+        .iter()
+        .position(|measure| measure.id() == case.measure)
+        .unwrap_or(usize::MAX);
+    (
+        &case.office,
+        &case.unit,
+        &case.worker_id,
+        Reverse(
+            urgency
+                .get(&(&*case.office, case.removal_id.as_str()))
+                .copied()
+                .unwrap_or(i64::MIN),
+        ),
+        &case.removal_id,
+        Reverse(case.days_overdue),
+        measure_rank,
+    )
+}
+
+/// One child's open items, as a page shows them.
+pub struct ChildBlock<'a> {
+    pub items: &'a [CaseRow],
+}
+
+impl ChildBlock<'_> {
+    pub fn first(&self) -> &CaseRow {
+        &self.items[0]
+    }
+}
+
+/// Consecutive items of one episode, from cases in action order.
+pub fn child_blocks(cases: &[CaseRow]) -> Vec<ChildBlock<'_>> {
+    cases
+        .chunk_by(|left, right| left.removal_id == right.removal_id && left.office == right.office)
+        .map(|items| ChildBlock { items })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{child_blocks, in_action_order};
+    use crate::engine::CaseRow;
+    use crate::measures::CaseStatus;
+
+    fn case(unit: &str, worker: &str, removal: &str, measure: &'static str, days: i64) -> CaseRow {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+        CaseRow {
+            office: "Hartford".into(),
+            unit: unit.into(),
+            worker_id: worker.into(),
+            measure,
+            status: if days > 0 {
+                CaseStatus::Overdue
+            } else {
+                CaseStatus::DueSoon
+            },
+            child_id: format!("C-{removal}"),
+            removal_id: removal.into(),
+            removal_date: date,
+            deadline: date,
+            days_overdue: days,
+        }
+    }
+
+    #[test]
+    fn by_unit_and_worker_then_the_most_urgent_child_with_all_its_items() {
+        let cases = vec![
+            case("Intake", "W2", "R1", "teaming_90d", -3),
+            case("Intake", "W1", "R2", "teaming_90d", -10),
+            case("Intake", "W1", "R3", "relative_notice_30d", 40),
+            case("Intake", "W1", "R2", "initial_joint_5d", 5),
+            case("Adolescent", "W9", "R4", "teaming_90d", 1),
+        ];
+        let ordered = in_action_order(cases);
+        let order: Vec<(&str, &str, i64)> = ordered
+            .iter()
+            .map(|case| (case.worker_id.as_ref(), case.removal_id.as_str(), case.days_overdue))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("W9", "R4", 1),
+                ("W1", "R3", 40),
+                ("W1", "R2", 5),
+                ("W1", "R2", -10),
+                ("W2", "R1", -3)
+            ]
+        );
+        let blocks = child_blocks(&ordered);
+        assert_eq!(blocks.len(), 4);
+        assert_eq!(blocks[2].items.len(), 2, "R2's two items in one block");
+    }
+}

@@ -1,0 +1,486 @@
+//! What one report shows (`ReportModel::build`, pure): the headline summary beside statewide,
+//! the trend, the units (and in a unit's report its workers), the action list, equity and data
+//! quality, section by section, with small-cell suppression applied where configured.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::calendar::Period;
+use crate::config::{Config, SuppressionScope};
+use crate::engine::{CaseCounts, CaseRow, Counts, Results};
+use crate::extracts::Extract;
+use crate::ingest::ExtractReport;
+use crate::measures::{Direction, PeriodKind, REGISTRY};
+use crate::model::StaffMember;
+use crate::output::manifest::{InputEntry, input_entries};
+use crate::performance::FastHashMap;
+use crate::reports::actions::in_action_order;
+use crate::reports::suppression::{Figure, SmallCellRule};
+use crate::scope::Scope;
+
+/// On track, off track, or why neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    OnTrack,
+    OffTrack,
+    NoTarget,
+    NoData,
+    Suppressed,
+}
+
+impl Status {
+    /// The figure against its target, in the measure's direction.
+    pub fn of(figure: Figure, target: Option<f64>, direction: Direction) -> Self {
+        match (figure, target) {
+            (Figure::Suppressed, _) => Self::Suppressed,
+            (Figure::Shown(counts), _) if counts.denominator == 0 => Self::NoData,
+            (Figure::Shown(_), None) => Self::NoTarget,
+            (Figure::Shown(counts), Some(target)) => {
+                if counts.rate().is_some_and(|rate| direction.meets(rate, target)) {
+                    Self::OnTrack
+                } else {
+                    Self::OffTrack
+                }
+            }
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OnTrack => "on track",
+            Self::OffTrack => "off track",
+            Self::NoTarget => "no target",
+            Self::NoData => "no data",
+            Self::Suppressed => "suppressed",
+        }
+    }
+}
+
+pub struct MeasureLine {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub definition: String,
+    pub target: Option<f64>,
+    pub direction: Direction,
+}
+
+/// One line of the summary: a measure for one scope (an office or statewide), beside the
+/// statewide figure.
+pub struct SummaryLine {
+    pub measure: usize,
+    pub scope: Scope,
+    pub figure: Figure,
+    pub statewide: Figure,
+    pub status: Status,
+    pub overdue: u64,
+    pub due_soon: u64,
+}
+
+/// One row of a report's unit table (an office's units) or worker table (a unit's workers):
+/// each measure's headline figure and the case-list counts.
+pub struct UnitLine {
+    /// `Scope::Unit` or `Scope::Worker`.
+    pub scope: Scope,
+    /// The unit's name, or the worker's name (from the staff extract) and id.
+    pub label: String,
+    /// By measure, registry order.
+    pub figures: Vec<Figure>,
+    pub overdue: u64,
+    pub due_soon: u64,
+}
+
+pub struct EquityLine {
+    pub measure: usize,
+    pub scope: Scope,
+    pub group: String,
+    pub group_figure: Figure,
+    pub others_figure: Figure,
+}
+
+pub struct QualityLine {
+    pub extract: &'static str,
+    /// Path, size, SHA-256 and row counts, as in the manifest.
+    pub input: InputEntry,
+    /// ("rejected" | "orphaned", reason, rows)
+    pub reasons: Vec<(&'static str, String, u64)>,
+}
+
+/// Everything one report shows.
+pub struct ReportModel {
+    pub scope: Scope,
+    pub title: String,
+    pub as_of: NaiveDate,
+    pub reporting_period: Period,
+    pub program_version: &'static str,
+    pub measures: Vec<MeasureLine>,
+    pub summary: Vec<SummaryLine>,
+    /// The 12 calendar months of the trend, oldest first.
+    pub trend_months: Vec<Period>,
+    /// `trend[measure][month]` for the report's own scope.
+    pub trend: Vec<Vec<Figure>>,
+    /// The action list: the cases in the report's scope in action order (`actions`); `None`
+    /// when suppression withholds the case lists.
+    pub cases: Option<Vec<CaseRow>>,
+    /// An office's units, or a unit's workers; empty without assignments in the extract.
+    pub units: Vec<UnitLine>,
+    /// Worker id → name, from the staff extract.
+    pub worker_names: BTreeMap<String, String>,
+    pub equity: Vec<EquityLine>,
+    pub quality: Vec<QualityLine>,
+    pub timeframes: Vec<(&'static str, u32)>,
+    pub configuration_sha256: String,
+    /// Set when small-cell suppression was applied, saying how.
+    pub suppression_note: Option<String>,
+}
+
+/// The headline and monthly counts of one (measure, office or statewide).
+struct Series {
+    headline: Counts,
+    months: Vec<Counts>,
+}
+
+/// Every measure's series, by (measure, scope).
+struct SeriesIndex<'a>(FastHashMap<(&'static str, &'a Scope), Series>);
+
+impl<'a> SeriesIndex<'a> {
+    fn new(results: &'a Results) -> Self {
+        let mut series: FastHashMap<(&'static str, &'a Scope), Series> = Default::default();
+        for row in &results.rates {
+            let entry = series.entry((row.measure, &row.scope)).or_insert(Series {
+                headline: Counts::default(),
+                months: Vec::new(),
+            });
+            match row.kind {
+                PeriodKind::Headline => entry.headline = row.counts,
+                PeriodKind::Month => entry.months.push(row.counts),
+            }
+        }
+        Self(series)
+    }
+
+    /// Every (measure, office or statewide) has a series: the engine writes one for each.
+    fn of(&self, measure: &'static str, scope: &'a Scope) -> &Series {
+        &self.0[&(measure, scope)]
+    }
+
+    /// The monthly counts of a scope; none for a unit or a worker (no trend is counted there).
+    fn months_of(&self, measure: &'static str, scope: &'a Scope) -> &[Counts] {
+        self.0
+            .get(&(measure, scope))
+            .map_or(&[], |series| series.months.as_slice())
+    }
+}
+
+/// What a report is made from.
+pub struct ReportSources<'a> {
+    pub results: &'a Results,
+    pub config: &'a Config,
+    pub extract_reports: &'a BTreeMap<Extract, ExtractReport>,
+    pub staff: &'a BTreeMap<String, StaffMember>,
+    /// Whether removals carry units or workers (else there is no unit table).
+    pub has_assignments: bool,
+}
+
+impl ReportModel {
+    /// "Newest dates in the extracts: removals 2026-10-31, …": how fresh the night's data was.
+    pub fn newest_dates_line(&self) -> String {
+        let dates: Vec<String> = self
+            .quality
+            .iter()
+            .map(|line| {
+                format!(
+                    "{} {}",
+                    line.extract,
+                    line.input.newest_date.as_deref().unwrap_or("none")
+                )
+            })
+            .collect();
+        format!("Newest dates in the extracts: {}", dates.join(", "))
+    }
+
+    pub fn build(sources: &ReportSources<'_>, scope: Scope) -> Self {
+        let (results, config) = (sources.results, sources.config);
+        let suppress_here = suppression_rule(config, &scope);
+        let measures = measure_lines(config);
+        let case_counts = CaseCounts::new(&results.cases);
+        let (summary, trend) = summary_and_trend(results, &scope, &measures, &case_counts, suppress_here);
+        let cases = suppress_here.is_none().then(|| {
+            in_action_order(
+                results
+                    .cases
+                    .iter()
+                    .filter(|case| scope.contains_item(&case.office, &case.unit, &case.worker_id))
+                    .cloned()
+                    .collect(),
+            )
+        });
+        let units = if sources.has_assignments && suppress_here.is_none() {
+            unit_lines(sources, &scope, &case_counts)
+        } else {
+            Vec::new()
+        };
+        let equity = equity_lines(results, &scope, &measures, suppress_here);
+        ReportModel {
+            title: format!("Permanency report — {}", scope.display_name()),
+            scope,
+            as_of: results.as_of,
+            reporting_period: results.reporting_period,
+            program_version: env!("CARGO_PKG_VERSION"),
+            measures,
+            summary,
+            trend_months: Period::trend_months(results.as_of),
+            trend,
+            cases,
+            units,
+            worker_names: worker_names(sources.staff),
+            equity,
+            quality: quality_lines(sources.extract_reports),
+            timeframes: config.timeframes.entries(),
+            configuration_sha256: config.digest.clone(),
+            suppression_note: suppress_here.map(|rule| {
+                format!(
+                    "Small-cell suppression: figures with a count from 1 to {} are masked, with complementary \
+                     suppression so that no masked figure can be derived from a total; case lists are not included.",
+                    rule.threshold
+                )
+            }),
+        }
+    }
+
+    /// A worker's name from the staff extract, else their id.
+    pub fn worker_label(&self, worker_id: &str) -> String {
+        match self.worker_names.get(worker_id) {
+            Some(name) => format!("{name} ({worker_id})"),
+            None => worker_id.to_string(),
+        }
+    }
+}
+
+/// Worker id → name, for the workers the staff extract names.
+fn worker_names(staff: &BTreeMap<String, StaffMember>) -> BTreeMap<String, String> {
+    staff
+        .values()
+        .filter_map(|member| Some((member.worker_id.clone(), member.name.clone()?)))
+        .collect()
+}
+
+/// An office's units, or a unit's workers: each measure's headline and the case counts.
+fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCounts<'_>) -> Vec<UnitLine> {
+    let results = sources.results;
+    let wanted = |row_scope: &Scope| match scope {
+        Scope::Office { .. } => row_scope.level() == crate::scope::Level::Unit && scope.contains(row_scope),
+        Scope::Unit { .. } => row_scope.level() == crate::scope::Level::Worker && scope.contains(row_scope),
+        _ => false,
+    };
+    let mut lines: Vec<UnitLine> = Vec::new();
+    for row in results.breakdown.iter().filter(|row| wanted(&row.scope)) {
+        let position = lines.iter().position(|line| line.scope == row.scope);
+        let line = match position {
+            Some(position) => &mut lines[position],
+            None => {
+                let label = match &row.scope {
+                    Scope::Worker { worker, .. } => match sources.staff.get(&**worker).and_then(|m| m.name.clone()) {
+                        Some(name) => format!("{name} ({worker})"),
+                        None => worker.to_string(),
+                    },
+                    other => other.unit_name().unwrap_or_default().to_string(),
+                };
+                lines.push(UnitLine {
+                    scope: row.scope.clone(),
+                    label,
+                    figures: Vec::new(),
+                    overdue: 0,
+                    due_soon: 0,
+                });
+                let last = lines.len() - 1;
+                &mut lines[last]
+            }
+        };
+        line.figures.push(Figure::Shown(row.counts));
+        let status = case_counts.of(row.measure, &row.scope);
+        line.overdue += status.overdue;
+        line.due_soon += status.due_soon;
+    }
+    lines
+}
+
+/// The small-cell rule, when the configuration applies it to this scope's report.
+fn suppression_rule(config: &Config, scope: &Scope) -> Option<SmallCellRule> {
+    let suppression = config.reports.suppression;
+    let rule = suppression.enabled.then_some(SmallCellRule {
+        threshold: suppression.threshold,
+    });
+    rule.filter(|_| match suppression.scope {
+        SuppressionScope::Statewide => *scope == Scope::Statewide,
+        SuppressionScope::All => true,
+    })
+}
+
+/// What the reports say about each registered measure.
+fn measure_lines(config: &Config) -> Vec<MeasureLine> {
+    REGISTRY
+        .iter()
+        .map(|measure| MeasureLine {
+            id: measure.id(),
+            title: measure.title(),
+            definition: measure.definition(&config.timeframes),
+            target: config.targets.get(measure.id()).copied(),
+            direction: measure.direction(),
+        })
+        .collect()
+}
+
+/// The summary lines (statewide and every office for the statewide report, the office for an
+/// office's) and the report's own trend, suppressed where the rule applies.
+fn summary_and_trend(
+    results: &Results,
+    scope: &Scope,
+    measures: &[MeasureLine],
+    case_counts: &CaseCounts<'_>,
+    suppress_here: Option<SmallCellRule>,
+) -> (Vec<SummaryLine>, Vec<Vec<Figure>>) {
+    let series = SeriesIndex::new(results);
+    let office_scopes: Vec<Scope> = results
+        .offices
+        .iter()
+        .map(|office| Scope::Office { office: office.clone() })
+        .collect();
+    let mut summary = Vec::new();
+    let mut trend = Vec::new();
+    for (index, measure) in measures.iter().enumerate() {
+        let office_counts: Vec<Counts> = office_scopes
+            .iter()
+            .map(|office| series.of(measure.id, office).headline)
+            .collect();
+        let statewide_counts = series.of(measure.id, &Scope::Statewide).headline;
+        let (office_figures, statewide_figure) = match suppress_here {
+            Some(rule) => rule.partition(&office_counts, statewide_counts),
+            None => (
+                office_counts.iter().map(|&counts| Figure::Shown(counts)).collect(),
+                Figure::Shown(statewide_counts),
+            ),
+        };
+        let line = |line_scope: &Scope, figure: Figure| SummaryLine {
+            measure: index,
+            scope: line_scope.clone(),
+            figure,
+            statewide: statewide_figure,
+            status: Status::of(figure, measure.target, measure.direction),
+            overdue: case_counts.of(measure.id, line_scope).overdue,
+            due_soon: case_counts.of(measure.id, line_scope).due_soon,
+        };
+        if *scope == Scope::Statewide {
+            summary.push(line(&Scope::Statewide, statewide_figure));
+            for (office, &figure) in office_scopes.iter().zip(&office_figures) {
+                summary.push(line(office, figure));
+            }
+        } else if let Some(position) = office_scopes.iter().position(|office| office == scope) {
+            summary.push(line(scope, office_figures[position]));
+        } else {
+            // A unit: its headline is in the breakdown (no trend is counted per unit).
+            let counts = results
+                .breakdown
+                .iter()
+                .find(|row| row.measure == measure.id && row.scope == *scope)
+                .map_or(Counts::default(), |row| row.counts);
+            let figure = suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts));
+            summary.push(line(scope, figure));
+        }
+        let months = series.months_of(measure.id, scope);
+        trend.push(
+            months
+                .iter()
+                .map(|&counts| suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts)))
+                .collect(),
+        );
+    }
+    (summary, trend)
+}
+
+/// Each extract's row counts and reasons, as in the manifest.
+fn quality_lines(extract_reports: &BTreeMap<Extract, ExtractReport>) -> Vec<QualityLine> {
+    let mut inputs = input_entries(extract_reports);
+    extract_reports
+        .iter()
+        .filter_map(|(extract, report)| {
+            let mut reasons: Vec<(&'static str, String, u64)> = report
+                .rejected_by_kind()
+                .into_iter()
+                .map(|(reason, rows)| ("rejected", reason.to_string(), rows))
+                .collect();
+            reasons.extend(
+                report
+                    .orphaned_by_reason
+                    .iter()
+                    .map(|(reason, &rows)| ("orphaned", reason.to_string(), rows)),
+            );
+            Some(QualityLine {
+                extract: extract.name(),
+                input: inputs.remove(extract.name())?,
+                reasons,
+            })
+        })
+        .collect()
+}
+
+/// Each group beside all other children, for the report's scope (the statewide report shows
+/// every office and Statewide; an office report its own office).
+fn equity_lines(
+    results: &Results,
+    scope: &Scope,
+    measures: &[MeasureLine],
+    rule: Option<SmallCellRule>,
+) -> Vec<EquityLine> {
+    // By measure, then statewide first and offices alphabetically.
+    let mut by_scope: BTreeMap<(&str, bool, &str), Vec<&crate::engine::EquityRow>> = BTreeMap::new();
+    for row in &results.equity {
+        if scope.contains(&row.scope) {
+            let key = (row.measure, row.scope != Scope::Statewide, row.scope.office_label());
+            by_scope.entry(key).or_default().push(row);
+        }
+    }
+    let mut lines = Vec::new();
+    for (index, measure) in measures.iter().enumerate() {
+        for (_, rows) in by_scope
+            .range((measure.id, false, "")..)
+            .take_while(|((id, ..), _)| *id == measure.id)
+        {
+            let parts: Vec<Counts> = rows.iter().map(|row| row.group_counts).collect();
+            let total = rows.first().map_or(Counts::default(), |row| Counts {
+                numerator: row.group_counts.numerator + row.others_counts.numerator,
+                denominator: row.group_counts.denominator + row.others_counts.denominator,
+            });
+            let figures: Vec<(Figure, Figure)> = match rule {
+                None => rows
+                    .iter()
+                    .map(|row| (Figure::Shown(row.group_counts), Figure::Shown(row.others_counts)))
+                    .collect(),
+                Some(rule) => {
+                    // A group and "all others" add up to the total: mask them together.
+                    let (group_figures, _) = rule.partition(&parts, total);
+                    rows.iter()
+                        .zip(group_figures)
+                        .map(|(row, figure)| {
+                            if figure.is_suppressed() || rule.is_small(row.others_counts) {
+                                (Figure::Suppressed, Figure::Suppressed)
+                            } else {
+                                (figure, Figure::Shown(row.others_counts))
+                            }
+                        })
+                        .collect()
+                }
+            };
+            for (row, (group_figure, others_figure)) in rows.iter().zip(figures) {
+                lines.push(EquityLine {
+                    measure: index,
+                    scope: row.scope.clone(),
+                    group: row.group.clone(),
+                    group_figure,
+                    others_figure,
+                });
+            }
+        }
+    }
+    lines
+}
