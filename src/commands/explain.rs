@@ -58,8 +58,8 @@ fn facts(data: &ingest::IngestedData, position: usize, as_of: NaiveDate) -> Stri
     let mut text = String::new();
     let _ = writeln!(
         text,
-        "removal_id {}  child_id {}  office {}",
-        episode.removal_id, episode.child_id, episode.office
+        "removal_id {}  child_id {}  office {}  unit {}  worker {}",
+        episode.removal_id, episode.child_id, episode.office, episode.unit, episode.worker_id
     );
     let _ = writeln!(
         text,

@@ -309,6 +309,28 @@ fn explain_gives_each_measures_verdict_and_the_deciding_dates() {
         "{text}"
     );
 
+    // The episode's unit and worker (issue 17).
+    let teams = run_binary(
+        &repository_root(),
+        &[
+            "explain",
+            "--config",
+            path_text(&test_config_path()),
+            "--input-dir",
+            path_text(&fixture("teams")),
+            "--removal-id",
+            "T3",
+            "--as-of",
+            "2026-10-31",
+        ],
+    );
+    assert!(
+        stdout_of(&teams).contains("office Hartford  unit Ongoing  worker W103"),
+        "{}",
+        stdout_of(&teams)
+    );
+    assert!(text.contains("unit Unassigned  worker Unassigned"), "{text}");
+
     let output = explain("NOPE");
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_of(&output).contains("\"NOPE\" is not among the accepted episodes"));

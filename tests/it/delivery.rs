@@ -816,3 +816,103 @@ fn a_certificate_the_client_cannot_trust_fails_at_once_without_retrying() {
     assert!(started.elapsed() < std::time::Duration::from_secs(10), "no retries");
     assert!(accepted(&state).is_empty());
 }
+
+// Issue 17: managers, supervisors and workers each get their own scope, and nothing else.
+
+#[test]
+fn managers_supervisors_and_workers_each_receive_only_their_own_children() {
+    let (port, state) = start_server(ServerState::default());
+    let directory = tempfile::tempdir().expect("temp dir");
+    let base = std::fs::read_to_string(test_config_path()).expect("config");
+    let config = directory.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"{}
+[delivery]
+from = "Reports <reports@agency.example>"
+allowed_domains = ["agency.example"]
+worker_mail = true
+[delivery.offices]
+"Hartford" = ["manager@agency.example"]
+[delivery.units]
+"Hartford / Intake" = ["supervisor@agency.example"]
+[delivery.smtp]
+host = "127.0.0.1"
+port = {port}
+security = "none"
+allow_plaintext = true
+retry_delay_milliseconds = 20
+"#,
+            base.replace(
+                "max_rejected_share = 0.9\n",
+                "max_rejected_share = 0.9\nstaff_file = \"staff.csv\"\n"
+            )
+        ),
+    )
+    .expect("write config");
+    let output = crate::support::run_as_of(&config, &fixture("teams"), &directory.path().join("out"), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let messages: BTreeMap<String, Vec<u8>> = accepted(&state).into_iter().collect();
+    let recipients: Vec<&str> = messages.keys().map(String::as_str).collect();
+    // Dee (Norwich) has items too; Eve's address is outside the allow-list (a rejected row).
+    assert_eq!(
+        recipients,
+        [
+            "alex@agency.example",
+            "bea@agency.example",
+            "cal@agency.example",
+            "dee@agency.example",
+            "manager@agency.example",
+            "supervisor@agency.example"
+        ]
+    );
+    let text_of = |recipient: &str| {
+        let parsed = MessageParser::default().parse(&messages[recipient]).expect("MIME");
+        let text = parsed.body_text(0).expect("a text part").into_owned();
+        let html = parsed.body_html(0).expect("an HTML part").into_owned();
+        (format!("{text}\n{html}"), parsed.attachments().count())
+    };
+    let has = |text: &str, child: &str| {
+        text.contains(&format!("child {child} ")) || text.contains(&format!("Child {child}<"))
+    };
+    // The manager: Hartford's children (every unit), never Norwich's.
+    let (manager, _) = text_of("manager@agency.example");
+    for child in ["K1", "K2", "K3", "K5", "K6"] {
+        assert!(has(&manager, child), "the manager sees {child}");
+    }
+    assert!(!manager.contains("K4"), "no Norwich child in Hartford's report");
+    // The Intake supervisor: Intake's children only.
+    let (supervisor, _) = text_of("supervisor@agency.example");
+    for child in ["K1", "K2", "K5"] {
+        assert!(has(&supervisor, child), "the supervisor sees {child}");
+    }
+    for child in ["K3", "K4", "K6"] {
+        assert!(!supervisor.contains(child), "{child} is outside Hartford / Intake");
+    }
+    // Each worker: their own children, no attachment, no one else's.
+    for (worker, own) in [
+        ("alex@agency.example", &["K1", "K5"][..]),
+        ("bea@agency.example", &["K2"][..]),
+        ("cal@agency.example", &["K3"][..]),
+        ("dee@agency.example", &["K4"][..]),
+    ] {
+        let (text, attachments) = text_of(worker);
+        assert_eq!(attachments, 0, "no attachment for {worker}");
+        for child in ["K1", "K2", "K3", "K4", "K5", "K6"] {
+            assert_eq!(
+                text.contains(child),
+                own.contains(&child),
+                "{worker} and {child}: {text}"
+            );
+        }
+    }
+    // Logs carry no worker id above debug.
+    for id in ["W101", "W102", "W103", "W104"] {
+        assert!(!stderr_of(&output).contains(id), "{}", stderr_of(&output));
+    }
+    // A rerun sends none of them again.
+    let rerun = crate::support::run_as_of(&config, &fixture("teams"), &directory.path().join("out"), &[]);
+    assert_eq!(rerun.status.code(), Some(0), "{}", stderr_of(&rerun));
+    assert_eq!(accepted(&state).len(), 6);
+}

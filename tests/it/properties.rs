@@ -1,5 +1,6 @@
 //! Property tests on random valid and invalid extracts: rows are never lost, numerators never
-//! exceed denominators, Statewide is the sum of the offices, and neither a rerun nor a
+//! exceed denominators, Statewide is the sum of the offices, an office the sum of its units and
+//! a unit the sum of its workers (figures and case counts alike), and neither a rerun nor a
 //! shuffled row order changes any figure.
 
 use std::path::Path;
@@ -13,6 +14,8 @@ use proptest::prelude::*;
 use crate::support::config_for;
 
 const OFFICES: [&str; 3] = ["Hartford", "Norwich", "New Haven"];
+const UNITS: [&str; 3] = ["Intake", "Ongoing", ""];
+const WORKERS: [&str; 4] = ["W1", "W2", "W3", ""];
 const REASONS: [&str; 7] = [
     "reunification",
     "guardianship",
@@ -44,6 +47,8 @@ struct Removal {
     discharge: Option<(String, usize)>,
     goal: usize,
     emergency: bool,
+    unit: usize,
+    worker: usize,
 }
 
 fn removal() -> impl Strategy<Value = Removal> {
@@ -54,15 +59,20 @@ fn removal() -> impl Strategy<Value = Removal> {
         proptest::option::of((date_text(), 0usize..REASONS.len())),
         0usize..GOALS.len(),
         any::<bool>(),
+        (0usize..UNITS.len(), 0usize..WORKERS.len()),
     )
-        .prop_map(|(child, office, removal_date, discharge, goal, emergency)| Removal {
-            child,
-            office,
-            removal_date,
-            discharge,
-            goal,
-            emergency,
-        })
+        .prop_map(
+            |(child, office, removal_date, discharge, goal, emergency, (unit, worker))| Removal {
+                child,
+                office,
+                removal_date,
+                discharge,
+                goal,
+                emergency,
+                unit,
+                worker,
+            },
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -99,7 +109,7 @@ fn write_extracts(
     meetings: &[(usize, Event)],
 ) {
     let mut text = String::from(
-        "removal_id,child_id,office,removal_date,placement_date,emergency,birth_date,race_ethnicity,permanency_goal,discharge_date,discharge_reason\n",
+        "removal_id,child_id,office,removal_date,placement_date,emergency,birth_date,race_ethnicity,permanency_goal,discharge_date,discharge_reason,unit,worker_id\n",
     );
     for (id, row) in removals {
         let (discharge_date, reason) = match &row.discharge {
@@ -107,12 +117,14 @@ fn write_extracts(
             None => ("", ""),
         };
         text.push_str(&format!(
-            "R{id},C{},{},{},,{},,White,{},{discharge_date},{reason}\n",
+            "R{id},C{},{},{},,{},,White,{},{discharge_date},{reason},{},{}\n",
             row.child,
             OFFICES[row.office],
             row.removal_date,
             if row.emergency { "Y" } else { "N" },
-            GOALS[row.goal]
+            GOALS[row.goal],
+            UNITS[row.unit],
+            WORKERS[row.worker]
         ));
     }
     std::fs::write(directory.join("removals.csv"), text).expect("write");
@@ -149,6 +161,73 @@ fn results_for(
         .collect();
     let as_of = permanency_report::date_format::parse_iso_date("2026-06-30").expect("date");
     (compute(&data.episodes, &data.index, &config, as_of), counts)
+}
+
+/// Workers → unit → office → statewide, for every measure's headline and case counts.
+fn check_units_add_up(results: &Results) -> Result<(), TestCaseError> {
+    use permanency_report::engine::{CaseCounts, Counts};
+    use permanency_report::measures::PeriodKind;
+    use permanency_report::scope::Level;
+    let cases = CaseCounts::new(&results.cases);
+    let mut units: std::collections::BTreeMap<(&str, Scope), (Counts, Counts, u64, u64)> = Default::default();
+    let mut offices: std::collections::BTreeMap<(&str, Scope), (Counts, u64, u64)> = Default::default();
+    for row in &results.breakdown {
+        let status = cases.of(row.measure, &row.scope);
+        let parent = row.scope.parent().expect("a unit or worker has a parent");
+        match row.scope.level() {
+            Level::Worker => {
+                let entry = units.entry((row.measure, parent)).or_default();
+                entry.1 = entry.1.plus(row.counts);
+                entry.2 += status.overdue;
+                entry.3 += status.due_soon;
+            }
+            Level::Unit => {
+                units.entry((row.measure, row.scope.clone())).or_default().0 = row.counts;
+                let cases_here = cases.of(row.measure, &row.scope);
+                let entry = offices.entry((row.measure, parent)).or_default();
+                entry.0 = entry.0.plus(row.counts);
+                entry.1 += cases_here.overdue;
+                entry.2 += cases_here.due_soon;
+            }
+            level => prop_assert!(false, "a {:?} row in the breakdown", level),
+        }
+    }
+    for ((measure, unit), (total, workers, overdue, due_soon)) in &units {
+        prop_assert_eq!(total, workers, "{} {:?}: unit = sum of its workers", measure, unit);
+        let status = cases.of(measure, unit);
+        prop_assert_eq!(
+            (status.overdue, status.due_soon),
+            (*overdue, *due_soon),
+            "{} {:?} cases",
+            measure,
+            unit
+        );
+    }
+    for row in results.rates.iter().filter(|row| row.kind == PeriodKind::Headline) {
+        if row.scope == Scope::Statewide {
+            continue;
+        }
+        let (units_total, overdue, due_soon) = offices
+            .get(&(row.measure, row.scope.clone()))
+            .copied()
+            .unwrap_or_default();
+        prop_assert_eq!(
+            row.counts,
+            units_total,
+            "{} {:?}: office = sum of its units",
+            row.measure,
+            row.scope
+        );
+        let status = cases.of(row.measure, &row.scope);
+        prop_assert_eq!(
+            (status.overdue, status.due_soon),
+            (overdue, due_soon),
+            "{} {:?} cases",
+            row.measure,
+            row.scope
+        );
+    }
+    Ok(())
 }
 
 fn numbered<T: Clone>(rows: &[T]) -> Vec<(usize, T)> {
@@ -191,6 +270,7 @@ proptest! {
             prop_assert!(row.group_counts.numerator <= row.group_counts.denominator);
             prop_assert!(row.others_counts.numerator <= row.others_counts.denominator);
         }
+        check_units_add_up(&results)?;
     }
 
     #[test]
