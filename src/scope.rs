@@ -8,9 +8,9 @@ use std::sync::Arc;
 pub type Name = Arc<str>;
 
 /// Shares one `Name` among the many rows that spell the same value (a million episodes, a
-/// few hundred offices, units and workers).
+/// few dozen offices and groups, thousands of workers).
 #[derive(Debug, Default)]
-pub struct NameInterner(std::collections::HashMap<Box<str>, Name>);
+pub struct NameInterner(crate::performance::FastHashMap<Box<str>, Name>);
 
 impl NameInterner {
     pub fn name(&mut self, text: &str) -> Name {

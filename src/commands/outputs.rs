@@ -67,11 +67,12 @@ pub fn result_files(
 ) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
     let mut streamed = BTreeMap::new();
+    let case_counts = crate::engine::CaseCounts::new(&results.cases);
     insert_table(&mut files, &MeasuresTable(results))?;
     insert_table(&mut files, &CasesTable(results))?;
     insert_table(&mut files, &EquityTable(results))?;
     if data.has_assignments() {
-        insert_table(&mut files, &UnitsTable(results))?;
+        insert_table(&mut files, &UnitsTable(results, &case_counts))?;
     }
     let episodes_table = EpisodesTable {
         episodes: &data.episodes,
@@ -98,6 +99,7 @@ pub fn result_files(
                 extract_reports: &data.reports,
                 staff: &data.staff,
                 has_assignments: data.has_assignments(),
+                case_counts: &case_counts,
             })
         } else {
             Ok(Vec::new())

@@ -145,17 +145,21 @@ fn assignments(
 }
 
 /// The distinct values of `value_of` in the order first seen, and each episode's value as an
-/// index into them. One hash lookup per episode on a handful of values.
-fn distinct_values(episodes: &[Episode], value_of: fn(&Episode) -> &str) -> (Vec<&str>, Vec<usize>) {
+/// index into them. Names are shared (`NameInterner`), so a value is found by its address
+/// before its text: one cheap lookup per episode on a handful of addresses.
+fn distinct_values(episodes: &[Episode], value_of: fn(&Episode) -> &Name) -> (Vec<&str>, Vec<usize>) {
     let mut index_of: FastHashMap<&str, usize> = Default::default();
+    let mut by_address: FastHashMap<*const u8, usize> = Default::default();
     let mut distinct = Vec::new();
     let per_episode = episodes
         .iter()
         .map(|episode| {
-            let value = value_of(episode);
-            *index_of.entry(value).or_insert_with(|| {
-                distinct.push(value);
-                distinct.len() - 1
+            let name = value_of(episode);
+            *by_address.entry(name.as_ptr()).or_insert_with(|| {
+                *index_of.entry(name).or_insert_with(|| {
+                    distinct.push(&**name);
+                    distinct.len() - 1
+                })
             })
         })
         .collect();

@@ -163,6 +163,19 @@ impl<'a> CaseCounts<'a> {
 }
 
 impl Results {
+    /// The breakdown rows of `measure` in `office`: its units and their workers (a slice: the
+    /// breakdown is in measure, then office, order).
+    pub fn breakdown_of(&self, measure: &str, office: &str) -> &[BreakdownRow] {
+        let rank = |id: &str| crate::measures::REGISTRY.iter().position(|known| known.id() == id);
+        let wanted = rank(measure);
+        let start = self.breakdown.partition_point(|row| rank(row.measure) < wanted);
+        let end = self.breakdown.partition_point(|row| rank(row.measure) <= wanted);
+        let rows = &self.breakdown[start..end];
+        let first = rows.partition_point(|row| row.scope.office_label() < office);
+        let last = rows.partition_point(|row| row.scope.office_label() <= office);
+        &rows[first..last]
+    }
+
     /// The headline rows (every measure, office and statewide), for `series.csv`.
     pub fn headline_rows(&self) -> Vec<RateRow> {
         self.rates

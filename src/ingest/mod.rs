@@ -61,7 +61,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         config,
         Extract::Removals,
         progress,
-        |fields, names: &mut NameInterner| removal_from(fields, config, names),
+        |fields, names: &mut RemovalNames| removal_from(fields, config, names),
         |episode| episodes.push(episode),
     )?;
     removals.newest_date = episodes.iter().filter_map(newest_date_of).max();
@@ -163,19 +163,28 @@ impl Orphans {
 /// Where a notice, meeting or placement belongs, or why it belongs nowhere.
 type Link = Result<usize, OrphanReason>;
 
+/// The names a validation worker shares among its rows, one interner per column.
+#[derive(Default)]
+struct RemovalNames {
+    offices: NameInterner,
+    groups: NameInterner,
+    units: NameInterner,
+    workers: NameInterner,
+}
+
 /// A row of removals.csv as an episode, or `None` with its problems recorded. `names` shares
 /// the office, group, unit and worker names among a validation worker's rows.
-fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut NameInterner) -> Option<Episode> {
+fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut RemovalNames) -> Option<Episode> {
     let removal_id = fields.required("removal_id");
     let child_id = fields.required("child_id");
-    let office = office_of(fields, config).map(|office| names.name(&office));
+    let office = office_of(fields, config).map(|office| names.offices.name(&office));
     let removal_date = fields.date("removal_date", true);
     let placement_date = fields.date("placement_date", false);
     let emergency = fields.code("emergency", false, &config.codes.yes_no, "Y/N flag");
     let birth_date = fields.date("birth_date", false);
-    let race_ethnicity = names.name(&race_ethnicity_of(fields, config));
-    let unit = names.name(fields.optional("unit").unwrap_or(UNASSIGNED));
-    let worker_id = names.name(fields.optional("worker_id").unwrap_or(UNASSIGNED));
+    let race_ethnicity = names.groups.name(&race_ethnicity_of(fields, config));
+    let unit = names.units.name(fields.optional("unit").unwrap_or(UNASSIGNED));
+    let worker_id = names.workers.name(fields.optional("worker_id").unwrap_or(UNASSIGNED));
     let permanency_goal = fields.code(
         "permanency_goal",
         false,

@@ -7,32 +7,52 @@
 use std::fmt::Write as _;
 
 use crate::output::tables::{Cell, EpisodesTable, Table};
-use crate::output::{format_rate, neutralise_csv_text};
+use crate::output::neutralise_csv_text;
 
-/// The table as CSV bytes.
+/// The table as CSV bytes, laid out as the `csv` crate writes them (`push_csv_field`), with no
+/// allocation per cell: a cases or units table has hundreds of thousands of rows.
 pub fn render(table: &dyn Table) -> anyhow::Result<Vec<u8>> {
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let mut bytes = Vec::new();
     let spec = table.spec();
-    writer.write_record(spec.columns.iter().map(|column| column.name.as_bytes()))?;
-    let mut fields: Vec<String> = Vec::new();
+    for (index, column) in spec.columns.iter().enumerate() {
+        if index > 0 {
+            bytes.push(b',');
+        }
+        push_csv_field(&mut bytes, column.name.as_bytes());
+    }
+    bytes.push(b'\n');
+    let mut scratch = String::new();
     table.for_each_row(&mut |cells| {
-        fields.clear();
-        fields.extend(cells.iter().map(cell_text));
-        writer.write_record(&fields)?;
+        for (index, cell) in cells.iter().enumerate() {
+            if index > 0 {
+                bytes.push(b',');
+            }
+            push_cell(&mut bytes, cell, &mut scratch);
+        }
+        bytes.push(b'\n');
         Ok(())
     })?;
-    writer
-        .into_inner()
-        .map_err(|error| anyhow::anyhow!("cannot finish CSV: {error}"))
+    Ok(bytes)
 }
 
-/// How one cell is written.
-fn cell_text(cell: &Cell<'_>) -> String {
+/// How one cell is written: text neutralised for spreadsheets and quoted when needed, dates
+/// `YYYY-MM-DD`, rates in their shortest exact form (empty when there is none).
+fn push_cell(bytes: &mut Vec<u8>, cell: &Cell<'_>, scratch: &mut String) {
     match cell {
-        Cell::Text(text) => neutralise_csv_text(text).into_owned(),
-        Cell::Date(date) => date.to_string(),
-        Cell::Integer(value) => value.to_string(),
-        Cell::Decimal(rate) => format_rate(*rate),
+        Cell::Text(text) => push_csv_field(bytes, neutralise_csv_text(text).as_bytes()),
+        Cell::Date(date) => bytes.extend_from_slice(iso_date(*date, scratch)),
+        Cell::Integer(value) => {
+            scratch.clear();
+            let _ = write!(scratch, "{value}");
+            bytes.extend_from_slice(scratch.as_bytes());
+        }
+        Cell::Decimal(rate) => {
+            if let Some(rate) = rate {
+                scratch.clear();
+                let _ = write!(scratch, "{rate}");
+                bytes.extend_from_slice(scratch.as_bytes());
+            }
+        }
     }
 }
 
@@ -181,6 +201,61 @@ mod tests {
             let date = NaiveDate::from_ymd_opt(year, month, day).expect("valid date");
             assert_eq!(iso_date(date, &mut buffer), date.to_string().as_bytes(), "{date}");
         }
+    }
+
+    #[test]
+    fn tables_are_rendered_as_the_csv_crate_writes_them() {
+        use crate::output::tables::{Cell, ColumnType, RowVisitor, Table, TableSpec};
+        struct Sample;
+        impl Table for Sample {
+            fn spec(&self) -> TableSpec {
+                TableSpec {
+                    name: "sample".into(),
+                    columns: ["a,b", "date", "n", "rate"]
+                        .iter()
+                        .zip([ColumnType::Text, ColumnType::Date, ColumnType::Integer, ColumnType::Decimal])
+                        .map(|(name, kind)| crate::output::tables::Column {
+                            name: (*name).into(),
+                            kind,
+                        })
+                        .collect(),
+                }
+            }
+            fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+                let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
+                for (text, number, rate) in [
+                    ("plain", 0, Some(0.75)),
+                    ("=SUM(A1)", -12, None),
+                    ("line\nbreak \"quoted\"", i64::MAX, Some(2.0 / 3.0)),
+                    ("", 7, Some(1e-7)),
+                ] {
+                    visit(&[Cell::Text(text), Cell::Date(date), Cell::Integer(number), Cell::Decimal(rate)])?;
+                }
+                Ok(())
+            }
+        }
+        let mut by_csv = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+        by_csv.write_record(["a,b", "date", "n", "rate"]).expect("memory");
+        Sample
+            .for_each_row(&mut |cells| {
+                let fields: Vec<String> = cells
+                    .iter()
+                    .map(|cell| match cell {
+                        Cell::Text(text) => crate::output::neutralise_csv_text(text).into_owned(),
+                        Cell::Date(date) => date.to_string(),
+                        Cell::Integer(value) => value.to_string(),
+                        Cell::Decimal(rate) => crate::output::format_rate(*rate),
+                    })
+                    .collect();
+                by_csv.write_record(&fields)?;
+                Ok(())
+            })
+            .expect("rows");
+        let by_csv = by_csv.into_inner().expect("memory");
+        assert_eq!(
+            String::from_utf8_lossy(&render(&Sample).expect("renders")),
+            String::from_utf8_lossy(&by_csv)
+        );
     }
 
     #[test]

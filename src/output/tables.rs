@@ -169,7 +169,7 @@ impl Table for CasesTable<'_> {
 /// `units.csv`: every headline figure and case-list count per unit (the row with an empty
 /// `worker_id`, the sum of its workers') and per worker, headline period. Written only when
 /// removals carry `unit` or `worker_id`.
-pub struct UnitsTable<'a>(pub &'a Results);
+pub struct UnitsTable<'a>(pub &'a Results, pub &'a CaseCounts<'a>);
 
 impl Table for UnitsTable<'_> {
     fn spec(&self) -> TableSpec {
@@ -191,9 +191,8 @@ impl Table for UnitsTable<'_> {
     }
 
     fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
-        let cases = CaseCounts::new(&self.0.cases);
         for row in &self.0.breakdown {
-            let status = cases.of(row.measure, &row.scope);
+            let status = self.1.of(row.measure, &row.scope);
             visit(&[
                 Cell::Date(self.0.as_of),
                 Cell::Text(row.measure),

@@ -9,46 +9,47 @@ use crate::engine::CaseRow;
 use crate::measures::REGISTRY;
 use crate::performance::FastHashMap;
 
-/// `cases` in action order.
+/// `cases` in action order. Sorted as numbers: each case's (office, unit, worker) by its rank
+/// among the few thousand distinct ones, its child's urgency, then the child and the item.
 pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
     // A child's urgency: their largest days overdue (due-soon items are 0 or negative, so the
     // nearest deadline is the largest among them too).
     let mut urgency: FastHashMap<(&str, &str), i64> = Default::default();
+    let mut places: FastHashMap<(&str, &str, &str), u32> = Default::default();
     for case in &cases {
         let entry = urgency
             .entry((&*case.office, case.removal_id.as_str()))
             .or_insert(i64::MIN);
         *entry = (*entry).max(case.days_overdue);
+        places.insert((&*case.office, &*case.unit, &*case.worker_id), 0);
     }
+    let mut ranked: Vec<(&str, &str, &str)> = places.keys().copied().collect();
+    ranked.sort_unstable();
+    for (rank, place) in ranked.into_iter().enumerate() {
+        places.insert(place, rank as u32);
+    }
+    let keys: Vec<(u32, Reverse<i64>, &str, Reverse<i64>, usize)> = cases
+        .iter()
+        .map(|case| {
+            (
+                places[&(&*case.office, &*case.unit, &*case.worker_id)],
+                Reverse(urgency[&(&*case.office, case.removal_id.as_str())]),
+                case.removal_id.as_str(),
+                Reverse(case.days_overdue),
+                REGISTRY
+                    .iter()
+                    .position(|measure| measure.id() == case.measure)
+                    .unwrap_or(usize::MAX),
+            )
+        })
+        .collect();
     let mut order: Vec<usize> = (0..cases.len()).collect();
-    order.sort_by(|&left, &right| sort_key(&cases[left], &urgency).cmp(&sort_key(&cases[right], &urgency)));
+    order.sort_unstable_by(|&left, &right| keys[left].cmp(&keys[right]).then(left.cmp(&right)));
+    drop(keys);
     drop(urgency);
+    drop(places);
     let mut slots: Vec<Option<CaseRow>> = cases.into_iter().map(Some).collect();
     order.into_iter().filter_map(|index| slots[index].take()).collect()
-}
-
-type SortKey<'a> = (&'a str, &'a str, &'a str, Reverse<i64>, &'a str, Reverse<i64>, usize);
-
-/// Office, unit, worker, the child's urgency, the child, the item's urgency, the measure.
-fn sort_key<'a>(case: &'a CaseRow, urgency: &FastHashMap<(&str, &str), i64>) -> SortKey<'a> {
-    let measure_rank = REGISTRY
-        .iter()
-        .position(|measure| measure.id() == case.measure)
-        .unwrap_or(usize::MAX);
-    (
-        &case.office,
-        &case.unit,
-        &case.worker_id,
-        Reverse(
-            urgency
-                .get(&(&*case.office, case.removal_id.as_str()))
-                .copied()
-                .unwrap_or(i64::MIN),
-        ),
-        &case.removal_id,
-        Reverse(case.days_overdue),
-        measure_rank,
-    )
 }
 
 /// One child's open items, as a page shows them.

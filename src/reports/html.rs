@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::measures::CaseStatus;
 use crate::reports::actions::child_blocks;
 use crate::reports::suppression::Figure;
-use crate::reports::{ReportModel, Scope, Status, SummaryLine};
+use crate::reports::{CaseList, ReportModel, Scope, Status, SummaryLine};
 
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
 const CELL: &str = "padding:6px 8px;border-bottom:1px solid #e4e7eb;font-size:14px;";
@@ -294,23 +294,26 @@ fn trend_section(page: &mut String, model: &ReportModel) {
 /// open items, grouped by unit and worker, most urgent first, capped (the workbook has all).
 fn cases_section(page: &mut String, model: &ReportModel) {
     section_title(page, "Who needs to act: children overdue or due soon");
-    let Some(cases) = &model.cases else {
-        let _ = write!(
-            page,
-            "<tr><td style=\"padding:0 24px;font-size:13px;\">Case lists are not included in this report.</td></tr>\n"
-        );
-        return;
+    let cases = match &model.cases {
+        CaseList::Listed(cases) => cases,
+        CaseList::Suppressed => {
+            let _ = write!(
+                page,
+                "<tr><td style=\"padding:0 24px;font-size:13px;\">Case lists are not included in this report.</td></tr>\n"
+            );
+            return;
+        }
+        CaseList::CountsOnly => {
+            let _ = write!(
+                page,
+                "<tr><td style=\"padding:0 24px;font-size:13px;\">{} items overdue and {} due soon across all offices; each office's \
+                 and unit's report lists its own children, and each worker gets their own list.</td></tr>\n",
+                model.case_totals.overdue, model.case_totals.due_soon
+            );
+            return;
+        }
     };
     let overdue = cases.iter().filter(|case| case.status == CaseStatus::Overdue).count();
-    if model.scope == Scope::Statewide {
-        let _ = write!(
-            page,
-            "<tr><td style=\"padding:0 24px;font-size:13px;\">{overdue} overdue and {} due soon across all offices; each office's list \
-             is in its own report and in the attached workbook.</td></tr>\n",
-            cases.len() - overdue
-        );
-        return;
-    }
     if cases.is_empty() {
         let _ = write!(
             page,

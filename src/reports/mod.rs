@@ -16,7 +16,9 @@ use std::collections::BTreeMap;
 
 use crate::engine::CaseRow;
 pub use crate::scope::Scope;
-pub use model::{EquityLine, MeasureLine, QualityLine, ReportModel, ReportSources, Status, SummaryLine, UnitLine};
+pub use model::{
+    CaseList, EquityLine, MeasureLine, QualityLine, ReportModel, ReportSources, Status, SummaryLine, UnitLine,
+};
 
 /// How a page or mail says `days_overdue`: "12" when overdue, "due today", "due in 33 days".
 pub fn days_overdue_text(days_overdue: i64) -> String {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::config::{Config, SuppressionScope};
-use crate::engine::{CaseCounts, CaseRow, Counts, Results};
+use crate::engine::{CaseCounts, CaseRow, Counts, Results, StatusCounts};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
 use crate::measures::{Direction, PeriodKind, REGISTRY};
@@ -119,9 +119,10 @@ pub struct ReportModel {
     pub trend_months: Vec<Period>,
     /// `trend[measure][month]` for the report's own scope.
     pub trend: Vec<Vec<Figure>>,
-    /// The action list: the cases in the report's scope in action order (`actions`); `None`
-    /// when suppression withholds the case lists.
-    pub cases: Option<Vec<CaseRow>>,
+    /// The action list, or why there is none.
+    pub cases: CaseList,
+    /// Items overdue and due soon in the report's scope, all measures together.
+    pub case_totals: StatusCounts,
     /// An office's units, or a unit's workers; empty without assignments in the extract.
     pub units: Vec<UnitLine>,
     /// Worker id → name, from the staff extract.
@@ -172,6 +173,17 @@ impl<'a> SeriesIndex<'a> {
     }
 }
 
+/// What a report says about the children who need action.
+pub enum CaseList {
+    /// The cases in the report's scope, in action order (`actions`).
+    Listed(Vec<CaseRow>),
+    /// Statewide: counts only; each office's, unit's and worker's report lists its own
+    /// children, and `cases.csv` has them all.
+    CountsOnly,
+    /// Small-cell suppression withholds case lists.
+    Suppressed,
+}
+
 /// What a report is made from.
 pub struct ReportSources<'a> {
     pub results: &'a Results,
@@ -180,6 +192,8 @@ pub struct ReportSources<'a> {
     pub staff: &'a BTreeMap<String, StaffMember>,
     /// Whether removals carry units or workers (else there is no unit table).
     pub has_assignments: bool,
+    /// The case counts of every scope, counted once for all reports.
+    pub case_counts: &'a CaseCounts<'a>,
 }
 
 impl ReportModel {
@@ -203,20 +217,31 @@ impl ReportModel {
         let (results, config) = (sources.results, sources.config);
         let suppress_here = suppression_rule(config, &scope);
         let measures = measure_lines(config);
-        let case_counts = CaseCounts::new(&results.cases);
-        let (summary, trend) = summary_and_trend(results, &scope, &measures, &case_counts, suppress_here);
-        let cases = suppress_here.is_none().then(|| {
-            in_action_order(
+        let case_counts = sources.case_counts;
+        let (summary, trend) = summary_and_trend(results, &scope, &measures, case_counts, suppress_here);
+        let cases = if suppress_here.is_some() {
+            CaseList::Suppressed
+        } else if scope == Scope::Statewide {
+            CaseList::CountsOnly
+        } else {
+            CaseList::Listed(in_action_order(
                 results
                     .cases
                     .iter()
                     .filter(|case| scope.contains_item(&case.office, &case.unit, &case.worker_id))
                     .cloned()
                     .collect(),
-            )
+            ))
+        };
+        let case_totals = measures.iter().fold(StatusCounts::default(), |total, measure| {
+            let counts = case_counts.of(measure.id, &scope);
+            StatusCounts {
+                overdue: total.overdue + counts.overdue,
+                due_soon: total.due_soon + counts.due_soon,
+            }
         });
         let units = if sources.has_assignments && suppress_here.is_none() {
-            unit_lines(sources, &scope, &case_counts)
+            unit_lines(sources, &scope, case_counts)
         } else {
             Vec::new()
         };
@@ -232,6 +257,7 @@ impl ReportModel {
             trend_months: Period::trend_months(results.as_of),
             trend,
             cases,
+            case_totals,
             units,
             worker_names: worker_names(sources.staff),
             equity,
@@ -268,41 +294,56 @@ fn worker_names(staff: &BTreeMap<String, StaffMember>) -> BTreeMap<String, Strin
 /// An office's units, or a unit's workers: each measure's headline and the case counts.
 fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCounts<'_>) -> Vec<UnitLine> {
     let results = sources.results;
-    let wanted = |row_scope: &Scope| match scope {
-        Scope::Office { .. } => row_scope.level() == crate::scope::Level::Unit && scope.contains(row_scope),
-        Scope::Unit { .. } => row_scope.level() == crate::scope::Level::Worker && scope.contains(row_scope),
-        _ => false,
+    // Cheap tests first: a report looks at every row of the breakdown.
+    let (level, office, unit) = match scope {
+        Scope::Office { office } => (crate::scope::Level::Unit, office, None),
+        Scope::Unit { office, unit } => (crate::scope::Level::Worker, office, Some(unit)),
+        _ => return Vec::new(),
     };
+    let wanted = |row: &Scope| {
+        row.level() == level
+            && row.office_name() == Some(&**office)
+            && unit.is_none_or(|unit| row.unit_name() == Some(&**unit))
+    };
+    // Every measure lists the same units (workers) in the same order: the first measure's
+    // rows make the lines, the others add their figures in turn.
     let mut lines: Vec<UnitLine> = Vec::new();
-    for row in results.breakdown.iter().filter(|row| wanted(&row.scope)) {
-        let position = lines.iter().position(|line| line.scope == row.scope);
-        let line = match position {
-            Some(position) => &mut lines[position],
-            None => {
-                let label = match &row.scope {
-                    Scope::Worker { worker, .. } => match sources.staff.get(&**worker).and_then(|m| m.name.clone()) {
-                        Some(name) => format!("{name} ({worker})"),
-                        None => worker.to_string(),
-                    },
-                    other => other.unit_name().unwrap_or_default().to_string(),
-                };
+    for (measure_number, measure) in REGISTRY.iter().enumerate() {
+        let rows = results
+            .breakdown_of(measure.id(), office)
+            .iter()
+            .filter(|row| wanted(&row.scope));
+        for (position, row) in rows.enumerate() {
+            if measure_number == 0 {
                 lines.push(UnitLine {
                     scope: row.scope.clone(),
-                    label,
-                    figures: Vec::new(),
+                    label: unit_label(sources, &row.scope),
+                    figures: Vec::with_capacity(REGISTRY.len()),
                     overdue: 0,
                     due_soon: 0,
                 });
-                let last = lines.len() - 1;
-                &mut lines[last]
             }
-        };
-        line.figures.push(Figure::Shown(row.counts));
-        let status = case_counts.of(row.measure, &row.scope);
-        line.overdue += status.overdue;
-        line.due_soon += status.due_soon;
+            let Some(line) = lines.get_mut(position) else {
+                continue;
+            };
+            line.figures.push(Figure::Shown(row.counts));
+            let status = case_counts.of(row.measure, &row.scope);
+            line.overdue += status.overdue;
+            line.due_soon += status.due_soon;
+        }
     }
     lines
+}
+
+/// A unit's name, or a worker's name (from the staff extract) and id.
+fn unit_label(sources: &ReportSources<'_>, scope: &Scope) -> String {
+    match scope {
+        Scope::Worker { worker, .. } => match sources.staff.get(&**worker).and_then(|member| member.name.as_ref()) {
+            Some(name) => format!("{name} ({worker})"),
+            None => worker.to_string(),
+        },
+        other => other.unit_name().unwrap_or_default().to_string(),
+    }
 }
 
 /// The small-cell rule, when the configuration applies it to this scope's report.
@@ -380,9 +421,9 @@ fn summary_and_trend(
         } else {
             // A unit: its headline is in the breakdown (no trend is counted per unit).
             let counts = results
-                .breakdown
+                .breakdown_of(measure.id, scope.office_label())
                 .iter()
-                .find(|row| row.measure == measure.id && row.scope == *scope)
+                .find(|row| row.scope == *scope)
                 .map_or(Counts::default(), |row| row.counts);
             let figure = suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts));
             summary.push(line(scope, figure));

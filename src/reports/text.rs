@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use crate::reports::suppression::Figure;
-use crate::reports::{ReportModel, Scope};
+use crate::reports::{CaseList, ReportModel, Scope};
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0))
@@ -52,10 +52,16 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
             line.due_soon
         );
     }
-    if model.scope != Scope::Statewide
-        && let Some(cases) = &model.cases
-    {
-        action_list(&mut text, model, cases);
+    match &model.cases {
+        CaseList::Listed(cases) => action_list(&mut text, model, cases),
+        CaseList::CountsOnly => {
+            let _ = writeln!(
+                text,
+                "\n{} items overdue and {} due soon across all offices; each office's and unit's report lists its own children.",
+                model.case_totals.overdue, model.case_totals.due_soon
+            );
+        }
+        CaseList::Suppressed => {}
     }
     let quality: Vec<String> = model
         .quality

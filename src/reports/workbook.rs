@@ -270,13 +270,28 @@ fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
 fn cases_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
     sheet.set_name("Case lists")?;
     let header = heading(sheet, model, formats, "children overdue or due soon")?;
-    let Some(cases) = &model.cases else {
-        sheet.write_string(
-            header,
-            0,
-            "Case lists are not included in this report (small-cell suppression).",
-        )?;
-        return Ok(());
+    let cases = match &model.cases {
+        crate::reports::CaseList::Listed(cases) => cases,
+        crate::reports::CaseList::Suppressed => {
+            sheet.write_string(
+                header,
+                0,
+                "Case lists are not included in this report (small-cell suppression).",
+            )?;
+            return Ok(());
+        }
+        crate::reports::CaseList::CountsOnly => {
+            sheet.write_string(
+                header,
+                0,
+                format!(
+                    "{} items overdue and {} due soon across all offices. Each office's and unit's workbook lists its own \
+                     children; cases.csv in the run directory has them all.",
+                    model.case_totals.overdue, model.case_totals.due_soon
+                ),
+            )?;
+            return Ok(());
+        }
     };
     header_row(
         sheet,
