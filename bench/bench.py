@@ -129,6 +129,8 @@ def main():
                         "timed in the same interleaved rounds, and the table gives new / baseline")
     parser.add_argument("--baseline-config", help="the configuration the baseline reads (default: the shipped one), for a "
                         "baseline older than a configuration key")
+    parser.add_argument("--with-mail", action="store_true", help="also time the run with its mail written to the outbox "
+                        "(offices, units and every worker with an open item), beside the baseline's when given")
     options = parser.parse_args()
 
     for module in ("polars", "duckdb"):
@@ -163,6 +165,12 @@ def main():
     if options.baseline:
         commands.append(("run-baseline", f"baseline run --no-email, {options.children} children",
                          run_arguments(big, "run-baseline", options.baseline, baseline_config), run_output("run-baseline")))
+    if options.with_mail:
+        commands.append(("mail", f"run with mail to the outbox, {options.children} children",
+                         run_arguments(big, "mail")[:-1], run_output("mail")))
+        if options.baseline:
+            commands.append(("mail-baseline", "baseline run with mail to the outbox",
+                             run_arguments(big, "mail-baseline", options.baseline, baseline_config)[:-1], run_output("mail-baseline")))
     results = measure_interleaved(commands, options.runs)
     scaling = [(children, rows, results[children]) for children, (_, rows, _) in smaller.items()]
     scaling.append((options.children, big_rows, results["run"]))
@@ -204,8 +212,12 @@ def main():
          f"{results['backfill']['peak_mb']:.0f} MB",
          f"<= 5 x run = {5 * run:.1f} s", "met" if results["backfill"]["seconds"] <= 5 * run else f"NOT met ({results['backfill']['seconds'] / run:.1f} x run)"),
     ]
+    if options.with_mail:
+        rows_table.append(("run with mail to the outbox", f"{results['mail']['seconds']:.2f} s", cpu("mail"),
+                           f"{results['mail']['peak_mb']:.0f} MB", "", ""))
     if options.baseline:
-        for key, what in (("run", "run"), ("backfill", "backfill")):
+        pairs = [("run", "run"), ("backfill", "backfill")] + ([("mail", "run with mail")] if options.with_mail else [])
+        for key, what in pairs:
             ratio = results[key]["seconds"] / results[f"{key}-baseline"]["seconds"]
             rows_table.append((f"{what} vs baseline ({options.baseline})", f"{results[f'{key}-baseline']['seconds']:.2f} s",
                                cpu(f"{key}-baseline"), f"{results[f'{key}-baseline']['peak_mb']:.0f} MB",

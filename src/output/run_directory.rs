@@ -150,11 +150,35 @@ impl Staging {
             .with_context(|| format!("cannot write {}", path.display()))
     }
 
-    /// Writes every file of `files` (relative name → bytes).
+    /// Writes every file of `files` (relative name → bytes), then flushes them to disk with
+    /// one `syncfs` of the staging directory's file system (a sync after each file cost a
+    /// journal commit per file: 20,000 workers' messages took ten seconds). Where `syncfs` is
+    /// unavailable, each file is synced.
     pub fn write_files(&self, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
-        files
-            .iter()
-            .try_for_each(|(relative, bytes)| self.write_file(relative, bytes))
+        for (relative, bytes) in files {
+            let (path, mut file) = self.create_file(relative)?;
+            file.write_all(bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        self.sync_everything_written(files.keys())
+    }
+
+    /// Makes what was written into the staging directory durable.
+    fn sync_everything_written<'a>(&self, relatives: impl Iterator<Item = &'a String>) -> anyhow::Result<()> {
+        #[cfg(target_os = "linux")]
+        {
+            let directory = File::open(&self.path).with_context(|| format!("cannot open {}", self.path.display()))?;
+            if rustix::fs::syncfs(&directory).is_ok() {
+                return Ok(());
+            }
+        }
+        for relative in relatives {
+            let path = self.path.join(relative);
+            File::open(&path)
+                .and_then(|file| file.sync_all())
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
     }
 
     /// Streams `relative` from `fill` (for files too large to hold in memory), syncs it, and
