@@ -128,6 +128,10 @@ pub struct BackfillArgs {
     /// Also write the workbooks and pages for each date.
     #[arg(long)]
     pub with_reports: bool,
+
+    /// Also write units.csv for each date (a row per worker and measure: large at scale).
+    #[arg(long)]
+    pub with_units: bool,
 }
 
 /// `--every`: how often `backfill` takes an as-of date.

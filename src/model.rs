@@ -157,8 +157,8 @@ pub struct StaffMember {
 /// One accepted row of `removals.csv`, with the notices and meetings linked to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Episode {
-    pub removal_id: String,
-    pub child_id: String,
+    pub removal_id: Name,
+    pub child_id: Name,
     pub office: Name,
     /// The team within the office the episode is assigned to (`UNASSIGNED` when empty).
     pub unit: Name,

@@ -52,6 +52,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     let detail = outputs::Detail {
         episodes: arguments.with_episodes,
         reports: arguments.with_reports,
+        units: arguments.with_units,
     };
 
     let bar = progress.steps("as-of dates", dates.len() as u64);
@@ -60,7 +61,11 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     // date keeps both cores busy. Only each date's headline rows are kept, for series.csv.
     let one_date = |&as_of: &chrono::NaiveDate| -> Result<Vec<RateRow>, Failure> {
         let started = Instant::now();
-        let results = engine.compute(as_of, arguments.with_episodes);
+        let wanted = engine::Wanted {
+            verdicts: arguments.with_episodes,
+            breakdown: arguments.with_units || arguments.with_reports,
+        };
+        let results = engine.compute(as_of, wanted);
         let measures_ms = started.elapsed().as_millis();
         let staging = run_directory::Staging::create(&out_root, &as_of.to_string(), config.output_permissions)
             .map_err(Failure::Output)?;

@@ -20,7 +20,7 @@ pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progr
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
     let Ok(position) = data
         .episodes
-        .binary_search_by(|episode| episode.removal_id.as_str().cmp(arguments.removal_id.as_str()))
+        .binary_search_by(|episode| (*episode.removal_id).cmp(arguments.removal_id.as_str()))
     else {
         let removals = config
             .extract(crate::extracts::Extract::Removals)

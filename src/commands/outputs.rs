@@ -45,6 +45,9 @@ pub struct Detail {
     pub episodes: bool,
     /// The workbooks and pages.
     pub reports: bool,
+    /// `units.csv`, when removals carry units or workers (a row per worker and measure: large
+    /// at national scale).
+    pub units: bool,
 }
 
 /// A date's files: those held in memory, and those already streamed to disk.
@@ -67,11 +70,16 @@ pub fn result_files(
 ) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
     let mut streamed = BTreeMap::new();
-    let case_counts = crate::engine::CaseCounts::new(&results.cases);
+    // Counted once for units.csv and every report, and only when one is written.
+    let case_counts = crate::engine::CaseCounts::new(if detail.units || detail.reports {
+        &results.cases
+    } else {
+        &[]
+    });
     insert_table(&mut files, &MeasuresTable(results))?;
     insert_table(&mut files, &CasesTable(results))?;
     insert_table(&mut files, &EquityTable(results))?;
-    if data.has_assignments() {
+    if detail.units && data.has_assignments() {
         insert_table(&mut files, &UnitsTable(results, &case_counts))?;
     }
     let episodes_table = EpisodesTable {

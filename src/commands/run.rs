@@ -238,6 +238,7 @@ impl<'a> Night<'a> {
         let detail = outputs::Detail {
             episodes: true,
             reports: true,
+            units: true,
         };
         let staging = if self.arguments.dry_run {
             None

@@ -152,6 +152,7 @@ pub fn send_all(
     let deadline = Instant::now() + settings.deadline;
     let mut report = DeliveryReport::default();
     let mut stop: Option<Stop> = None;
+    let mut kept: Option<SmtpConnection> = None;
     for message in messages {
         let recipient = message.recipient.email.to_string();
         let label = format!("{} to {recipient}", message.log_label());
@@ -171,7 +172,7 @@ pub fn send_all(
             report.failed.push(format!("{label}: {why}"));
             continue;
         }
-        let (status, reason) = match send_with_retries(message, sender, deadline) {
+        let (status, reason) = match send_with_retries(message, sender, &mut kept, deadline) {
             Attempt::Accepted => (LedgerStatus::Accepted, String::new()),
             Attempt::Uncertain(reason) => (LedgerStatus::Uncertain, reason),
             Attempt::Refused(reason) => {
@@ -211,16 +212,24 @@ pub fn send_all(
             stop = Some(Stop::Ledger(reason));
         }
     }
+    if let Some(mut connection) = kept {
+        let _ = connection.quit();
+    }
     report
 }
 
 /// Up to `attempts` tries of one message, with doubling delays, within the deadline.
-fn send_with_retries(message: &OutgoingMessage, sender: &SmtpSender, deadline: Instant) -> Attempt {
+fn send_with_retries(
+    message: &OutgoingMessage,
+    sender: &SmtpSender,
+    kept: &mut Option<SmtpConnection>,
+    deadline: Instant,
+) -> Attempt {
     let settings = &sender.settings;
     let mut delay = settings.retry_delay;
     let mut attempt = 1;
     loop {
-        match send_once(message, sender) {
+        match send_once(message, sender, kept) {
             Attempt::Transient { reason, connecting } => {
                 let remaining = deadline.saturating_duration_since(Instant::now());
                 if attempt >= settings.attempts || remaining <= delay {
@@ -249,10 +258,14 @@ fn send_with_retries(message: &OutgoingMessage, sender: &SmtpSender, deadline: I
 }
 
 /// One attempt: connect, MAIL, RCPT, DATA, the message, QUIT.
-fn send_once(message: &OutgoingMessage, sender: &SmtpSender) -> Attempt {
-    let mut connection = match connect(sender) {
-        Ok(connection) => connection,
-        Err(attempt) => return attempt,
+fn send_once(message: &OutgoingMessage, sender: &SmtpSender, kept: &mut Option<SmtpConnection>) -> Attempt {
+    let reused = kept.is_some();
+    let mut connection = match kept.take() {
+        Some(connection) => connection,
+        None => match connect(sender) {
+            Ok(connection) => connection,
+            Err(attempt) => return attempt,
+        },
     };
     let email = message.message.formatted();
     let envelope = message.message.envelope();
@@ -272,29 +285,42 @@ fn send_once(message: &OutgoingMessage, sender: &SmtpSender) -> Attempt {
             .map(|address: &Address| Rcpt::new(address.clone(), Vec::new()).to_string()),
     );
     commands.push(Data.to_string());
-    for command in commands {
+    for (number, command) in commands.into_iter().enumerate() {
         if let Err(error) = connection.command(command) {
             connection.abort();
+            // A kept connection the server has closed meanwhile: start again on a new one.
+            if reused && number == 0 && is_network(&error) {
+                return send_once(message, sender, kept);
+            }
             return before_end_of_data(&error, sender);
         }
     }
     match connection.message(&email) {
         Ok(_) => {
-            let _ = connection.quit();
+            // Kept for the next message: 20,000 workers' messages need not open 20,000
+            // connections.
+            *kept = Some(connection);
             Attempt::Accepted
         }
-        Err(error) if error.is_transient() => Attempt::Transient {
-            reason: describe(&error, sender),
-            connecting: false,
-        },
-        Err(error) if error.is_permanent() => Attempt::Refused(format!(
-            "the server refused the message permanently (not retried): {}",
-            describe(&error, sender)
-        )),
-        Err(error) => Attempt::Uncertain(format!(
-            "the message was sent but the server did not confirm it ({}); not resent, check with the recipient",
-            describe(&error, sender)
-        )),
+        Err(error) => {
+            connection.abort();
+            if error.is_transient() {
+                Attempt::Transient {
+                    reason: describe(&error, sender),
+                    connecting: false,
+                }
+            } else if error.is_permanent() {
+                Attempt::Refused(format!(
+                    "the server refused the message permanently (not retried): {}",
+                    describe(&error, sender)
+                ))
+            } else {
+                Attempt::Uncertain(format!(
+                    "the message was sent but the server did not confirm it ({}); not resent, check with the recipient",
+                    describe(&error, sender)
+                ))
+            }
+        }
     }
 }
 

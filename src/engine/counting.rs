@@ -61,7 +61,11 @@ impl DateInputs<'_> {
         MeasureOutcome {
             rates: self.rate_rows(measure, headline_period, &headline, &months),
             equity: self.equity_rows(measure, &headline),
-            breakdown: self.breakdown_rows(measure, &headline),
+            breakdown: if self.breakdown {
+                self.breakdown_rows(measure, &headline)
+            } else {
+                Vec::new()
+            },
             verdicts,
         }
     }

@@ -115,10 +115,12 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// The figures as known on `as_of`. With `keep_verdicts`, every episode's headline verdict
-    /// is kept for `episodes.csv` (a full pass per measure); without, only candidates are
-    /// evaluated, which is what a backfill needs.
-    pub fn compute(&self, as_of: NaiveDate, keep_verdicts: bool) -> Results {
+    /// The figures as known on `as_of`. With `wanted.verdicts`, every episode's headline
+    /// verdict is kept for `episodes.csv` (a full pass per measure); without, only candidates
+    /// are evaluated, which is what a backfill needs. `wanted.breakdown`: the unit and worker
+    /// rows.
+    pub fn compute(&self, as_of: NaiveDate, wanted: Wanted) -> Results {
+        let keep_verdicts = wanted.verdicts;
         let (in_care, in_care_during_window) = self.in_care_lists(as_of);
         let date = DateInputs {
             engine: self,
@@ -126,6 +128,7 @@ impl<'a> Engine<'a> {
             in_care: &in_care,
             in_care_during_window: &in_care_during_window,
             keep_verdicts,
+            breakdown: wanted.breakdown,
         };
         // Two cores: one thread per measure and one for the case lists, the scheduler spreads
         // them.
@@ -199,7 +202,7 @@ impl<'a> Engine<'a> {
 
 /// One run's figures, with every episode's headline verdict (see `Engine` for backfills).
 pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
-    Engine::new(episodes, index, config).compute(as_of, true)
+    Engine::new(episodes, index, config).compute(as_of, Wanted::ALL)
 }
 
 /// What one as-of date's threads share.
@@ -211,6 +214,24 @@ struct DateInputs<'a> {
     /// Episodes in care on some day of the point-in-time measures' periods, ascending.
     in_care_during_window: &'a [Candidate],
     keep_verdicts: bool,
+    breakdown: bool,
+}
+
+/// What `Engine::compute` makes besides the figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wanted {
+    /// Every episode's headline verdict (`episodes.csv`).
+    pub verdicts: bool,
+    /// Every unit's and worker's headline (`units.csv`, unit tables).
+    pub breakdown: bool,
+}
+
+impl Wanted {
+    /// Everything: a night's run.
+    pub const ALL: Self = Self {
+        verdicts: true,
+        breakdown: true,
+    };
 }
 
 impl DateInputs<'_> {

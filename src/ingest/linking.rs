@@ -265,7 +265,7 @@ mod tests {
         let mut recent = RecentLookups::default();
         // Twice through, so remembered answers are asked again in a different order.
         for (removal_id, child_id, on, expected) in cases.iter().chain(cases.iter().rev()) {
-            let expected = expected.map(str::to_string);
+            let expected = expected.map(crate::scope::Name::from);
             assert_eq!(removal_id_of(index.link(*removal_id, child_id, date(on))), expected);
             assert_eq!(
                 removal_id_of(index.link_remembering(&mut recent, *removal_id, child_id, date(on))),

@@ -201,8 +201,8 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
         return None;
     }
     Some(Episode {
-        removal_id: removal_id.to_string(),
-        child_id: child_id.to_string(),
+        removal_id: removal_id.into(),
+        child_id: child_id.into(),
         office,
         unit,
         worker_id,

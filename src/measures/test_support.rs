@@ -127,7 +127,7 @@ pub fn check_verdict_among(
     );
     let position = episodes
         .iter()
-        .position(|episode| episode.removal_id == target_id)
+        .position(|episode| *episode.removal_id == *target_id)
         .unwrap_or_else(|| panic!("episode {target_id} (ids must be R1, R2, …)"));
     let episode = &episodes[position];
     let verdict = verdict_for(measure, &EpisodeAsOf::new(&episodes, position, as_of), &context);

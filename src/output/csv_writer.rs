@@ -6,8 +6,8 @@
 
 use std::fmt::Write as _;
 
-use crate::output::tables::{Cell, EpisodesTable, Table};
 use crate::output::neutralise_csv_text;
+use crate::output::tables::{Cell, EpisodesTable, Table};
 
 /// The table as CSV bytes, laid out as the `csv` crate writes them (`push_csv_field`), with no
 /// allocation per cell: a cases or units table has hundreds of thousands of rows.
@@ -213,7 +213,12 @@ mod tests {
                     name: "sample".into(),
                     columns: ["a,b", "date", "n", "rate"]
                         .iter()
-                        .zip([ColumnType::Text, ColumnType::Date, ColumnType::Integer, ColumnType::Decimal])
+                        .zip([
+                            ColumnType::Text,
+                            ColumnType::Date,
+                            ColumnType::Integer,
+                            ColumnType::Decimal,
+                        ])
                         .map(|(name, kind)| crate::output::tables::Column {
                             name: (*name).into(),
                             kind,
@@ -229,7 +234,12 @@ mod tests {
                     ("line\nbreak \"quoted\"", i64::MAX, Some(2.0 / 3.0)),
                     ("", 7, Some(1e-7)),
                 ] {
-                    visit(&[Cell::Text(text), Cell::Date(date), Cell::Integer(number), Cell::Decimal(rate)])?;
+                    visit(&[
+                        Cell::Text(text),
+                        Cell::Date(date),
+                        Cell::Integer(number),
+                        Cell::Decimal(rate),
+                    ])?;
                 }
                 Ok(())
             }

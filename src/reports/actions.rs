@@ -17,9 +17,7 @@ pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
     let mut urgency: FastHashMap<(&str, &str), i64> = Default::default();
     let mut places: FastHashMap<(&str, &str, &str), u32> = Default::default();
     for case in &cases {
-        let entry = urgency
-            .entry((&*case.office, case.removal_id.as_str()))
-            .or_insert(i64::MIN);
+        let entry = urgency.entry((&*case.office, &*case.removal_id)).or_insert(i64::MIN);
         *entry = (*entry).max(case.days_overdue);
         places.insert((&*case.office, &*case.unit, &*case.worker_id), 0);
     }
@@ -33,8 +31,8 @@ pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
         .map(|case| {
             (
                 places[&(&*case.office, &*case.unit, &*case.worker_id)],
-                Reverse(urgency[&(&*case.office, case.removal_id.as_str())]),
-                case.removal_id.as_str(),
+                Reverse(urgency[&(&*case.office, &*case.removal_id)]),
+                &*case.removal_id,
                 Reverse(case.days_overdue),
                 REGISTRY
                     .iter()
@@ -89,7 +87,7 @@ mod tests {
             } else {
                 CaseStatus::DueSoon
             },
-            child_id: format!("C-{removal}"),
+            child_id: format!("C-{removal}").into(),
             removal_id: removal.into(),
             removal_date: date,
             deadline: date,
@@ -109,7 +107,7 @@ mod tests {
         let ordered = in_action_order(cases);
         let order: Vec<(&str, &str, i64)> = ordered
             .iter()
-            .map(|case| (case.worker_id.as_ref(), case.removal_id.as_str(), case.days_overdue))
+            .map(|case| (case.worker_id.as_ref(), &*case.removal_id, case.days_overdue))
             .collect();
         assert_eq!(
             order,

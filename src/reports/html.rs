@@ -382,11 +382,8 @@ fn child_block(page: &mut String, model: &ReportModel, block: &crate::reports::a
             .iter()
             .find(|measure| measure.id == item.measure)
             .map_or(item.measure, |measure| measure.title);
-        let (colour, when) = if item.days_overdue > 0 {
-            ("#9c0006", format!("{} days overdue", item.days_overdue))
-        } else {
-            ("#1f2933", crate::reports::days_overdue_text(item.days_overdue))
-        };
+        let colour = if item.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
+        let when = crate::reports::when_due(item.days_overdue);
         let _ = write!(
             page,
             "<tr><td style=\"padding:1px 8px 1px 16px;font-size:12px;\">{} — <span style=\"color:{colour};font-weight:bold;\">{when}</span> \

@@ -25,7 +25,18 @@ pub fn days_overdue_text(days_overdue: i64) -> String {
     match days_overdue {
         days if days > 0 => days.to_string(),
         0 => "due today".to_string(),
+        -1 => "due tomorrow".to_string(),
         days => format!("due in {} days", -days),
+    }
+}
+
+/// How an action list says when an item is due: "12 days overdue", "1 day overdue", "due
+/// today", "due tomorrow", "due in 33 days".
+pub fn when_due(days_overdue: i64) -> String {
+    match days_overdue {
+        1 => "1 day overdue".to_string(),
+        days if days > 1 => format!("{days} days overdue"),
+        days => days_overdue_text(days),
     }
 }
 

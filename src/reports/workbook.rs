@@ -317,8 +317,8 @@ fn cases_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
         sheet.write_string(row, 0, &*case.office)?;
         sheet.write_string(row, 1, &*case.unit)?;
         sheet.write_string(row, 2, model.worker_label(&case.worker_id))?;
-        sheet.write_string(row, 3, &case.child_id)?;
-        sheet.write_string(row, 4, &case.removal_id)?;
+        sheet.write_string(row, 3, &*case.child_id)?;
+        sheet.write_string(row, 4, &*case.removal_id)?;
         sheet.write_string(row, 5, case.measure)?;
         sheet.write_string(row, 6, case.status.as_str())?;
         sheet.write_datetime_with_format(row, 7, excel_date(case.removal_date)?, &formats.date)?;

@@ -118,9 +118,5 @@ fn title(measure: &str) -> &str {
 }
 
 fn when(days_overdue: i64) -> String {
-    if days_overdue > 0 {
-        format!("{days_overdue} days overdue")
-    } else {
-        crate::reports::days_overdue_text(days_overdue)
-    }
+    crate::reports::when_due(days_overdue)
 }

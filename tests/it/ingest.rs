@@ -104,11 +104,7 @@ fn rows_read_equal_rows_accepted_plus_rows_rejected() {
 #[test]
 fn bom_crlf_quoted_commas_and_line_breaks_and_extra_columns_are_read() {
     let data = messy();
-    let ids: Vec<&str> = data
-        .episodes
-        .iter()
-        .map(|episode| episode.removal_id.as_str())
-        .collect();
+    let ids: Vec<&str> = data.episodes.iter().map(|episode| &*episode.removal_id).collect();
     assert_eq!(ids, ["R1", "R10", "R2"], "the BOM must not hide the removal_id header");
     let r2 = &data.episodes[2];
     assert_eq!(&*r2.office, "New Haven, CT");
@@ -133,7 +129,7 @@ fn notices_and_meetings_link_by_removal_id_else_by_the_childs_latest_episode() {
     let episode = |id: &str| {
         data.episodes
             .iter()
-            .find(|episode| episode.removal_id == id)
+            .find(|episode| &*episode.removal_id == id)
             .expect("episode")
     };
     let dates = |id: &str| -> Vec<String> { episode(id).notice_dates.iter().map(ToString::to_string).collect() };
