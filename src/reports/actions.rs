@@ -9,6 +9,9 @@ use crate::engine::CaseRow;
 use crate::measures::REGISTRY;
 use crate::performance::FastHashMap;
 
+/// (place rank, the child's urgency, the child, the item's urgency, the measure's rank).
+type SortKey<'a> = (u32, Reverse<i64>, &'a str, Reverse<i64>, usize);
+
 /// `cases` in action order. Sorted as numbers: each case's (office, unit, worker) by its rank
 /// among the few thousand distinct ones, its child's urgency, then the child and the item.
 pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
@@ -26,7 +29,7 @@ pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
     for (rank, place) in ranked.into_iter().enumerate() {
         places.insert(place, rank as u32);
     }
-    let keys: Vec<(u32, Reverse<i64>, &str, Reverse<i64>, usize)> = cases
+    let keys: Vec<SortKey<'_>> = cases
         .iter()
         .map(|case| {
             (
