@@ -101,8 +101,14 @@ impl Period {
     /// The 12 calendar months ending with `as_of`'s month, oldest first, the last one cut at
     /// `as_of`.
     pub fn trend_months(as_of: NaiveDate) -> Vec<Self> {
+        Self::months_ending_with(as_of, 12)
+    }
+
+    /// The `count` calendar months ending with `as_of`'s month, oldest first, the last one cut
+    /// at `as_of`.
+    pub fn months_ending_with(as_of: NaiveDate, count: u16) -> Vec<Self> {
         let first_of_as_of_month = as_of.with_day(1).unwrap_or(as_of);
-        (0..12)
+        (0..i32::from(count))
             .rev()
             .map(|months_back| {
                 let start = add_months(first_of_as_of_month, -months_back);

@@ -56,7 +56,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     };
 
     let bar = progress.steps("as-of dates", dates.len() as u64);
-    let engine = engine::Engine::new(&data.episodes, &data.index, &config);
+    let measures = crate::measures::reported_measures(&data.extracts_read());
+    let engine = engine::Engine::new(engine::Knowledge::of(&data, &config, &measures));
     // Two dates at a time: within one date the per-measure threads are uneven, so a second
     // date keeps both cores busy. Only each date's headline rows are kept, for series.csv.
     let one_date = |&as_of: &chrono::NaiveDate| -> Result<Vec<RateRow>, Failure> {

@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::engine::{EpisodeEvaluation, Knowledge, evaluate_episode};
 use crate::failure::Failure;
 use crate::ingest;
-use crate::measures::{EpisodeAsOf, Verdict};
+use crate::measures::{EpisodeAsOf, Tally, Verdict};
 
 pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progress::Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
@@ -39,11 +39,8 @@ pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progr
 /// The text `explain` prints: the episode's facts as known on `as_of`, then one paragraph per
 /// measure.
 pub fn explanation(data: &ingest::IngestedData, config: &Config, position: usize, as_of: NaiveDate) -> String {
-    let knowledge = Knowledge {
-        episodes: &data.episodes,
-        index: &data.index,
-        config,
-    };
+    let measures = crate::measures::reported_measures(&data.extracts_read());
+    let knowledge = Knowledge::of(data, config, &measures);
     let mut text = facts(data, position, as_of);
     for evaluation in evaluate_episode(knowledge, position, as_of) {
         measure_paragraph(&mut text, &evaluation, config, as_of);
@@ -140,16 +137,31 @@ fn measure_paragraph(text: &mut String, evaluation: &EpisodeEvaluation, config: 
                 exclusion.explanation(&config.timeframes)
             );
         }
-        Verdict::Counted { in_numerator, evidence } => {
-            let _ = writeln!(
-                text,
-                "  in the denominator; {}",
-                if in_numerator {
-                    "in the numerator (on time)"
-                } else {
-                    "not in the numerator (late or missing)"
-                }
-            );
+        Verdict::Counted {
+            in_numerator,
+            tally,
+            evidence,
+        } => {
+            let [counted_in, counted_out] = measure.numerator_words();
+            let _ = if tally == Tally::counted(in_numerator) {
+                writeln!(
+                    text,
+                    "  in the denominator; {}",
+                    if in_numerator {
+                        format!("in the numerator ({counted_in})")
+                    } else {
+                        format!("not in the numerator ({counted_out})")
+                    }
+                )
+            } else {
+                writeln!(
+                    text,
+                    "  adds {} to the numerator and {} to the denominator ({})",
+                    tally.numerator,
+                    tally.denominator,
+                    measure.tally_words()
+                )
+            };
             if let Some(deadline) = evidence.deadline {
                 let _ = writeln!(text, "  deadline {deadline}");
             }
@@ -157,6 +169,9 @@ fn measure_paragraph(text: &mut String, evaluation: &EpisodeEvaluation, config: 
                 Some((what, date)) => writeln!(text, "  {what} {date}"),
                 None => writeln!(text, "  no qualifying event recorded"),
             };
+            for deciding in &evaluation.deciding_dates {
+                let _ = writeln!(text, "  {} {}", deciding.what, deciding.date);
+            }
         }
     }
     if let Some(entry) = evaluation.case_entry {

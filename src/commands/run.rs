@@ -222,7 +222,8 @@ impl<'a> Night<'a> {
 
     fn compute(&mut self, data: &IngestedData) -> Results {
         let started = Instant::now();
-        let results = engine::compute(&data.episodes, &data.index, &self.config, self.as_of);
+        let measures = crate::measures::reported_measures(&data.extracts_read());
+        let results = engine::compute(engine::Knowledge::of(data, &self.config, &measures), self.as_of);
         self.timings.insert("measures", started.elapsed().as_millis());
         results
     }

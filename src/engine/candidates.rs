@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use crate::calendar::Period;
 use crate::engine::DateInputs;
 use crate::engine::organisation::EpisodePlace;
-use crate::measures::{Candidates, CohortDate, EpisodeAsOf, Measure, REGISTRY};
+use crate::measures::{Candidates, CohortDate, EpisodeAsOf, Measure};
 use crate::model::Episode;
 use crate::performance::counting_sort::sorted_by_date;
 use crate::performance::prefetch::{prefetch, prefetch_value};
@@ -31,7 +31,7 @@ enum Prepared {
 
 /// Every measure's prepared candidates.
 pub(super) struct CandidateLists {
-    /// Per measure, registry order.
+    /// Per measure, in the order of the night's measures.
     prepared: Vec<Prepared>,
     /// One list per cohort date some measure names, ascending by date, then position.
     dated: Vec<Vec<(NaiveDate, Candidate)>>,
@@ -40,9 +40,9 @@ pub(super) struct CandidateLists {
 impl CandidateLists {
     /// Sorts the episodes by each cohort date the measures name, one thread per list; measures
     /// naming the same date share a list.
-    pub fn new(episodes: &[Episode], places: &[EpisodePlace]) -> Self {
+    pub fn new(measures: &[&'static dyn Measure], episodes: &[Episode], places: &[EpisodePlace]) -> Self {
         let mut dates: Vec<CohortDate> = Vec::new();
-        let prepared = REGISTRY
+        let prepared = measures
             .iter()
             .map(|measure| match measure.candidates() {
                 Candidates::Every => Prepared::Every,
@@ -135,8 +135,11 @@ impl CandidateLists {
 
 /// The days spanned by `periods_of(measure)` for every measure whose candidates are the
 /// episodes in care during the period; `None` if there are none.
-pub(super) fn in_care_window(periods_of: impl Fn(&dyn Measure) -> Vec<Period>) -> Option<Period> {
-    REGISTRY
+pub(super) fn in_care_window(
+    measures: &[&'static dyn Measure],
+    periods_of: impl Fn(&dyn Measure) -> Vec<Period>,
+) -> Option<Period> {
+    measures
         .iter()
         .filter(|measure| matches!(measure.candidates(), Candidates::InCareDuring))
         .flat_map(|measure| periods_of(*measure))

@@ -3,7 +3,7 @@
 
 use crate::calendar::Period;
 use crate::engine::{CaseRow, DateInputs};
-use crate::measures::{CaseStatus, EpisodeAsOf, EvaluationContext, PeriodKind, REGISTRY, case_entry_for};
+use crate::measures::{CaseStatus, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, case_entry_for};
 use crate::scope::Name;
 
 /// A case found, before its row is made. Sorted as numbers: the office's alphabetical rank
@@ -19,14 +19,18 @@ struct FoundCase {
 }
 
 impl DateInputs<'_> {
-    /// Sorted by office, measure (registry order), status, days overdue (most first) and
+    /// Sorted by office, measure (report order), status, days overdue (most first) and
     /// removal_id.
     pub(super) fn case_lists(&self) -> Vec<CaseRow> {
         let engine = self.engine;
         let reporting_period = Period::reporting_period(self.as_of);
-        let contexts: Vec<EvaluationContext<'_>> = REGISTRY
-            .iter()
-            .map(|&measure| self.context(self.cohort_period(measure, reporting_period, PeriodKind::Headline)))
+        let measures = self.engine.knowledge.measures;
+        let listed: Vec<(usize, &dyn Measure, EvaluationContext<'_>)> = (measures.iter().enumerate())
+            .filter(|(_, measure)| measure.has_case_list())
+            .map(|(number, &measure)| {
+                let context = self.context(self.cohort_period(measure, reporting_period, PeriodKind::Headline));
+                (number, measure, context)
+            })
             .collect();
         let mut found: Vec<FoundCase> = Vec::new();
         for (visited, &position) in self.in_care.iter().enumerate() {
@@ -34,8 +38,8 @@ impl DateInputs<'_> {
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             let office = engine.organisation.places[position].office as usize;
             let office_rank = engine.organisation.office_ranks[office];
-            for (measure_number, (measure, context)) in REGISTRY.iter().zip(&contexts).enumerate() {
-                if let Some(entry) = case_entry_for(*measure, &known, context) {
+            for &(measure_number, measure, ref context) in &listed {
+                if let Some(entry) = case_entry_for(measure, &known, context) {
                     found.push(FoundCase {
                         office_rank,
                         measure_number,
@@ -67,7 +71,7 @@ impl DateInputs<'_> {
             office: office.clone(),
             unit: episode.unit.clone(),
             worker_id: episode.worker_id.clone(),
-            measure: REGISTRY[case.measure_number].id(),
+            measure: engine.knowledge.measures[case.measure_number].id(),
             status: case.status,
             child_id: episode.child_id.clone(),
             removal_id: episode.removal_id.clone(),

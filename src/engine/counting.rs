@@ -1,13 +1,20 @@
 //! Counting one measure's verdicts for one as-of date: the headline per office and group
-//! (with every episode's verdict when kept), the trend months per office, and the rows they
-//! roll up into: each office and statewide (sums of the offices' numerators and denominators),
-//! and each group beside all other children.
+//! (with every episode's verdict when kept), the trend months and rolling points per office,
+//! and the rows they roll up into: each office and statewide (sums of the offices' numerators
+//! and denominators), and each group beside all other children.
+
+use std::ops::Range;
+
+use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::engine::organisation::{EpisodePlace, Organisation};
-use crate::engine::{BreakdownRow, Counts, DateInputs, EquityRow, RateRow, VerdictCodes};
-use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, Verdict, verdict_for};
+use crate::engine::{BreakdownRow, Counts, DateInputs, EquityRow, Knowledge, RateRow, VerdictCodes};
+use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, RollingPoints, Verdict, verdict_for};
 use crate::scope::Scope;
+
+/// How many points a trend has (months, and rolling points).
+const TREND_MONTHS: usize = 12;
 
 /// What one measure contributes, computed on its own thread.
 pub(super) struct MeasureOutcome {
@@ -45,8 +52,93 @@ impl HeadlineCounts {
     }
 }
 
-/// One measure's trend: each month's period and its counts per office.
-type Months = Vec<(Period, Vec<Counts>)>;
+/// One measure's counts per office for each period of `TrendPeriods::months` and `rolling`.
+struct Trend {
+    months: Vec<Vec<Counts>>,
+    rolling: Vec<Vec<Counts>>,
+}
+
+/// The periods one measure's trend is counted over for one as-of date, and how the points
+/// are made from them (`RollingPoints`).
+pub(super) struct TrendPeriods {
+    /// The 12 trend months, each as the measure counts it (`Measure::cohort_period`): what
+    /// `measures.csv` shows.
+    pub months: Vec<Period>,
+    /// The 12 rolling points, each the headline's period had the reporting period ended on
+    /// the month's last day (or `as_of`): what `measures.csv` shows.
+    pub rolling: Vec<Period>,
+    /// The periods evaluated (besides the headline), ascending.
+    pub evaluated: Vec<Period>,
+    /// Each month's point: the sum of these `evaluated` periods' counts.
+    month_sources: Vec<Range<usize>>,
+    /// Each rolling point: the sum of these `evaluated` periods' counts, or the headline.
+    rolling_sources: Vec<Option<Range<usize>>>,
+}
+
+impl TrendPeriods {
+    /// The trend periods of `measure` as of `as_of`.
+    pub(super) fn of(knowledge: &Knowledge<'_>, measure: &dyn Measure, as_of: NaiveDate) -> Self {
+        let trend = Period::trend_months(as_of);
+        let rolling: Vec<Period> = (trend.iter())
+            .map(|month| knowledge.cohort_period(measure, Period::reporting_period(month.end), PeriodKind::Headline))
+            .collect();
+        let months: Vec<Period> = (trend.iter())
+            .map(|&month| knowledge.cohort_period(measure, month, PeriodKind::Month))
+            .collect();
+        let last = TREND_MONTHS - 1;
+        let (evaluated, month_sources, rolling_sources) = match measure.rolling_points() {
+            RollingPoints::Recomputed => (
+                months.iter().chain(&rolling[..last]).copied().collect(),
+                (0..TREND_MONTHS).map(|month| month..month + 1).collect(),
+                (0..TREND_MONTHS)
+                    .map(|point| (point < last).then(|| TREND_MONTHS + point..TREND_MONTHS + point + 1))
+                    .collect(),
+            ),
+            RollingPoints::SameAsMonth => (
+                months.clone(),
+                (0..TREND_MONTHS).map(|month| month..month + 1).collect(),
+                (0..TREND_MONTHS).map(|month| Some(month..month + 1)).collect(),
+            ),
+            RollingPoints::Additive => {
+                // Cut the days from the first rolling point's start to as_of wherever a month or
+                // a rolling point begins or ends: every point is then a run of pieces.
+                let pieces = pieces_of(months.iter().chain(&rolling[..last]));
+                let sources = |period: &Period| {
+                    let first = pieces.partition_point(|piece| piece.start < period.start);
+                    let end = pieces.partition_point(|piece| piece.end <= period.end);
+                    first..end
+                };
+                let month_sources = months.iter().map(sources).collect();
+                let rolling_sources = (rolling.iter().enumerate())
+                    .map(|(point, period)| (point < last).then(|| sources(period)))
+                    .collect();
+                (pieces, month_sources, rolling_sources)
+            }
+        };
+        Self {
+            months,
+            rolling,
+            evaluated,
+            month_sources,
+            rolling_sources,
+        }
+    }
+}
+
+/// The shortest periods that cover `periods` and of which each of them is a run: the days from
+/// the earliest start to the latest end, cut before every start and after every end.
+fn pieces_of<'a>(periods: impl Iterator<Item = &'a Period> + Clone) -> Vec<Period> {
+    let mut cuts: Vec<NaiveDate> = periods
+        .clone()
+        .flat_map(|period| [period.start, crate::calendar::add_days(period.end, 1)])
+        .collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .map(|pair| Period::new(pair[0], crate::calendar::add_days(pair[1], -1)))
+        .filter(|piece| periods.clone().any(|period| period.contains(piece.start)))
+        .collect()
+}
 
 impl DateInputs<'_> {
     pub(super) fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
@@ -57,9 +149,10 @@ impl DateInputs<'_> {
         } else {
             VerdictCodes::default()
         };
-        let months = self.months_and_candidates(number, measure, headline_period, &mut headline);
+        let periods = TrendPeriods::of(&self.engine.knowledge, measure, self.as_of);
+        let trend = self.trend_and_candidates(number, measure, headline_period, &periods, &mut headline);
         MeasureOutcome {
-            rates: self.rate_rows(measure, headline_period, &headline, &months),
+            rates: self.rate_rows(measure, headline_period, &headline, &periods, &trend),
             equity: self.equity_rows(measure, &headline),
             breakdown: if self.breakdown {
                 self.breakdown_rows(measure, &headline)
@@ -90,45 +183,56 @@ impl DateInputs<'_> {
         verdicts
     }
 
-    /// The trend months (each evaluates only its candidates), and the headline too when every
-    /// episode's verdict is not kept: one pass over the candidates of them all.
-    fn months_and_candidates(
+    /// The trend (each month and extra period evaluates only its candidates), and the headline
+    /// too when every episode's verdict is not kept: one pass over the candidates of them all.
+    fn trend_and_candidates(
         &self,
         number: usize,
         measure: &dyn Measure,
         headline_period: Period,
+        periods: &TrendPeriods,
         headline: &mut HeadlineCounts,
-    ) -> Months {
+    ) -> Trend {
         let engine = self.engine;
-        let month_periods: Vec<Period> = Period::trend_months(self.as_of)
-            .into_iter()
-            .map(|month| self.cohort_period(measure, month, PeriodKind::Month))
-            .collect();
         let headline_by_candidates = !self.keep_verdicts;
-        let periods: Vec<Period> = (headline_by_candidates.then_some(headline_period).into_iter())
-            .chain(month_periods.iter().copied())
+        let evaluated: Vec<Period> = (headline_by_candidates.then_some(headline_period).into_iter())
+            .chain(periods.evaluated.iter().copied())
             .collect();
-        let contexts: Vec<EvaluationContext<'_>> = periods.iter().map(|&period| self.context(period)).collect();
-        let first_month = usize::from(headline_by_candidates);
-        let mut month_counts = vec![vec![Counts::default(); engine.organisation.offices.len()]; month_periods.len()];
-        engine.candidates.for_each(number, &periods, self, |period, candidate| {
-            let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
-            let verdict = verdict_for(measure, &known, &contexts[period]);
-            match period.checked_sub(first_month) {
-                Some(month) => month_counts[month][candidate.place.office as usize].add(&verdict),
-                None => headline.add(candidate.place, &verdict),
-            }
-        });
-        month_periods.into_iter().zip(month_counts).collect()
+        let contexts: Vec<EvaluationContext<'_>> = evaluated.iter().map(|&period| self.context(period)).collect();
+        let first_trend = usize::from(headline_by_candidates);
+        let office_count = engine.organisation.offices.len();
+        let mut counts = vec![vec![Counts::default(); office_count]; evaluated.len() - first_trend];
+        engine
+            .candidates
+            .for_each(number, &evaluated, self, |period, candidate| {
+                let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
+                let verdict = verdict_for(measure, &known, &contexts[period]);
+                match period.checked_sub(first_trend) {
+                    Some(trend) => counts[trend][candidate.place.office as usize].add(&verdict),
+                    None => headline.add(candidate.place, &verdict),
+                }
+            });
+        let sum = |range: &Range<usize>| -> Vec<Counts> {
+            (0..office_count)
+                .map(|office| Counts::total(counts[range.clone()].iter().map(|period| &period[office])))
+                .collect()
+        };
+        Trend {
+            months: periods.month_sources.iter().map(sum).collect(),
+            rolling: (periods.rolling_sources.iter())
+                .map(|source| source.as_ref().map_or_else(|| headline.offices.clone(), sum))
+                .collect(),
+        }
     }
 
-    /// Each office's headline and month rows, then statewide's (the offices' sums).
+    /// Each office's headline, month and rolling rows, then statewide's (the offices' sums).
     fn rate_rows(
         &self,
         measure: &dyn Measure,
         headline_period: Period,
         headline: &HeadlineCounts,
-        months: &Months,
+        periods: &TrendPeriods,
+        trend: &Trend,
     ) -> Vec<RateRow> {
         let target = self.engine.config.targets.get(measure.id()).copied();
         let offices = &self.engine.organisation.offices;
@@ -151,8 +255,11 @@ impl DateInputs<'_> {
                 target,
             };
             rates.push(row(PeriodKind::Headline, headline_period, pick(&headline.offices)));
-            for (period, counts) in months {
+            for (period, counts) in periods.months.iter().zip(&trend.months) {
                 rates.push(row(PeriodKind::Month, *period, pick(counts)));
+            }
+            for (period, counts) in periods.rolling.iter().zip(&trend.rolling) {
+                rates.push(row(PeriodKind::Rolling, *period, pick(counts)));
             }
         }
         rates
@@ -227,5 +334,38 @@ impl DateInputs<'_> {
         }
         push_scope(Scope::Statewide, &statewide_groups, statewide_total);
         equity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pieces_of;
+    use crate::calendar::Period;
+    use crate::measures::test_support::date;
+
+    fn period(start: &str, end: &str) -> Period {
+        Period::new(date(start), date(end))
+    }
+
+    #[test]
+    fn pieces_cut_wherever_a_period_begins_or_ends() {
+        // The 12 months ending 2025-02-28 begin on 2024-02-29, inside February 2024.
+        let periods = [
+            period("2024-02-01", "2024-02-29"),
+            period("2024-03-01", "2024-03-31"),
+            period("2024-02-29", "2025-02-28"),
+        ];
+        assert_eq!(
+            pieces_of(periods.iter()),
+            vec![
+                period("2024-02-01", "2024-02-28"),
+                period("2024-02-29", "2024-02-29"),
+                period("2024-03-01", "2024-03-31"),
+                period("2024-04-01", "2025-02-28"),
+            ]
+        );
+        // A gap between periods is no piece.
+        let apart = [period("2024-01-01", "2024-01-31"), period("2024-03-01", "2024-03-31")];
+        assert_eq!(pieces_of(apart.iter()), apart.to_vec());
     }
 }

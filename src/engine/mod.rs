@@ -23,26 +23,40 @@ use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::config::Config;
+use crate::ingest::IngestedData;
 use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{
-    CaseEntry, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, REGISTRY, Verdict, case_entry_for, verdict_for,
+    CaseEntry, DecidingDate, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, Verdict, case_entry_for, verdict_for,
 };
 use crate::model::Episode;
 use candidates::{Candidate, CandidateLists, in_care_window};
-use counting::MeasureOutcome;
+use counting::{MeasureOutcome, TrendPeriods};
 use organisation::Organisation;
 
 /// What the measures may see: the episodes, the index of each child's episodes, and the
-/// configuration (timeframes, holidays). Contexts are made here, for the engine and `explain`
-/// alike.
+/// configuration (timeframes, holidays); and which measures the night reports (those whose
+/// extracts were read: `measures::reported_measures`). Contexts are made here, for the engine
+/// and `explain` alike.
 #[derive(Clone, Copy)]
 pub struct Knowledge<'a> {
     pub episodes: &'a [Episode],
     pub index: &'a EpisodeIndex,
     pub config: &'a Config,
+    pub measures: &'a [&'static dyn Measure],
 }
 
 impl<'a> Knowledge<'a> {
+    /// What the measures may see of `data`; `measures` are the night's
+    /// (`measures::reported_measures(&data.extracts_read())`).
+    pub fn of(data: &'a IngestedData, config: &'a Config, measures: &'a [&'static dyn Measure]) -> Self {
+        Self {
+            episodes: &data.episodes,
+            index: &data.index,
+            config,
+            measures,
+        }
+    }
+
     /// The context of one period, as known on `as_of`.
     pub fn context(&self, as_of: NaiveDate, period: Period) -> EvaluationContext<'a> {
         EvaluationContext::new(
@@ -66,6 +80,9 @@ pub struct EpisodeEvaluation {
     pub measure: &'static dyn Measure,
     pub period: Period,
     pub verdict: Verdict,
+    /// The dates besides the deadline and event that decided the verdict
+    /// (`Measure::deciding_dates`).
+    pub deciding_dates: Vec<DecidingDate>,
     pub case_entry: Option<CaseEntry>,
 }
 
@@ -73,15 +90,22 @@ pub struct EpisodeEvaluation {
 /// known on `as_of`, made exactly as `Engine::compute` makes them.
 pub fn evaluate_episode(knowledge: Knowledge<'_>, position: usize, as_of: NaiveDate) -> Vec<EpisodeEvaluation> {
     let known = EpisodeAsOf::new(knowledge.episodes, position, as_of);
-    REGISTRY
+    knowledge
+        .measures
         .iter()
         .map(|&measure| {
             let period = knowledge.cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
             let context = knowledge.context(as_of, period);
+            let verdict = verdict_for(measure, &known, &context);
             EpisodeEvaluation {
                 measure,
                 period,
-                verdict: verdict_for(measure, &known, &context),
+                verdict,
+                deciding_dates: if known.exists() {
+                    measure.deciding_dates(&known, &context)
+                } else {
+                    Vec::new()
+                },
                 case_entry: case_entry_for(measure, &known, &context),
             }
         })
@@ -99,17 +123,13 @@ pub struct Engine<'a> {
 }
 
 impl<'a> Engine<'a> {
-    pub fn new(episodes: &'a [Episode], index: &'a EpisodeIndex, config: &'a Config) -> Self {
-        let organisation = Organisation::new(episodes, config);
-        let candidates = CandidateLists::new(episodes, &organisation.places);
+    pub fn new(knowledge: Knowledge<'a>) -> Self {
+        let organisation = Organisation::new(knowledge.episodes, knowledge.config);
+        let candidates = CandidateLists::new(knowledge.measures, knowledge.episodes, &organisation.places);
         Self {
-            episodes,
-            config,
-            knowledge: Knowledge {
-                episodes,
-                index,
-                config,
-            },
+            episodes: knowledge.episodes,
+            config: knowledge.config,
+            knowledge,
             organisation,
             candidates,
         }
@@ -133,7 +153,9 @@ impl<'a> Engine<'a> {
         // Two cores: one thread per measure and one for the case lists, the scheduler spreads
         // them.
         let (outcomes, cases): (Vec<MeasureOutcome>, Vec<CaseRow>) = std::thread::scope(|scope| {
-            let handles: Vec<_> = REGISTRY
+            let handles: Vec<_> = self
+                .knowledge
+                .measures
                 .iter()
                 .enumerate()
                 .map(|(number, &measure)| {
@@ -152,6 +174,7 @@ impl<'a> Engine<'a> {
         });
         let mut results = Results {
             as_of,
+            measures: self.knowledge.measures.to_vec(),
             reporting_period: Period::reporting_period(as_of),
             offices: self.organisation.offices.clone(),
             groups: self.organisation.groups.clone(),
@@ -173,14 +196,12 @@ impl<'a> Engine<'a> {
     /// The episodes in care on `as_of` (every case list is of them), and those in care during
     /// some period of the point-in-time measures (their candidates): one pass finds both.
     fn in_care_lists(&self, as_of: NaiveDate) -> (Vec<usize>, Vec<Candidate>) {
-        let window = in_care_window(|measure| {
+        let window = in_care_window(self.knowledge.measures, |measure| {
             let headline = self
                 .knowledge
                 .cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
-            let months = Period::trend_months(as_of)
-                .into_iter()
-                .map(|month| self.knowledge.cohort_period(measure, month, PeriodKind::Month));
-            std::iter::once(headline).chain(months).collect()
+            let trend = TrendPeriods::of(&self.knowledge, measure, as_of);
+            std::iter::once(headline).chain(trend.evaluated).collect()
         });
         let mut in_care = Vec::new();
         let mut in_care_during_window = Vec::new();
@@ -201,8 +222,8 @@ impl<'a> Engine<'a> {
 }
 
 /// One run's figures, with every episode's headline verdict (see `Engine` for backfills).
-pub fn compute(episodes: &[Episode], index: &EpisodeIndex, config: &Config, as_of: NaiveDate) -> Results {
-    Engine::new(episodes, index, config).compute(as_of, Wanted::ALL)
+pub fn compute(knowledge: Knowledge<'_>, as_of: NaiveDate) -> Results {
+    Engine::new(knowledge).compute(as_of, Wanted::ALL)
 }
 
 /// What one as-of date's threads share.

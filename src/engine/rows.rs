@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::engine::VerdictCodes;
-use crate::measures::{CaseStatus, PeriodKind, Verdict};
+use crate::measures::{CaseStatus, Measure, PeriodKind, Verdict};
 use crate::performance::FastHashMap;
 use crate::scope::{Name, Scope};
 
@@ -16,13 +16,11 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// Adds what `verdict` counts (`Verdict::tally`).
     pub fn add(&mut self, verdict: &Verdict) {
-        if verdict.in_denominator() {
-            self.denominator += 1;
-            if verdict.in_numerator() {
-                self.numerator += 1;
-            }
-        }
+        let tally = verdict.tally();
+        self.numerator += u64::from(tally.numerator);
+        self.denominator += u64::from(tally.denominator);
     }
 
     /// numerator / denominator, or `None` when the denominator is 0.
@@ -101,20 +99,23 @@ pub struct EquityRow {
 #[derive(Debug, Clone)]
 pub struct Results {
     pub as_of: NaiveDate,
+    /// The measures reported, in report order (`measures::reported_measures`); every list
+    /// below that is "per measure" follows it.
+    pub measures: Vec<&'static dyn Measure>,
     pub reporting_period: Period,
     /// Offices in report order (alphabetical).
     pub offices: Vec<Name>,
     /// Race/ethnicity groups: configured categories first, then other values seen.
     pub groups: Vec<String>,
-    /// Per measure (registry order): every office's rows, then statewide's; each scope's
+    /// Per measure (report order): every office's rows, then statewide's; each scope's
     /// headline row, then its months in order.
     pub rates: Vec<RateRow>,
     pub cases: Vec<CaseRow>,
     pub equity: Vec<EquityRow>,
-    /// Per measure (registry order): each unit's headline, then its workers', units by office
+    /// Per measure (report order): each unit's headline, then its workers', units by office
     /// and name, workers by id.
     pub breakdown: Vec<BreakdownRow>,
-    /// `headline_verdicts[measure]`, measures in registry order: each episode's verdict code.
+    /// `headline_verdicts[measure]`, in the order of `measures`: each episode's verdict code.
     pub headline_verdicts: Vec<VerdictCodes>,
 }
 
@@ -166,7 +167,7 @@ impl Results {
     /// The breakdown rows of `measure` in `office`: its units and their workers (a slice: the
     /// breakdown is in measure, then office, order).
     pub fn breakdown_of(&self, measure: &str, office: &str) -> &[BreakdownRow] {
-        let rank = |id: &str| crate::measures::REGISTRY.iter().position(|known| known.id() == id);
+        let rank = |id: &str| self.measures.iter().position(|known| known.id() == id);
         let wanted = rank(measure);
         let start = self.breakdown.partition_point(|row| rank(row.measure) < wanted);
         let end = self.breakdown.partition_point(|row| rank(row.measure) <= wanted);

@@ -39,6 +39,11 @@ pub struct IngestedData {
 }
 
 impl IngestedData {
+    /// The extracts read tonight (the optional ones only when configured).
+    pub fn extracts_read(&self) -> Vec<Extract> {
+        self.reports.keys().copied().collect()
+    }
+
     /// Whether removals carry `unit` or `worker_id`: then figures are broken down below the
     /// office (`units.csv`, unit tables).
     pub fn has_assignments(&self) -> bool {

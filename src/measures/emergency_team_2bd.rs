@@ -69,6 +69,11 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         Some(CaseEntry { status, deadline })
     }
 
+    fn rolling_points(&self) -> crate::measures::RollingPoints {
+        // The period only selects the cohort (by its date): points are sums of their pieces.
+        crate::measures::RollingPoints::Additive
+    }
+
     fn candidates(&self) -> crate::measures::Candidates {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
@@ -93,13 +98,13 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         let meeting = episode
             .held_meetings(MeetingType::LargeTeam)
             .find(|&date| removal <= date && date <= deadline);
-        Verdict::Counted {
-            in_numerator: meeting.is_some(),
-            evidence: Evidence {
+        Verdict::counted(
+            meeting.is_some(),
+            Evidence {
                 deadline: Some(deadline),
                 event: meeting.map(|date| ("large team meeting", date)),
             },
-        }
+        )
     }
 }
 

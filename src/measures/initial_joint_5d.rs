@@ -44,6 +44,11 @@ impl Measure for InitialJointConversationWithin5Days {
         true
     }
 
+    fn rolling_points(&self) -> crate::measures::RollingPoints {
+        // The period only selects the cohort (by its date): points are sums of their pieces.
+        crate::measures::RollingPoints::Additive
+    }
+
     fn candidates(&self) -> crate::measures::Candidates {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Placement)
     }
@@ -94,13 +99,13 @@ impl Measure for InitialJointConversationWithin5Days {
         let meeting = episode
             .held_meetings(MeetingType::InitialJoint)
             .find(|&date| placement <= date && date <= deadline);
-        Verdict::Counted {
-            in_numerator: meeting.is_some(),
-            evidence: Evidence {
+        Verdict::counted(
+            meeting.is_some(),
+            Evidence {
                 deadline: Some(deadline),
                 event: meeting.map(|date| ("initial joint conversation", date)),
             },
-        }
+        )
     }
 }
 

@@ -25,6 +25,7 @@ pub(crate) mod test_support;
 use chrono::NaiveDate;
 
 use crate::calendar::{HolidayCalendar, Period};
+use crate::extracts::Extract;
 use crate::ingest::linking::EpisodeIndex;
 use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal};
 use crate::timeframes::Timeframes;
@@ -40,6 +41,16 @@ pub static REGISTRY: [&dyn Measure; 8] = [
     &emergency_team_2bd::EmergencyTeamMeetingWithin2BusinessDays,
     &teaming_90d::TeamingMeetingEvery90Days,
 ];
+
+/// The measures a night reports, in report order: every registered measure whose required
+/// extracts (`Measure::requires`) were read.
+pub fn reported_measures(extracts_read: &[Extract]) -> Vec<&'static dyn Measure> {
+    REGISTRY
+        .iter()
+        .copied()
+        .filter(|measure| measure.requires().iter().all(|needed| extracts_read.contains(needed)))
+        .collect()
+}
 
 pub fn measure_ids() -> Vec<&'static str> {
     REGISTRY.iter().map(|measure| measure.id()).collect()
@@ -115,6 +126,41 @@ pub trait Measure: Sync {
         false
     }
 
+    /// The optional extracts the measure needs; without one of them it is not reported at all
+    /// (not reported as zero).
+    fn requires(&self) -> &'static [Extract] {
+        &[]
+    }
+
+    /// The national performance (CFSR Round 4) shown beside a federal indicator, as a rate
+    /// (`measures.csv`'s scale); `[national]` in the configuration overrides it. `None` for
+    /// the state's own policy measures.
+    fn national_default(&self) -> Option<f64> {
+        None
+    }
+
+    /// How an episode counted in the numerator, and one not in it, are described (`explain`).
+    fn numerator_words(&self) -> [&'static str; 2] {
+        ["on time", "late or missing"]
+    }
+
+    /// What the numerator and denominator count, for a measure whose episodes add more than
+    /// one (`Verdict::tallied`; `explain`).
+    fn tally_words(&self) -> &'static str {
+        "episodes"
+    }
+
+    /// Dates besides the deadline and the deciding event that explain the verdict (the
+    /// period's first day, an 18th birthday, a re-entry, each move), for `explain`.
+    fn deciding_dates(&self, _episode: &EpisodeAsOf<'_>, _context: &EvaluationContext<'_>) -> Vec<DecidingDate> {
+        Vec::new()
+    }
+
+    /// How the rolling trend points are made from the other figures (`RollingPoints`).
+    fn rolling_points(&self) -> RollingPoints {
+        RollingPoints::Recomputed
+    }
+
     /// The dates whose events define the cohort for a reporting `period` (the entry cohort
     /// looks back; every other measure uses the period itself).
     fn cohort_period(&self, period: Period, _kind: PeriodKind, _timeframes: &Timeframes) -> Period {
@@ -136,6 +182,12 @@ pub trait Measure: Sync {
     }
 }
 
+impl std::fmt::Debug for dyn Measure {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(self.id())
+    }
+}
+
 /// Which kind of period a figure is for (`kind` in `measures.csv`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PeriodKind {
@@ -143,6 +195,9 @@ pub enum PeriodKind {
     Headline,
     /// One calendar month of the trend, cut at `as_of`.
     Month,
+    /// The 12 months ending on a trend month's last day (or `as_of`), computed as the headline
+    /// is (`docs/measures.md`, "Trend").
+    Rolling,
 }
 
 impl PeriodKind {
@@ -150,6 +205,41 @@ impl PeriodKind {
         match self {
             Self::Headline => "headline",
             Self::Month => "month",
+            Self::Rolling => "rolling",
+        }
+    }
+}
+
+/// How a measure's rolling points can be made. Each is exactly the headline computed for the
+/// 12 months ending on the point's day; a measure declares a cheaper way when its definition
+/// allows one, and `tests/it/measures_end_to_end.rs` checks the declaration against
+/// `Recomputed` on generated data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RollingPoints {
+    /// Evaluated again for each point.
+    Recomputed,
+    /// The verdict depends on the period only through whether the cohort date falls in it,
+    /// and `cohort_period` is the identity: a period's figure is the sum of the figures of any
+    /// pieces it is cut into, so months and rolling points are summed from the pieces they
+    /// share (each candidate is evaluated once).
+    Additive,
+    /// The month point itself: the month point is already computed over the 12 months ending
+    /// on the month's last day (the point-in-time and in-care measures).
+    SameAsMonth,
+}
+
+/// A date that decided a verdict, with what it is (`Measure::deciding_dates`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecidingDate {
+    pub what: String,
+    pub date: NaiveDate,
+}
+
+impl DecidingDate {
+    pub fn new(what: impl Into<String>, date: NaiveDate) -> Self {
+        Self {
+            what: what.into(),
+            date,
         }
     }
 }
@@ -248,12 +338,64 @@ impl<'a> EvaluationContext<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     Excluded(Exclusion),
-    Counted { in_numerator: bool, evidence: Evidence },
+    /// In the denominator. `tally` is what the episode adds to the figures: one and, when
+    /// `in_numerator`, one, for a measure of episodes (`Verdict::counted`); days or events for
+    /// the others (`Verdict::tallied`). `in_numerator` is what `episodes.csv` says.
+    Counted {
+        in_numerator: bool,
+        tally: Tally,
+        evidence: Evidence,
+    },
+}
+
+/// What one counted episode adds to a measure's numerator and denominator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub numerator: u32,
+    pub denominator: u32,
+}
+
+impl Tally {
+    /// What an episode of a measure that counts episodes adds.
+    pub const fn counted(in_numerator: bool) -> Self {
+        Self {
+            numerator: in_numerator as u32,
+            denominator: 1,
+        }
+    }
 }
 
 impl Verdict {
+    /// An episode of a measure that counts episodes: one in the denominator, and one in the
+    /// numerator when `in_numerator`.
+    pub const fn counted(in_numerator: bool, evidence: Evidence) -> Self {
+        Self::Counted {
+            in_numerator,
+            tally: Tally::counted(in_numerator),
+            evidence,
+        }
+    }
+
+    /// An episode that adds `tally` (days, events) to a measure that counts more than
+    /// episodes; `in_numerator` is how `episodes.csv` shows it (the measure's doc says when).
+    pub const fn tallied(tally: Tally, in_numerator: bool, evidence: Evidence) -> Self {
+        Self::Counted {
+            in_numerator,
+            tally,
+            evidence,
+        }
+    }
+
     pub fn in_denominator(&self) -> bool {
         matches!(self, Self::Counted { .. })
+    }
+
+    /// What the episode adds to the figures (nothing when excluded).
+    pub fn tally(&self) -> Tally {
+        match self {
+            Self::Counted { tally, .. } => *tally,
+            Self::Excluded(_) => Tally::default(),
+        }
     }
 
     pub fn in_numerator(&self) -> bool {

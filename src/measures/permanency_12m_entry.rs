@@ -46,7 +46,7 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         let months = timeframes.entry_cohort_permanency_months as i32;
         match kind {
             // as_of − (12 + m) months + 1 day … as_of − m months, literally as docs/measures.md says.
-            PeriodKind::Headline => Period::new(
+            PeriodKind::Headline | PeriodKind::Rolling => Period::new(
                 add_days(add_months(period.end, -(12 + months)), 1),
                 add_months(period.end, -months),
             ),
@@ -87,13 +87,13 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         let deadline = add_months(removal, context.timeframes.entry_cohort_permanency_months as i32);
         let in_numerator =
             discharge.is_some_and(|discharge| discharge.reason.is_permanency() && discharge.date <= deadline);
-        Verdict::Counted {
+        Verdict::counted(
             in_numerator,
-            evidence: Evidence {
+            Evidence {
                 deadline: Some(deadline),
                 event: discharge.map(|discharge| ("discharge", discharge.date)),
             },
-        }
+        )
     }
 }
 

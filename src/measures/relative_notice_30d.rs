@@ -44,6 +44,11 @@ impl Measure for RelativeNoticeWithin30Days {
         )
     }
 
+    fn rolling_points(&self) -> crate::measures::RollingPoints {
+        // The period only selects the cohort (by its date): points are sums of their pieces.
+        crate::measures::RollingPoints::Additive
+    }
+
     fn candidates(&self) -> crate::measures::Candidates {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
@@ -57,13 +62,13 @@ impl Measure for RelativeNoticeWithin30Days {
             return excluded("window_open", "the notice window has not closed on the as-of date");
         }
         let first_notice = episode.notice_dates().next();
-        Verdict::Counted {
-            in_numerator: first_notice.is_some_and(|notice| notice <= deadline),
-            evidence: Evidence {
+        Verdict::counted(
+            first_notice.is_some_and(|notice| notice <= deadline),
+            Evidence {
                 deadline: Some(deadline),
                 event: first_notice.map(|notice| ("first notice", notice)),
             },
-        }
+        )
     }
 
     fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {

@@ -36,13 +36,13 @@ impl TeamingMeetingEvery90Days {
             .filter(|&date| date <= point)
             .last();
         let baseline = latest_meeting.map_or(episode.removal_date(), |date| date.max(episode.removal_date()));
-        Verdict::Counted {
-            in_numerator: latest_meeting.is_some_and(|date| date > window_start),
-            evidence: Evidence {
+        Verdict::counted(
+            latest_meeting.is_some_and(|date| date > window_start),
+            Evidence {
                 deadline: Some(add_days(baseline, interval)),
                 event: latest_meeting.map(|date| ("latest large team meeting", date)),
             },
-        }
+        )
     }
 }
 
@@ -70,6 +70,11 @@ impl Measure for TeamingMeetingEvery90Days {
              those without one.",
             days = timeframes.teaming_interval_days
         )
+    }
+
+    fn rolling_points(&self) -> crate::measures::RollingPoints {
+        // Point-in-time on the period's last day: a month's point is already the rolling one.
+        crate::measures::RollingPoints::SameAsMonth
     }
 
     fn candidates(&self) -> crate::measures::Candidates {

@@ -68,6 +68,11 @@ impl Measure for TimelyPermanency {
         )
     }
 
+    fn rolling_points(&self) -> crate::measures::RollingPoints {
+        // The period only selects the cohort (by its date): points are sums of their pieces.
+        crate::measures::RollingPoints::Additive
+    }
+
     fn candidates(&self) -> crate::measures::Candidates {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Discharge)
     }
@@ -99,13 +104,13 @@ impl Measure for TimelyPermanency {
             );
         }
         let deadline = self.deadline(episode, context.timeframes);
-        Verdict::Counted {
-            in_numerator: discharge.date <= deadline,
-            evidence: Evidence {
+        Verdict::counted(
+            discharge.date <= deadline,
+            Evidence {
                 deadline: Some(deadline),
                 event: Some(("discharge", discharge.date)),
             },
-        }
+        )
     }
 
     fn case_entry(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Option<CaseEntry> {

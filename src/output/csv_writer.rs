@@ -290,7 +290,14 @@ mod tests {
         )
         .expect("valid configuration");
         let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
-        let results = crate::engine::compute(&episodes, &index, &config, as_of);
+        let measures = crate::measures::REGISTRY.to_vec();
+        let knowledge = crate::engine::Knowledge {
+            episodes: &episodes,
+            index: &index,
+            config: &config,
+            measures: &measures,
+        };
+        let results = crate::engine::compute(knowledge, as_of);
         let table = EpisodesTable {
             episodes: &episodes,
             results: &results,

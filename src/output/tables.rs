@@ -10,7 +10,6 @@ use chrono::NaiveDate;
 use crate::engine::{CaseCounts, RateRow, Results};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::measures::REGISTRY;
 use crate::model::Episode;
 use crate::output::neutralise_csv_text;
 
@@ -258,7 +257,7 @@ pub struct EpisodesTable<'a> {
 
 impl Table for EpisodesTable<'_> {
     fn spec(&self) -> TableSpec {
-        REGISTRY.iter().fold(
+        self.results.measures.iter().fold(
             TableSpec::new(
                 "episodes",
                 &[

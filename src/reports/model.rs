@@ -11,7 +11,7 @@ use crate::config::{Config, SuppressionScope};
 use crate::engine::{CaseCounts, CaseRow, Counts, Results, StatusCounts};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::measures::{Direction, PeriodKind, REGISTRY};
+use crate::measures::{Direction, PeriodKind};
 use crate::model::StaffMember;
 use crate::output::manifest::{InputEntry, input_entries};
 use crate::performance::FastHashMap;
@@ -135,10 +135,11 @@ pub struct ReportModel {
     pub suppression_note: Option<String>,
 }
 
-/// The headline and monthly counts of one (measure, office or statewide).
+/// The headline, monthly and rolling counts of one (measure, office or statewide).
 struct Series {
     headline: Counts,
     months: Vec<Counts>,
+    rolling: Vec<Counts>,
 }
 
 /// Every measure's series, by (measure, scope).
@@ -151,10 +152,12 @@ impl<'a> SeriesIndex<'a> {
             let entry = series.entry((row.measure, &row.scope)).or_insert(Series {
                 headline: Counts::default(),
                 months: Vec::new(),
+                rolling: Vec::new(),
             });
             match row.kind {
                 PeriodKind::Headline => entry.headline = row.counts,
                 PeriodKind::Month => entry.months.push(row.counts),
+                PeriodKind::Rolling => entry.rolling.push(row.counts),
             }
         }
         Self(series)
@@ -216,7 +219,7 @@ impl ReportModel {
     pub fn build(sources: &ReportSources<'_>, scope: Scope) -> Self {
         let (results, config) = (sources.results, sources.config);
         let suppress_here = suppression_rule(config, &scope);
-        let measures = measure_lines(config);
+        let measures = measure_lines(sources.results, config);
         let case_counts = sources.case_counts;
         let (summary, trend) = summary_and_trend(results, &scope, &measures, case_counts, suppress_here);
         let cases = if suppress_here.is_some() {
@@ -308,7 +311,7 @@ fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCoun
     // Every measure lists the same units (workers) in the same order: the first measure's
     // rows make the lines, the others add their figures in turn.
     let mut lines: Vec<UnitLine> = Vec::new();
-    for (measure_number, measure) in REGISTRY.iter().enumerate() {
+    for (measure_number, measure) in results.measures.iter().enumerate() {
         let rows = results
             .breakdown_of(measure.id(), office)
             .iter()
@@ -318,7 +321,7 @@ fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCoun
                 lines.push(UnitLine {
                     scope: row.scope.clone(),
                     label: unit_label(sources, &row.scope),
-                    figures: Vec::with_capacity(REGISTRY.len()),
+                    figures: Vec::with_capacity(results.measures.len()),
                     overdue: 0,
                     due_soon: 0,
                 });
@@ -358,9 +361,10 @@ fn suppression_rule(config: &Config, scope: &Scope) -> Option<SmallCellRule> {
     })
 }
 
-/// What the reports say about each registered measure.
-fn measure_lines(config: &Config) -> Vec<MeasureLine> {
-    REGISTRY
+/// What the reports say about each measure reported.
+fn measure_lines(results: &Results, config: &Config) -> Vec<MeasureLine> {
+    results
+        .measures
         .iter()
         .map(|measure| MeasureLine {
             id: measure.id(),

@@ -6,6 +6,7 @@
     python3 independent.py CONFIG INPUT_DIR AS_OF   ->  CSV on stdout:
         headline,,measure,office,numerator,denominator
         month,<month start>,measure,office,numerator,denominator
+        rolling,<month start>,measure,office,numerator,denominator  (the point of that month)
         equity,,measure,office,group,numerator,denominator      (headline, per race/ethnicity group)
         episode,<numerator|denominator>,measure,removal_id      (headline, each episode counted)
         rows,<extract>,read,accepted,orphaned                   (each extract's row counts)
@@ -204,8 +205,8 @@ def main():
                 unit_counts[key][1] += 1
                 unit_counts[key][0] += 1 if numerator else 0
 
-        if kind == "headline":
-            entry_start, entry_end = add_months(as_of, -24) + dt.timedelta(days=1), add_months(as_of, -12)
+        if kind == "headline":  # also each rolling point: the headline as if the period ended on `end`
+            entry_start, entry_end = add_months(end, -24) + dt.timedelta(days=1), add_months(end, -12)
         else:
             entry_start, entry_end = add_months(start, -12), add_months(end, -12)
         point = end  # teaming_90d: as_of, or the month's last day (cut at as_of)
@@ -256,6 +257,11 @@ def main():
         end = min(add_months(start, 1) - dt.timedelta(days=1), as_of)
         for (measure, office), (numerator, denominator) in sorted(evaluate("month", start, end)[0].items()):
             writer.writerow(["month", start.isoformat(), measure, office, numerator, denominator])
+        # Rolling (docs/measures.md, "Trend"): the headline for the 12 months ending on the
+        # month's last day (or as_of); what is known stays as of as_of.
+        rolling_start = add_months(end, -12) + dt.timedelta(days=1)
+        for (measure, office), (numerator, denominator) in sorted(evaluate("headline", rolling_start, end)[0].items()):
+            writer.writerow(["rolling", start.isoformat(), measure, office, numerator, denominator])
 
     # Case lists (docs/measures.md, "Case lists"): children in care on as_of.
     case_counts = defaultdict(lambda: [0, 0])  # (measure, office, unit, worker or "") -> overdue, due soon

@@ -70,13 +70,14 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let run_directory = out.path().join(as_of);
 
-    // Ours: (kind, month position 0..11 or "", measure|office) → counts. Month rows come in
-    // chronological order per measure and office (the entry cohort's period is its window).
+    // Ours: (kind, month position 0..11 or "", measure|office) → counts. Month and rolling rows
+    // come in chronological order per measure and office (the entry cohort's period is its
+    // window).
     let mut ours = Figures::new();
-    let mut month_position: BTreeMap<(String, String), usize> = BTreeMap::new();
+    let mut month_position: BTreeMap<(String, String, String), usize> = BTreeMap::new();
     for row in read_csv(&run_directory.join("measures.csv")).into_iter().skip(1) {
-        let position = if row[3] == "month" {
-            let next = month_position.entry((row[1].clone(), row[2].clone())).or_insert(0);
+        let position = if row[3] == "month" || row[3] == "rolling" {
+            let next = (month_position.entry((row[1].clone(), row[2].clone(), row[3].clone()))).or_insert(0);
             *next += 1;
             (*next - 1).to_string()
         } else {
@@ -153,7 +154,7 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
                 );
             }
             kind => {
-                let position = if kind == "month" {
+                let position = if kind == "month" || kind == "rolling" {
                     if !months.contains(&record[1]) {
                         months.push(record[1].clone());
                     }

@@ -84,8 +84,9 @@ fn measures_csv_has_the_contract_columns_rates_targets_and_periods() {
     let entry = find("permanency_12m_entry", "Statewide", "headline");
     assert_eq!(entry[4..6], ["2024-11-01", "2025-10-31"], "entry window as the period");
     assert_eq!(entry[9], "", "no target configured");
-    // 8 measures × 4 scopes (3 offices + Statewide) × (1 headline + 12 months) + header.
-    assert_eq!(rows.len(), 8 * 4 * 13 + 1);
+    // 8 measures × 4 scopes (3 offices + Statewide) × (1 headline + 12 months + 12 rolling
+    // points) + header.
+    assert_eq!(rows.len(), 8 * 4 * 25 + 1);
     let months: Vec<&Vec<String>> = rows
         .iter()
         .filter(|row| row[1] == "teaming_90d" && row[2] == "Statewide" && row[3] == "month")
@@ -93,6 +94,30 @@ fn measures_csv_has_the_contract_columns_rates_targets_and_periods() {
     assert_eq!(months.len(), 12);
     assert_eq!(months[0][4..6], ["2025-11-01", "2025-11-30"]);
     assert_eq!(months[11][4..6], ["2026-10-01", "2026-10-31"]);
+    let rolling: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|row| row[1] == "reunification_12m" && row[2] == "Statewide" && row[3] == "rolling")
+        .collect();
+    assert_eq!(rolling.len(), 12);
+    assert_eq!(
+        rolling[0][4..6],
+        ["2024-12-01", "2025-11-30"],
+        "the 12 months ending on the month's last day"
+    );
+    assert_eq!(
+        rolling[11][4..],
+        reunification[4..],
+        "the last rolling point is the headline"
+    );
+    let entry_rolling = rows
+        .iter()
+        .find(|row| row[1] == "permanency_12m_entry" && row[2] == "Statewide" && row[3] == "rolling")
+        .expect("entry cohort rolling point");
+    assert_eq!(
+        entry_rolling[4..6],
+        ["2023-12-01", "2024-11-30"],
+        "its entry window, shifted with it"
+    );
 }
 
 #[test]
@@ -249,4 +274,76 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
         checked_by_kind.iter().all(|&count| count > 10_000),
         "{checked_by_kind:?}"
     );
+}
+
+/// Every rolling point (`kind = rolling`) is the headline computed as if the reporting period
+/// ended on the point's month end (docs/measures.md, "Trend"), however the engine makes it
+/// (`Measure::rolling_points`): checked statewide against a direct evaluation of every episode,
+/// for every measure, at month ends, mid-month and on 29 February (as of 2025-12-31 the point
+/// ending 2025-02-28 begins on 2024-02-29: not a run of whole months); the last point is the
+/// headline.
+#[test]
+fn rolling_points_are_the_headline_of_the_twelve_months_ending_on_each_point() {
+    use permanency_report::calendar::Period;
+    use permanency_report::engine::{Counts, Knowledge};
+    use permanency_report::measures::{EpisodeAsOf, EvaluationContext, PeriodKind, reported_measures, verdict_for};
+    use permanency_report::scope::Scope;
+
+    let root = crate::support::repository_root();
+    let config = permanency_report::commands::load_config(
+        &permanency_report::cli::InputArgs {
+            config: root.join("config/permanency.toml"),
+            input_dir: Some(root.join("sample-data")),
+        },
+        None,
+    )
+    .expect("shipped configuration");
+    let data = permanency_report::ingest::read_extracts(&config, permanency_report::progress::Progress::hidden())
+        .expect("sample data");
+    let measures = reported_measures(&data.extracts_read());
+    for as_of in ["2026-10-31", "2026-07-15", "2024-02-29", "2025-12-31"] {
+        let as_of = permanency_report::date_format::parse_iso_date(as_of).expect("date");
+        let results = permanency_report::engine::compute(Knowledge::of(&data, &config, &measures), as_of);
+        for &measure in &measures {
+            let statewide = |kind| -> Vec<(Period, Counts)> {
+                (results.rates.iter())
+                    .filter(|row| row.measure == measure.id() && row.scope == Scope::Statewide && row.kind == kind)
+                    .map(|row| (row.period, row.counts))
+                    .collect()
+            };
+            let rolling = statewide(PeriodKind::Rolling);
+            assert_eq!(rolling.len(), 12, "{}", measure.id());
+            assert_eq!(
+                rolling.last(),
+                statewide(PeriodKind::Headline).first(),
+                "{}: the last rolling point is the headline",
+                measure.id()
+            );
+            for (month, (period, counts)) in Period::trend_months(as_of).into_iter().zip(&rolling) {
+                let expected_period = measure.cohort_period(
+                    Period::reporting_period(month.end),
+                    PeriodKind::Headline,
+                    &config.timeframes,
+                );
+                assert_eq!(*period, expected_period, "{} {month:?}", measure.id());
+                let context = EvaluationContext::new(
+                    as_of,
+                    expected_period,
+                    &config.timeframes,
+                    &config.holidays,
+                    &data.episodes,
+                    &data.index,
+                );
+                let mut expected = Counts::default();
+                for position in 0..data.episodes.len() {
+                    expected.add(&verdict_for(
+                        measure,
+                        &EpisodeAsOf::new(&data.episodes, position, as_of),
+                        &context,
+                    ));
+                }
+                assert_eq!(*counts, expected, "{} rolling point ending {}", measure.id(), month.end);
+            }
+        }
+    }
 }

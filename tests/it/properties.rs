@@ -160,7 +160,12 @@ fn results_for(
         .map(|report| (report.rows_read, report.rows_accepted + report.rows_rejected()))
         .collect();
     let as_of = permanency_report::date_format::parse_iso_date("2026-06-30").expect("date");
-    (compute(&data.episodes, &data.index, &config, as_of), counts)
+    let measures = permanency_report::measures::reported_measures(&data.extracts_read());
+    let results = compute(
+        permanency_report::engine::Knowledge::of(&data, &config, &measures),
+        as_of,
+    );
+    (results, counts)
 }
 
 /// Workers → unit → office → statewide, for every measure's headline and case counts.
