@@ -150,12 +150,13 @@ pub fn worker_messages(
             by_worker.entry(&case.worker_id).or_default().push(case.clone());
         }
     }
-    let mut messages = Vec::with_capacity(by_worker.len());
-    for (worker_id, items) in by_worker {
-        let Some(member) = staff.get(worker_id) else {
-            continue;
+    // 20,000 workers' messages at national scale: built on both cores.
+    let by_worker: Vec<(&str, Vec<crate::engine::CaseRow>)> = by_worker.into_iter().collect();
+    let messages = crate::performance::work_queue::map_on_two_threads(&by_worker, |(worker_id, items)| {
+        let Some(member) = staff.get(*worker_id) else {
+            return Ok(None);
         };
-        let items = crate::reports::actions::in_action_order(items);
+        let items = crate::reports::actions::in_action_order(items.clone());
         let list = crate::reports::worker::WorkerList {
             as_of,
             worker_id,
@@ -163,7 +164,7 @@ pub fn worker_messages(
             items: &items,
         };
         let recipient = Mailbox::new(member.name.clone(), member.email.clone());
-        messages.push(build(
+        build(
             settings,
             as_of,
             Draft {
@@ -175,9 +176,10 @@ pub fn worker_messages(
                 attachment: None,
                 distinct: "",
             },
-        )?);
-    }
-    Ok(messages)
+        )
+        .map(Some)
+    })?;
+    Ok(messages.into_iter().flatten().collect())
 }
 
 /// One plain-text alert per operations address.
