@@ -10,18 +10,26 @@ pub enum Extract {
     Removals,
     Notifications,
     Meetings,
+    Placements,
     Staff,
 }
 
 impl Extract {
     /// Every extract, in reading order (removals first: the others link to its episodes).
-    pub const ALL: [Self; 4] = [Self::Removals, Self::Notifications, Self::Meetings, Self::Staff];
+    pub const ALL: [Self; 5] = [
+        Self::Removals,
+        Self::Notifications,
+        Self::Meetings,
+        Self::Placements,
+        Self::Staff,
+    ];
 
     pub fn spec(self) -> &'static ExtractSpec {
         match self {
             Self::Removals => &REMOVALS,
             Self::Notifications => &NOTIFICATIONS,
             Self::Meetings => &MEETINGS,
+            Self::Placements => &PLACEMENTS,
             Self::Staff => &STAFF,
         }
     }
@@ -149,6 +157,27 @@ pub static MEETINGS: ExtractSpec = ExtractSpec {
     date_columns: &["meeting_date"],
     linking: Linking::ToEpisodes {
         date_column: "meeting_date",
+    },
+};
+
+pub static PLACEMENTS: ExtractSpec = ExtractSpec {
+    extract: Extract::Placements,
+    name: "placements",
+    default_file: None,
+    presence: Presence::Optional,
+    columns: &[
+        required("placement_id"),
+        required("child_id"),
+        optional("removal_id"),
+        required("start_date"),
+        optional("end_date"),
+        required("setting"),
+        optional("emergency"),
+    ],
+    id_column: "placement_id",
+    date_columns: &["start_date", "end_date"],
+    linking: Linking::ToEpisodes {
+        date_column: "start_date",
     },
 };
 

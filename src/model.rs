@@ -128,6 +128,66 @@ impl MeetingStatus {
     }
 }
 
+/// Where a child was placed (`setting` of placements.csv).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlacementSetting {
+    FosterFamily,
+    RelativeFoster,
+    PreAdoptive,
+    GroupHome,
+    Institution,
+    SupervisedIndependentLiving,
+    Respite,
+    TrialHomeVisit,
+    Runaway,
+    Other,
+}
+
+impl PlacementSetting {
+    pub const ALL: [Self; 10] = [
+        Self::FosterFamily,
+        Self::RelativeFoster,
+        Self::PreAdoptive,
+        Self::GroupHome,
+        Self::Institution,
+        Self::SupervisedIndependentLiving,
+        Self::Respite,
+        Self::TrialHomeVisit,
+        Self::Runaway,
+        Self::Other,
+    ];
+
+    pub fn canonical_code(self) -> &'static str {
+        match self {
+            Self::FosterFamily => "foster_family",
+            Self::RelativeFoster => "relative_foster",
+            Self::PreAdoptive => "pre_adoptive",
+            Self::GroupHome => "group_home",
+            Self::Institution => "institution",
+            Self::SupervisedIndependentLiving => "supervised_independent_living",
+            Self::Respite => "respite",
+            Self::TrialHomeVisit => "trial_home_visit",
+            Self::Runaway => "runaway",
+            Self::Other => "other",
+        }
+    }
+
+    /// Whether a stay in this setting is a placement for placement moves and changes: trial
+    /// home visits, runaways and respite are not (docs/measures.md, sections 4 and 5).
+    pub fn is_placement(self) -> bool {
+        !matches!(self, Self::TrialHomeVisit | Self::Runaway | Self::Respite)
+    }
+}
+
+/// A placement as linked to an episode: only what the measures need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkedPlacement {
+    pub start_date: NaiveDate,
+    pub setting: PlacementSetting,
+    /// An emergency placement change (`emergency = Y`).
+    pub emergency: bool,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Discharge {
     pub date: NaiveDate,
@@ -154,7 +214,7 @@ pub struct StaffMember {
     pub name: Option<String>,
 }
 
-/// One accepted row of `removals.csv`, with the notices and meetings linked to it.
+/// One accepted row of `removals.csv`, with the notices, meetings and placements linked to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Episode {
     pub removal_id: Name,
@@ -177,4 +237,7 @@ pub struct Episode {
     pub notice_dates: Vec<NaiveDate>,
     /// Meetings linked to this episode, by date ascending.
     pub meetings: Vec<LinkedMeeting>,
+    /// Placements linked to this episode, by start date, then placement_id (empty without the
+    /// placements extract).
+    pub placements: Vec<LinkedPlacement>,
 }

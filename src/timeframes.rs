@@ -66,6 +66,10 @@ timeframes! {
     teaming_interval_days = 90 in 1..=3660, "teaming_90d look-back, calendar days";
     due_soon_days = 60 in 0..=3660, "case lists: \"due soon\" horizon of the timely-permanency measures, calendar days";
     teaming_due_soon_days = 14 in 0..=3660, "teaming_90d case list: \"due soon\" horizon, calendar days";
+    in_care_band_months = 12 in 1..=240, "permanency_12m_in_care_12_23: in care at least N months on the period's first day";
+    in_care_long_band_months = 24 in 1..=480, "permanency_12m_in_care_12_23 below, and _24_plus from, N months in care on the period's first day";
+    reentry_months = 12 in 1..=240, "reentry_12m: follow-up after an exit and look-back of the exit window, months";
+    trial_home_visit_days = 30 in 0..=3660, "permanency_12m_entry: a trial home visit longer than N days counts as a discharge N days after it began";
 }
 
 impl Timeframes {

@@ -18,10 +18,12 @@ pub fn generate(arguments: &GenerateArgs) -> Result<(), Failure> {
         .with_context(|| format!("cannot write synthetic extracts into {}", arguments.out.display()))
         .map_err(Failure::Output)?;
     println!(
-        "wrote {} removals, {} notices, {} meetings for {} children into {}",
+        "wrote {} removals, {} notices, {} meetings, {} placements and {} staff for {} children into {}",
         counts.removals,
         counts.notices,
         counts.meetings,
+        counts.placements,
+        counts.staff,
         arguments.children,
         arguments.out.display()
     );

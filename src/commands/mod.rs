@@ -18,7 +18,7 @@ use crate::failure::Failure;
 
 /// Loads and validates the configuration, then applies the flags that override it.
 pub fn load_config(input: &InputArgs, holidays: Option<&Path>) -> Result<Config, Failure> {
-    let mut config = Config::load(&input.config, &crate::measures::measure_ids())
+    let mut config = Config::load(&input.config, &crate::measures::known_to_configuration())
         .map_err(|error| Failure::Configuration(error.into()))?;
     if let Some(directory) = &input.input_dir {
         config.read_extracts_from(directory);

@@ -390,13 +390,14 @@ fn print_statewide_summary(results: &Results) {
         .iter()
         .filter(|row| row.scope == crate::scope::Scope::Statewide && row.kind == crate::measures::PeriodKind::Headline)
     {
-        let rate = row
-            .counts
-            .rate()
-            .map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0));
+        let display = crate::measures::find_measure(row.measure)
+            .map_or(crate::measures::RateDisplay::Percent, |measure| measure.rate_display());
         println!(
-            "  {:<22} {:>7} / {:<7} {rate}",
-            row.measure, row.counts.numerator, row.counts.denominator
+            "  {:<30} {:>8} / {:<8} {}",
+            row.measure,
+            row.counts.numerator,
+            row.counts.denominator,
+            display.format(row.counts.rate())
         );
     }
 }

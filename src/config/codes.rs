@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Deserialize;
 
 use crate::config::{ConfigError, Validator, normalize_code};
-use crate::model::{DischargeReason, MeetingStatus, MeetingType, PermanencyGoal};
+use crate::model::{DischargeReason, MeetingStatus, MeetingType, PermanencyGoal, PlacementSetting};
 use crate::performance::FastHashMap;
 
 #[derive(Debug, Default, Deserialize)]
@@ -27,6 +27,8 @@ pub(super) struct CodesSection {
     meeting_type: BTreeMap<String, String>,
     #[serde(default)]
     meeting_status: BTreeMap<String, String>,
+    #[serde(default)]
+    placement_setting: BTreeMap<String, String>,
     #[serde(default)]
     yes: Vec<String>,
     #[serde(default)]
@@ -50,6 +52,7 @@ pub struct CodeMaps {
     pub permanency_goal: FastHashMap<String, PermanencyGoal>,
     pub meeting_type: FastHashMap<String, MeetingType>,
     pub meeting_status: FastHashMap<String, MeetingStatus>,
+    pub placement_setting: FastHashMap<String, PlacementSetting>,
     pub yes_no: FastHashMap<String, bool>,
     /// Office spelling (as configured, and lower-cased) → canonical spelling; empty = any
     /// office accepted.
@@ -87,6 +90,12 @@ impl Validator<'_> {
                 "codes.meeting_status",
                 &codes.meeting_status,
                 &MeetingStatus::ALL,
+                |c| c.canonical_code(),
+            )?,
+            placement_setting: self.code_map(
+                "codes.placement_setting",
+                &codes.placement_setting,
+                &PlacementSetting::ALL,
                 |c| c.canonical_code(),
             )?,
             ..CodeMaps::default()

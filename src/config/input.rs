@@ -21,6 +21,8 @@ pub(super) struct InputSection {
     #[serde(default)]
     meetings_file: Option<String>,
     #[serde(default)]
+    placements_file: Option<String>,
+    #[serde(default)]
     staff_file: Option<String>,
     #[serde(default = "default_delimiter")]
     delimiter: String,
@@ -71,6 +73,8 @@ struct ColumnsSection {
     #[serde(default)]
     meetings: BTreeMap<String, String>,
     #[serde(default)]
+    placements: BTreeMap<String, String>,
+    #[serde(default)]
     staff: BTreeMap<String, String>,
 }
 
@@ -81,6 +85,7 @@ impl InputSection {
             Extract::Removals => self.removals_file.as_ref(),
             Extract::Notifications => self.notifications_file.as_ref(),
             Extract::Meetings => self.meetings_file.as_ref(),
+            Extract::Placements => self.placements_file.as_ref(),
             Extract::Staff => self.staff_file.as_ref(),
         }
     }
@@ -91,6 +96,7 @@ impl InputSection {
             Extract::Removals => &self.columns.removals,
             Extract::Notifications => &self.columns.notifications,
             Extract::Meetings => &self.columns.meetings,
+            Extract::Placements => &self.columns.placements,
             Extract::Staff => &self.columns.staff,
         }
     }

@@ -67,6 +67,8 @@ struct ConfigFile {
     #[serde(default)]
     targets: BTreeMap<String, f64>,
     #[serde(default)]
+    national: BTreeMap<String, f64>,
+    #[serde(default)]
     reports: ReportsSettings,
     #[serde(default)]
     delivery: Option<delivery::DeliverySection>,
@@ -201,7 +203,12 @@ pub struct Config {
     pub race_missing_category: String,
     pub timeframes: Timeframes,
     pub holidays: HolidayCalendar,
+    /// Each measure's target as a rate (numerator / denominator: moves per day for a measure
+    /// shown per 1,000 days).
     pub targets: BTreeMap<String, f64>,
+    /// The national performance beside each federal indicator, as a rate: the defaults of
+    /// docs/measures.md with `[national]` over them.
+    pub national: BTreeMap<String, f64>,
     pub reports: ReportsSettings,
     /// `None` when the file has no `[delivery]` section: reports are written, nothing is sent.
     pub delivery: Option<delivery::DeliverySettings>,
@@ -211,10 +218,23 @@ pub struct Config {
     pub digest: String,
 }
 
+/// What the configuration needs to know of a measure (`measures::known_to_configuration`):
+/// targets and national figures may only name known measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KnownMeasure {
+    pub id: &'static str,
+    /// Its targets and national figure are written per 1,000 (days), as its rate is shown,
+    /// rather than as a fraction.
+    pub per_thousand: bool,
+    /// The national performance shown beside it unless `[national]` says otherwise, as a rate;
+    /// `None` for the state's own policy measures.
+    pub national: Option<f64>,
+}
+
 impl Config {
-    /// Reads, parses and validates `path`. `known_measures` are the registry's ids (targets
-    /// may only name those).
-    pub fn load(path: &Path, known_measures: &[&str]) -> Result<Self, ConfigError> {
+    /// Reads, parses and validates `path`. `known_measures` are the registry's measures
+    /// (targets and national figures may only name those).
+    pub fn load(path: &Path, known_measures: &[KnownMeasure]) -> Result<Self, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Unreadable {
             path: path.to_path_buf(),
             source,
@@ -222,7 +242,7 @@ impl Config {
         Self::from_toml(path, &text, known_measures)
     }
 
-    pub fn from_toml(path: &Path, text: &str, known_measures: &[&str]) -> Result<Self, ConfigError> {
+    pub fn from_toml(path: &Path, text: &str, known_measures: &[KnownMeasure]) -> Result<Self, ConfigError> {
         let file: ConfigFile = toml::from_str(text).map_err(|error| ConfigError::Syntax {
             path: path.to_path_buf(),
             message: error.to_string().trim_end().to_string(),
@@ -281,7 +301,12 @@ impl Validator<'_> {
         }
     }
 
-    fn validate(&self, file: ConfigFile, known_measures: &[&str], digest: String) -> Result<Config, ConfigError> {
+    fn validate(
+        &self,
+        file: ConfigFile,
+        known_measures: &[KnownMeasure],
+        digest: String,
+    ) -> Result<Config, ConfigError> {
         let input = self.input(&file.input)?;
         let mut codes = self.codes(&file.codes)?;
         let offices = self.offices(&file.offices, &mut codes)?;
@@ -289,9 +314,21 @@ impl Validator<'_> {
         if let Some((key, message)) = file.timeframes.out_of_range() {
             return Err(self.invalid(format!("timeframes.{key}"), message));
         }
+        if file.timeframes.in_care_band_months >= file.timeframes.in_care_long_band_months {
+            return Err(self.invalid(
+                "timeframes.in_care_long_band_months",
+                "must be more than timeframes.in_care_band_months (the 12–23 months band ends where the 24+ band begins)",
+            ));
+        }
         self.reports(&file.reports)?;
         let holidays = self.holidays(&file.holidays)?;
-        self.targets(&file.targets, known_measures)?;
+        let targets = self.goals("targets", &file.targets, known_measures, |_| true)?;
+        let mut national: BTreeMap<String, f64> = (known_measures.iter())
+            .filter_map(|measure| Some((measure.id.to_string(), measure.national?)))
+            .collect();
+        national.extend(self.goals("national", &file.national, known_measures, |measure| {
+            measure.national.is_some()
+        })?);
         let delivery = file
             .delivery
             .map(|section| delivery::validate(section, &offices).map_err(|(key, message)| self.invalid(key, message)))
@@ -312,7 +349,8 @@ impl Validator<'_> {
             race_missing_category: race.missing,
             timeframes: file.timeframes,
             holidays,
-            targets: file.targets,
+            targets,
+            national,
             reports: file.reports,
             delivery,
             metrics,
@@ -368,22 +406,46 @@ impl Validator<'_> {
         Ok(HolidayCalendar::new(holidays))
     }
 
-    fn targets(&self, targets: &BTreeMap<String, f64>, known_measures: &[&str]) -> Result<(), ConfigError> {
-        for (measure, target) in targets {
-            if !known_measures.contains(&measure.as_str()) {
+    /// `[targets]` or `[national]` (`section`), as rates: each key a known measure for which
+    /// `allowed` holds, each value a fraction (0.75 = 75%), or per 1,000 for a measure shown
+    /// per 1,000 days.
+    fn goals(
+        &self,
+        section: &str,
+        goals: &BTreeMap<String, f64>,
+        known_measures: &[KnownMeasure],
+        allowed: impl Fn(&KnownMeasure) -> bool,
+    ) -> Result<BTreeMap<String, f64>, ConfigError> {
+        let mut rates = BTreeMap::new();
+        for (measure, value) in goals {
+            let key = format!("{section}.{measure}");
+            let Some(known) = known_measures.iter().find(|known| known.id == measure) else {
+                let ids: Vec<&str> = known_measures.iter().map(|known| known.id).collect();
+                return Err(self.invalid(key, format!("no such measure; the measures are {}", ids.join(", "))));
+            };
+            if !allowed(known) {
+                let ids: Vec<&str> = (known_measures.iter())
+                    .filter(|known| allowed(known))
+                    .map(|known| known.id)
+                    .collect();
                 return Err(self.invalid(
-                    format!("targets.{measure}"),
-                    format!("no such measure; the measures are {}", known_measures.join(", ")),
+                    key,
+                    format!("national figures are for the federal indicators: {}", ids.join(", ")),
                 ));
             }
-            if !(0.0..=1.0).contains(target) {
-                return Err(self.invalid(
-                    format!("targets.{measure}"),
-                    format!("{target} is not a rate between 0 and 1 (0.75 = 75%)"),
-                ));
-            }
+            let rate = if known.per_thousand {
+                (value.is_finite() && *value >= 0.0)
+                    .then(|| value / 1000.0)
+                    .ok_or_else(|| self.invalid(&key, format!("{value} is not a number of events per 1,000 days")))?
+            } else {
+                (0.0..=1.0)
+                    .contains(value)
+                    .then_some(*value)
+                    .ok_or_else(|| self.invalid(&key, format!("{value} is not a rate between 0 and 1 (0.75 = 75%)")))?
+            };
+            rates.insert(measure.clone(), rate);
         }
-        Ok(())
+        Ok(rates)
     }
 
     fn output_permissions(&self, output: &OutputSection) -> Result<OutputPermissions, ConfigError> {

@@ -6,6 +6,7 @@ use std::io::Write;
 use chrono::NaiveDate;
 
 use crate::calendar::{add_days, add_months};
+use crate::generate::placements::{EpisodeStay, Placements};
 use crate::generate::random::Random;
 use crate::generate::staff::Assignments;
 use crate::generate::{ChildRows, GeneratorSettings, OFFICES, RACE_ETHNICITY, write_date};
@@ -58,6 +59,7 @@ pub(super) fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mu
     };
     let birth_date = add_days(removal_date, -age_days);
     let mut assignments = Assignments::for_child(settings, child, office);
+    let mut placements = Placements::for_child(settings, child);
 
     for episode in 1..=episodes {
         if removal_date > until {
@@ -68,6 +70,16 @@ pub(super) fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mu
         rows.removals.pop(); // the line end: the assignment's fields come last
         let _ = writeln!(rows.removals, ",{}", assignments.next_fields());
         let in_care_until = planned.discharge.unwrap_or(until);
+        rows.counts.placements += placements.write_episode(
+            &EpisodeStay {
+                child_id: &child_id,
+                removal_id: &planned.removal_id,
+                placement_date: planned.placement_date,
+                discharge: planned.discharge.map(|date| (date, planned.exit)),
+                until,
+            },
+            rows.placements,
+        );
         generate_notices(&mut random, rows, &child_id, &planned.removal_id, removal_date, until);
         generate_meetings(
             &mut random,

@@ -9,9 +9,11 @@
 //!
 //! Every child draws from its own random stream (seed, child number), so the output for a
 //! child does not depend on how many children are generated before it. `children` writes a
-//! child's rows; `staff` the units, workers and staff extract; `random` the numbers.
+//! child's rows; `placements` its placements; `staff` the units, workers and staff extract;
+//! `random` the numbers.
 
 mod children;
+mod placements;
 mod random;
 mod staff;
 
@@ -63,6 +65,7 @@ pub struct GeneratedCounts {
     pub removals: u64,
     pub notices: u64,
     pub meetings: u64,
+    pub placements: u64,
     pub staff: u64,
 }
 
@@ -80,6 +83,7 @@ struct ChildRows<'a> {
     removals: &'a mut Vec<u8>,
     notices: &'a mut Vec<u8>,
     meetings: &'a mut Vec<u8>,
+    placements: &'a mut Vec<u8>,
     counts: &'a mut GeneratedCounts,
 }
 
@@ -94,35 +98,41 @@ pub fn write_extracts(settings: &GeneratorSettings, directory: &Path) -> anyhow:
     let mut removals_file = open("removals.csv")?;
     let mut notices_file = open("notifications.csv")?;
     let mut meetings_file = open("meetings.csv")?;
+    let mut placements_file = open("placements.csv")?;
     removals_file.write_all(
         b"removal_id,child_id,office,removal_date,placement_date,emergency,birth_date,race_ethnicity,permanency_goal,discharge_date,discharge_reason,unit,worker_id\n",
     )?;
     notices_file.write_all(b"notice_id,child_id,removal_id,notice_date\n")?;
     meetings_file.write_all(b"meeting_id,child_id,removal_id,meeting_date,meeting_type,status\n")?;
+    placements_file.write_all(b"placement_id,child_id,removal_id,start_date,end_date,setting,emergency\n")?;
 
     let mut counts = GeneratedCounts::default();
-    let (mut removals, mut notices, mut meetings) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut removals, mut notices, mut meetings, mut placements) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for child in 1..=settings.children {
         let mut rows = ChildRows {
             removals: &mut removals,
             notices: &mut notices,
             meetings: &mut meetings,
+            placements: &mut placements,
             counts: &mut counts,
         };
         children::generate_child(settings, child, &mut rows);
-        if removals.len() > (1 << 20) || meetings.len() > (1 << 20) {
+        if removals.len() > (1 << 20) || meetings.len() > (1 << 20) || placements.len() > (1 << 20) {
             removals_file.write_all(&removals)?;
             notices_file.write_all(&notices)?;
             meetings_file.write_all(&meetings)?;
+            placements_file.write_all(&placements)?;
             removals.clear();
             notices.clear();
             meetings.clear();
+            placements.clear();
         }
     }
     removals_file.write_all(&removals)?;
     notices_file.write_all(&notices)?;
     meetings_file.write_all(&meetings)?;
-    for mut file in [removals_file, notices_file, meetings_file] {
+    placements_file.write_all(&placements)?;
+    for mut file in [removals_file, notices_file, meetings_file, placements_file] {
         file.flush()?;
     }
     let mut staff_file = open("staff.csv")?;

@@ -5,8 +5,10 @@
 //! - `reader` reads one extract (header mapping, line numbers, the three-stage pipeline, the
 //!   read = accepted + rejected bookkeeping); `csv_records` splits its records;
 //! - this module holds each extract's own validation (`removal_from`, `notice_from`,
-//!   `meeting_from`) and what is done with an accepted row;
-//! - `linking` attaches notices and meetings to episodes; `rejects` names the reasons.
+//!   `meeting_from`, `placement_from`, `staff_member_from`) and what is done with an accepted
+//!   row;
+//! - `linking` attaches notices, meetings and placements to episodes; `rejects` names the
+//!   reasons.
 
 pub mod csv_records;
 pub mod linking;
@@ -20,7 +22,7 @@ use chrono::NaiveDate;
 
 use crate::config::{Config, normalize_code};
 use crate::extracts::Extract;
-use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus, StaffMember, UNASSIGNED};
+use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, StaffMember, UNASSIGNED};
 use crate::progress::Progress;
 use crate::scope::NameInterner;
 use linking::{EpisodeIndex, OrphanReason, RecentLookups};
@@ -56,8 +58,9 @@ impl IngestedData {
     }
 }
 
-/// Reads removals first (linking needs every episode), then notices and meetings, linking each
-/// accepted row as it is read so they are never held in memory as rows. Rows are applied in
+/// Reads removals first (linking needs every episode), then notices, meetings and (when
+/// configured) placements, linking each accepted row as it is read so they are never held in
+/// memory as rows; then the staff extract, when configured. Rows are applied in
 /// file order; each episode's notices and meetings are sorted by value afterwards, so the
 /// result does not depend on how the extract is ordered either.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
@@ -113,6 +116,12 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         (Extract::Notifications, notices),
         (Extract::Meetings, meetings),
     ]);
+    if config.extract(Extract::Placements).is_some() {
+        reports.insert(
+            Extract::Placements,
+            read_placements(config, progress, &index, &mut episodes)?,
+        );
+    }
     if config.extract(Extract::Staff).is_some() {
         let report = reader::read_extract(
             config,
@@ -138,6 +147,40 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         reports,
         staff,
     })
+}
+
+/// Reads the placements extract, linking each accepted row to its episode; each episode's
+/// placements end up in (start date, placement_id) order, so ties never depend on row order.
+fn read_placements(
+    config: &Config,
+    progress: Progress,
+    index: &EpisodeIndex,
+    episodes: &mut [Episode],
+) -> Result<ExtractReport, ExtractError> {
+    // Placement ids are kept only until each episode's placements are in order.
+    let mut linked: Vec<Vec<(LinkedPlacement, Box<str>)>> = vec![Vec::new(); episodes.len()];
+    let mut orphans = Orphans::default();
+    let mut newest: Option<NaiveDate> = None;
+    let mut report = reader::read_extract(
+        config,
+        Extract::Placements,
+        progress,
+        |fields, recent: &mut RecentLookups| placement_from(fields, config, index, recent),
+        |(link, placement, placement_id, newest_in_row)| {
+            newest = newest.max(Some(newest_in_row));
+            match link {
+                Ok(episode) => linked[episode].push((placement, placement_id)),
+                Err(orphan) => orphans.count(orphan),
+            }
+        },
+    )?;
+    for (episode, mut placements) in episodes.iter_mut().zip(linked) {
+        placements.sort_unstable_by(|left, right| (left.0.start_date, &left.1).cmp(&(right.0.start_date, &right.1)));
+        episode.placements = placements.into_iter().map(|(placement, _)| placement).collect();
+    }
+    report.newest_date = newest;
+    report.orphaned_by_reason = orphans.by_reason;
+    Ok(report)
 }
 
 /// The newest date an episode's row holds.
@@ -220,6 +263,7 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
         discharge,
         notice_dates: Vec::new(),
         meetings: Vec::new(),
+        placements: Vec::new(),
     })
 }
 
@@ -355,6 +399,53 @@ fn notice_from(
     Some((
         index.link_remembering(recent, removal_id, child_id, notice_date),
         notice_date,
+    ))
+}
+
+/// A row of placements.csv: the episode it belongs to (by `removal_id`, else by child and start
+/// date), the placement, its id (for ordering ties) and the newest date the row holds.
+fn placement_from(
+    fields: &mut RowFields<'_>,
+    config: &Config,
+    index: &EpisodeIndex,
+    recent: &mut RecentLookups,
+) -> Option<(Link, LinkedPlacement, Box<str>, NaiveDate)> {
+    let placement_id = fields.required("placement_id");
+    let child_id = fields.required("child_id");
+    let removal_id = fields.optional("removal_id");
+    let start_date = fields.date("start_date", true);
+    let end_date = fields.date("end_date", false);
+    let setting = fields.code("setting", true, &config.codes.placement_setting, "placement setting");
+    let emergency = fields.code("emergency", false, &config.codes.yes_no, "Y/N flag");
+    if let (Some(start), Some(end)) = (start_date, end_date)
+        && end < start
+    {
+        fields.add_problem(
+            RejectKind::EndBeforeStart,
+            "end_date",
+            Some(&end.to_string()),
+            format!("end date {end} is before the start date {start}"),
+        );
+    }
+    let (Some(placement_id), Some(child_id), Some(start_date), Some(setting)) =
+        (placement_id, child_id, start_date, setting)
+    else {
+        return None;
+    };
+    if !fields.problems.is_empty() {
+        return None;
+    }
+    let placement = LinkedPlacement {
+        start_date,
+        setting,
+        emergency: emergency.unwrap_or(false),
+    };
+    let link = index.link_remembering(recent, removal_id, child_id, start_date);
+    Some((
+        link,
+        placement,
+        placement_id.into(),
+        end_date.map_or(start_date, |end| end.max(start_date)),
     ))
 }
 

@@ -17,6 +17,7 @@ pub enum RejectKind {
     DuplicateId,
     DischargeBeforeRemoval,
     DischargeWithoutReason,
+    EndBeforeStart,
     BadEmail,
     EmailNotAllowed,
 }
@@ -34,6 +35,7 @@ impl RejectKind {
             Self::DuplicateId => "duplicate_id",
             Self::DischargeBeforeRemoval => "discharge_before_removal",
             Self::DischargeWithoutReason => "discharge_without_reason",
+            Self::EndBeforeStart => "end_before_start",
             Self::BadEmail => "bad_email",
             Self::EmailNotAllowed => "email_not_allowed",
         }

@@ -12,8 +12,13 @@
 mod adoption_24m;
 mod emergency_team_2bd;
 mod guardianship_18m;
+mod in_care_permanency;
 mod initial_joint_5d;
 mod permanency_12m_entry;
+mod permanency_12m_in_care_12_23;
+mod permanency_12m_in_care_24_plus;
+mod placement_moves_per_1000_days;
+mod reentry_12m;
 mod relative_notice_30d;
 mod reunification_12m;
 mod teaming_90d;
@@ -27,15 +32,19 @@ use chrono::NaiveDate;
 use crate::calendar::{HolidayCalendar, Period};
 use crate::extracts::Extract;
 use crate::ingest::linking::EpisodeIndex;
-use crate::model::{Discharge, Episode, LinkedMeeting, MeetingStatus, MeetingType, PermanencyGoal};
+use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, MeetingType, PermanencyGoal};
 use crate::timeframes::Timeframes;
 
 /// Every measure, in report order.
-pub static REGISTRY: [&dyn Measure; 8] = [
+pub static REGISTRY: [&dyn Measure; 12] = [
     &reunification_12m::REUNIFICATION_12M,
     &guardianship_18m::GUARDIANSHIP_18M,
     &adoption_24m::ADOPTION_24M,
     &permanency_12m_entry::PermanencyWithin12MonthsOfEntry,
+    &permanency_12m_in_care_12_23::PERMANENCY_12M_IN_CARE_12_23,
+    &permanency_12m_in_care_24_plus::PERMANENCY_12M_IN_CARE_24_PLUS,
+    &reentry_12m::ReentryWithin12Months,
+    &placement_moves_per_1000_days::PlacementMovesPer1000Days,
     &relative_notice_30d::RelativeNoticeWithin30Days,
     &initial_joint_5d::InitialJointConversationWithin5Days,
     &emergency_team_2bd::EmergencyTeamMeetingWithin2BusinessDays,
@@ -52,8 +61,16 @@ pub fn reported_measures(extracts_read: &[Extract]) -> Vec<&'static dyn Measure>
         .collect()
 }
 
-pub fn measure_ids() -> Vec<&'static str> {
-    REGISTRY.iter().map(|measure| measure.id()).collect()
+/// What the configuration may say about each registered measure (targets, national figures).
+pub fn known_to_configuration() -> Vec<crate::config::KnownMeasure> {
+    REGISTRY
+        .iter()
+        .map(|measure| crate::config::KnownMeasure {
+            id: measure.id(),
+            per_thousand: measure.rate_display() == RateDisplay::PerThousandDays,
+            national: measure.national_default(),
+        })
+        .collect()
 }
 
 pub fn find_measure(id: &str) -> Option<&'static dyn Measure> {
@@ -94,6 +111,23 @@ impl RateDisplay {
             (_, None) => "—".to_string(),
             (Self::Percent, Some(rate)) => format!("{:.1}%", rate * 100.0),
             (Self::PerThousandDays, Some(rate)) => format!("{:.2} per 1,000 days", rate * 1000.0),
+        }
+    }
+
+    /// The rate for a narrow table cell: `75.0%`, `4.48/1,000d`, `—`.
+    pub fn compact(self, rate: Option<f64>) -> String {
+        match (self, rate) {
+            (Self::PerThousandDays, Some(rate)) => format!("{:.2}/1,000d", rate * 1000.0),
+            _ => self.format(rate),
+        }
+    }
+
+    /// The value written in a workbook cell: the rate for a percentage, events per 1,000 days
+    /// otherwise.
+    pub fn spreadsheet_value(self, rate: f64) -> f64 {
+        match self {
+            Self::Percent => rate,
+            Self::PerThousandDays => rate * 1000.0,
         }
     }
 }
@@ -576,6 +610,21 @@ impl<'a> EpisodeAsOf<'a> {
         self.meetings()
             .filter(move |meeting| meeting.meeting_type == meeting_type && meeting.status == MeetingStatus::Held)
             .map(|meeting| meeting.date)
+    }
+
+    /// Linked placements known on `as_of` (begun on or before it), by start date, then
+    /// placement_id; every setting (see `PlacementSetting::is_placement`).
+    pub fn placements(&self) -> impl Iterator<Item = &'a LinkedPlacement> + 'a {
+        let as_of = self.as_of;
+        self.episode
+            .placements
+            .iter()
+            .take_while(move |placement| placement.start_date <= as_of)
+    }
+
+    /// The day the child turns 18 (the configured age), when the birth date is known.
+    pub fn adult_from(&self, timeframes: &Timeframes) -> Option<NaiveDate> {
+        (self.episode.birth_date).map(|birth| crate::calendar::add_months(birth, timeframes.adult_age_months as i32))
     }
 
     /// Aged 18 (the configured age) or more on `date`; false when the birth date is unknown.

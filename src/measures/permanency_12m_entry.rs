@@ -9,11 +9,21 @@
 //!   permanent_guardianship, adoption) on or before `removal_date + 12 months`.
 //! - Excluded: stays shorter than 8 days; children aged 18 or more on the removal date (when
 //!   known). The first episode is chosen before these exclusions apply.
+//! - Trial home visit adjustment (only with the placements extract): an episode discharged to
+//!   reunification whose last linked placement starting on or before the discharge (by start
+//!   date, ties: placement_id) is a trial home visit that began more than 30 days before the
+//!   discharge is judged, for the 12-month test only, as if discharged on `trial_home_visit
+//!   start + 30 days` (the 8-day exclusion uses the real discharge date).
 //! - Trend months: the entry window of a month is that month (cut at `as_of`) 12 months
-//!   earlier, and `measures.csv` shows that entry window as the period.
+//!   earlier, and `measures.csv` shows that entry window as the period; a rolling point's is the
+//!   headline's window for the 12 months ending on the point's last day. National performance
+//!   35.2 %.
+
+use chrono::NaiveDate;
 
 use crate::calendar::{Period, add_days, add_months, days_between};
-use crate::measures::{EpisodeAsOf, EvaluationContext, Evidence, Measure, PeriodKind, Verdict, excluded};
+use crate::measures::{DecidingDate, EpisodeAsOf, EvaluationContext, Evidence, Measure, PeriodKind, Verdict, excluded};
+use crate::model::{DischargeReason, PlacementSetting};
 use crate::timeframes::Timeframes;
 
 pub struct PermanencyWithin12MonthsOfEntry;
@@ -28,7 +38,16 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
     }
 
     fn parameters(&self) -> &'static [&'static str] {
-        &["entry_cohort_permanency_months", "short_stay_days", "adult_age_months"]
+        &[
+            "entry_cohort_permanency_months",
+            "short_stay_days",
+            "adult_age_months",
+            "trial_home_visit_days",
+        ]
+    }
+
+    fn national_default(&self) -> Option<f64> {
+        Some(0.352)
     }
 
     fn definition(&self, timeframes: &Timeframes) -> String {
@@ -85,16 +104,59 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
             );
         }
         let deadline = add_months(removal, context.timeframes.entry_cohort_permanency_months as i32);
-        let in_numerator =
-            discharge.is_some_and(|discharge| discharge.reason.is_permanency() && discharge.date <= deadline);
+        let judged = discharge.map(
+            |discharge| match trial_home_visit_adjustment(episode, context.timeframes) {
+                Some(adjusted) => (
+                    "discharge, as adjusted for a trial home visit",
+                    discharge.reason,
+                    adjusted,
+                ),
+                None => ("discharge", discharge.reason, discharge.date),
+            },
+        );
+        let in_numerator = judged.is_some_and(|(_, reason, date)| reason.is_permanency() && date <= deadline);
         Verdict::counted(
             in_numerator,
             Evidence {
                 deadline: Some(deadline),
-                event: discharge.map(|discharge| ("discharge", discharge.date)),
+                event: judged.map(|(what, _, date)| (what, date)),
             },
         )
     }
+
+    fn deciding_dates(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Vec<DecidingDate> {
+        let mut dates = Vec::new();
+        if let Some(visit) = last_trial_home_visit(episode) {
+            dates.push(DecidingDate::new("trial home visit began", visit));
+        }
+        if let Some(adult) = episode.adult_from(context.timeframes) {
+            dates.push(DecidingDate::new("18th birthday", adult));
+        }
+        dates
+    }
+}
+
+/// When the episode's last linked placement starting on or before its discharge is a trial
+/// home visit, the day it began.
+fn last_trial_home_visit(episode: &EpisodeAsOf<'_>) -> Option<NaiveDate> {
+    let discharge = episode.discharge()?;
+    let last = episode
+        .placements()
+        .take_while(|placement| placement.start_date <= discharge.date)
+        .last()?;
+    (last.setting == PlacementSetting::TrialHomeVisit).then_some(last.start_date)
+}
+
+/// The date a reunification after a trial home visit longer than the configured days is judged
+/// by: `visit start + days`; `None` when no adjustment applies.
+fn trial_home_visit_adjustment(episode: &EpisodeAsOf<'_>, timeframes: &Timeframes) -> Option<NaiveDate> {
+    let discharge = episode.discharge()?;
+    if discharge.reason != DischargeReason::Reunification {
+        return None;
+    }
+    let visit = last_trial_home_visit(episode)?;
+    let days = i64::from(timeframes.trial_home_visit_days);
+    (days_between(visit, discharge.date) > days).then(|| add_days(visit, days))
 }
 
 #[cfg(test)]
@@ -238,5 +300,56 @@ mod tests {
             removal("2025-01-01").ids("R2", "C2"),
         ];
         check_verdict_among(&MEASURE, AS_OF, &[], two_children, 0, "denominator");
+    }
+
+    #[test]
+    fn a_trial_home_visit_of_more_than_30_days_counts_as_a_discharge_30_days_after_it_began() {
+        // Removed 2025-01-15: deadline 2026-01-15. Reunified 2026-02-20, after a trial home
+        // visit from 2026-01-16 (35 days): judged as discharged 2026-02-15, still late.
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15")
+                .placement("P1", "2025-01-15", "foster_family")
+                .placement("P2", "2026-01-16", "trial_home_visit")
+                .discharged("2026-02-20", "reunification"),
+            "denominator",
+        );
+        // The visit began 2025-12-16: 2025-12-16 + 30 = 2026-01-15, the deadline: on time.
+        let visit_from = |start: &str, discharge: &str| {
+            removal("2025-01-15")
+                .placement("P1", "2025-01-15", "foster_family")
+                .placement("P2", start, "trial_home_visit")
+                .discharged(discharge, "reunification")
+        };
+        // 31 days' visit (2025-12-16 .. 2026-01-16): adjusted to 2026-01-15, on time.
+        check_verdict(&MEASURE, AS_OF, visit_from("2025-12-16", "2026-01-16"), "numerator");
+        // Exactly 30 days' visit (2025-12-17 .. 2026-01-16): no adjustment, a day late.
+        check_verdict(&MEASURE, AS_OF, visit_from("2025-12-17", "2026-01-16"), "denominator");
+        // Only a reunification is adjusted.
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15")
+                .placement("P2", "2025-12-16", "trial_home_visit")
+                .discharged("2026-01-16", "relative"),
+            "denominator",
+        );
+        // Only when the visit is the last placement before the discharge.
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            visit_from("2025-12-16", "2026-01-16").placement("P3", "2026-01-01", "foster_family"),
+            "denominator",
+        );
+        // The 8-day exclusion reads the real discharge date.
+        check_verdict(
+            &MEASURE,
+            AS_OF,
+            removal("2025-01-15")
+                .placement("P2", "2024-12-01", "trial_home_visit")
+                .discharged("2025-01-22", "reunification"),
+            "excluded:short_stay",
+        );
     }
 }

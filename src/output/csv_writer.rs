@@ -286,7 +286,7 @@ mod tests {
             std::path::Path::new("test.toml"),
             "[input]\ndir = \".\"\ndate_formats = [\"YYYY-MM-DD\"]\nmax_rejected_share = 0.1\n[output]\ndir = \".\"\n\
              [race_ethnicity]\ncategories = [\"Unknown\"]\nmissing = \"Unknown\"\n",
-            &crate::measures::measure_ids(),
+            &crate::measures::known_to_configuration(),
         )
         .expect("valid configuration");
         let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use crate::measures::CaseStatus;
 use crate::reports::actions::child_blocks;
 use crate::reports::suppression::Figure;
-use crate::reports::{CaseList, ReportModel, Scope, Status, SummaryLine};
+use crate::reports::{CaseList, MeasureLine, ReportModel, Scope, Status, SummaryLine};
 
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
 const CELL: &str = "padding:6px 8px;border-bottom:1px solid #e4e7eb;font-size:14px;";
@@ -42,20 +42,33 @@ const NARROW_HEAD: &str =
     "padding:4px 4px;border-bottom:2px solid #9aa5b1;font-size:11px;text-align:left;color:#52606d;";
 const NARROW_CELL: &str = "padding:4px 4px;border-bottom:1px solid #e4e7eb;font-size:12px;";
 
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0))
-}
-
-fn figure_text(figure: Figure) -> String {
+fn figure_text(measure: &MeasureLine, figure: Figure) -> String {
     match figure {
         Figure::Suppressed => "suppressed".to_string(),
         Figure::Shown(counts) if counts.denominator == 0 => "—".to_string(),
         Figure::Shown(counts) => format!(
             "<strong>{}</strong> <span style=\"color:#7b8794;font-size:12px;\">{}/{}</span>",
-            percent(counts.rate()),
+            measure.rate_text(counts.rate()),
             counts.numerator,
             counts.denominator
         ),
+    }
+}
+
+/// The national figure beside a federal indicator, and how the rate compares with it.
+fn national_cell(measure: &MeasureLine, status: Option<Status>) -> String {
+    match (measure.national, status) {
+        (Some(national), Some(status)) => format!(
+            "<td style=\"{CELL}\">{}<br><span style=\"font-size:11px;color:{};\">{}</span></td>",
+            measure.rate_text(Some(national)),
+            match status {
+                Status::OnTrack => "#006100",
+                Status::OffTrack => "#9c0006",
+                _ => "#7b8794",
+            },
+            status.national_label()
+        ),
+        _ => format!("<td style=\"{CELL}color:#9aa5b1;\">—</td>"),
     }
 }
 
@@ -147,7 +160,7 @@ fn headline_section(page: &mut String, model: &ReportModel) {
         page,
         "<tr><td style=\"padding:0 24px;\"><table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\">\
          <tr><th style=\"{HEAD}\">Measure</th><th style=\"{HEAD}\">Rate</th><th style=\"{HEAD}\">Target</th><th style=\"{HEAD}\">Status</th>{}\
-         <th style=\"{HEAD}\">Overdue</th><th style=\"{HEAD}\">Due soon</th></tr>\n",
+         <th style=\"{HEAD}\">National</th><th style=\"{HEAD}\">Overdue</th><th style=\"{HEAD}\">Due soon</th></tr>\n",
         if office_page {
             format!("<th style=\"{HEAD}\">Statewide</th>")
         } else {
@@ -158,17 +171,18 @@ fn headline_section(page: &mut String, model: &ReportModel) {
         let measure = &model.measures[line.measure];
         let _ = write!(
             page,
-            "<tr><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>{}{}\
+            "<tr><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>{}{}{}\
              <td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td></tr>\n",
             escape(measure.title),
-            figure_text(line.figure),
-            percent(measure.target),
+            figure_text(measure, line.figure),
+            measure.rate_text(measure.target),
             status_cell(line.status),
             if office_page {
-                format!("<td style=\"{CELL}\">{}</td>", percent(line.statewide.rate()))
+                format!("<td style=\"{CELL}\">{}</td>", measure.rate_text(line.statewide.rate()))
             } else {
                 String::new()
             },
+            national_cell(measure, line.national_status),
             line.overdue,
             line.due_soon,
         );
@@ -209,7 +223,7 @@ fn offices_section(page: &mut String, model: &ReportModel) {
     offices.dedup();
     for office in offices {
         let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(office));
-        for (index, _) in model.measures.iter().enumerate() {
+        for (index, measure) in model.measures.iter().enumerate() {
             let line = model
                 .summary
                 .iter()
@@ -218,7 +232,7 @@ fn offices_section(page: &mut String, model: &ReportModel) {
                 Some(line) => (
                     match line.figure {
                         Figure::Suppressed => "suppressed".to_string(),
-                        figure => percent(figure.rate()),
+                        figure => measure.compact_rate(figure.rate()),
                     },
                     match line.status {
                         Status::OnTrack => "#006100",
@@ -232,7 +246,7 @@ fn offices_section(page: &mut String, model: &ReportModel) {
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Green: at or above target. Red: below target.</p></td></tr>\n");
+    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Green: on track against the target (at or above it; at or below it where lower is better). Red: off track.</p></td></tr>\n");
 }
 
 /// One row per measure: twelve bars, one per month, height proportional to the rate.
@@ -250,10 +264,23 @@ fn trend_section(page: &mut String, model: &ReportModel) {
             escape(measure.title)
         );
         let points = &model.trend[index];
+        // A percentage fills the bar area at 100 %; a rate per 1,000 days at the series' highest.
+        let full_bar = match measure.display {
+            crate::measures::RateDisplay::Percent => 1.0,
+            crate::measures::RateDisplay::PerThousandDays => points
+                .iter()
+                .filter_map(|figure| figure.rate())
+                .fold(0.0, f64::max)
+                .max(f64::MIN_POSITIVE),
+        };
         for (month, figure) in model.trend_months.iter().zip(points) {
             let label = month.start.format("%b %Y").to_string();
             let (height, colour, value) = match figure.rate() {
-                Some(rate) => ((rate * BAR_AREA).round().max(1.0), "#3e7cb1", percent(Some(rate))),
+                Some(rate) => (
+                    (rate / full_bar * BAR_AREA).round().max(1.0),
+                    "#3e7cb1",
+                    measure.rate_text(Some(rate)),
+                ),
                 None if figure.is_suppressed() => (2.0, "#cbd2d9", "suppressed".to_string()),
                 None => (2.0, "#e4e7eb", "no data".to_string()),
             };
@@ -265,7 +292,7 @@ fn trend_section(page: &mut String, model: &ReportModel) {
         }
         let latest = points
             .last()
-            .map_or_else(|| "—".to_string(), |figure| percent(figure.rate()));
+            .map_or_else(|| "—".to_string(), |figure| measure.compact_rate(figure.rate()));
         let _ = write!(
             page,
             "<td style=\"padding:0 0 0 8px;font-size:12px;color:#52606d;\">{latest}</td></tr>\n"
@@ -408,11 +435,11 @@ fn units_section(page: &mut String, model: &ReportModel) {
     open_measure_table(page, model, first_column, &["Overdue", "Due soon"]);
     for line in &model.units {
         let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(&line.label));
-        for figure in &line.figures {
+        for (figure, measure) in line.figures.iter().zip(&model.measures) {
             let text = match figure {
                 Figure::Shown(counts) if counts.denominator > 0 => format!(
                     "{}<br><span style=\"font-size:10px;color:#7b8794;\">{}/{}</span>",
-                    percent(counts.rate()),
+                    measure.compact_rate(counts.rate()),
                     counts.numerator,
                     counts.denominator
                 ),
@@ -443,7 +470,7 @@ fn equity_section(page: &mut String, model: &ReportModel) {
     open_measure_table(page, model, "Group", &[]);
     for group in groups {
         let _ = write!(page, "<tr><td style=\"{NARROW_CELL}\">{}</td>", escape(group));
-        for (index, _) in model.measures.iter().enumerate() {
+        for (index, measure) in model.measures.iter().enumerate() {
             let line = model
                 .equity
                 .iter()
@@ -452,13 +479,15 @@ fn equity_section(page: &mut String, model: &ReportModel) {
                 Some(line) if line.group_figure.is_suppressed() => "suppressed".to_string(),
                 Some(line) => {
                     let gap = match (line.group_figure.rate(), line.others_figure.rate()) {
-                        (Some(group), Some(others)) if others - group >= 0.10 => "color:#9c0006;font-weight:bold;",
+                        (Some(group), Some(others)) if measure.gap_is_notable(group, others) => {
+                            "color:#9c0006;font-weight:bold;"
+                        }
                         _ => "",
                     };
                     format!(
                         "<span style=\"{gap}\">{}</span><br><span style=\"font-size:10px;color:#7b8794;\">others {}</span>",
-                        percent(line.group_figure.rate()),
-                        percent(line.others_figure.rate())
+                        measure.compact_rate(line.group_figure.rate()),
+                        measure.compact_rate(line.others_figure.rate())
                     )
                 }
                 None => "—".to_string(),
@@ -467,7 +496,7 @@ fn equity_section(page: &mut String, model: &ReportModel) {
         }
         page.push_str("</tr>\n");
     }
-    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Red: the group's rate is at least 10 points below all other children's.</p></td></tr>\n");
+    page.push_str("</table><p style=\"margin:4px 0 0;font-size:11px;color:#7b8794;\">Red: the group's rate is at least 10 points worse than all other children's.</p></td></tr>\n");
 }
 
 fn quality_section(page: &mut String, model: &ReportModel) {

@@ -11,7 +11,7 @@ use crate::config::{Config, SuppressionScope};
 use crate::engine::{CaseCounts, CaseRow, Counts, Results, StatusCounts};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::measures::{Direction, PeriodKind};
+use crate::measures::{Direction, PeriodKind, RateDisplay};
 use crate::model::StaffMember;
 use crate::output::manifest::{InputEntry, input_entries};
 use crate::performance::FastHashMap;
@@ -55,14 +55,52 @@ impl Status {
             Self::Suppressed => "suppressed",
         }
     }
+
+    /// The status against the national performance, in words.
+    pub fn national_label(self) -> &'static str {
+        match self {
+            Self::OnTrack => "meets national",
+            Self::OffTrack => "worse than national",
+            Self::NoTarget => "no national figure",
+            Self::NoData => "no data",
+            Self::Suppressed => "suppressed",
+        }
+    }
 }
 
 pub struct MeasureLine {
     pub id: &'static str,
     pub title: &'static str,
     pub definition: String,
+    /// As a rate (numerator / denominator).
     pub target: Option<f64>,
     pub direction: Direction,
+    /// How its rates (and target and national figure) are shown.
+    pub display: RateDisplay,
+    /// National performance (CFSR Round 4) beside a federal indicator, as a rate.
+    pub national: Option<f64>,
+}
+
+impl MeasureLine {
+    /// A rate of this measure as a reader sees it (`75.0%`, `4.48 per 1,000 days`, `—`).
+    pub fn rate_text(&self, rate: Option<f64>) -> String {
+        self.display.format(rate)
+    }
+
+    /// A rate for a narrow table cell.
+    pub fn compact_rate(&self, rate: Option<f64>) -> String {
+        self.display.compact(rate)
+    }
+
+    /// Whether `group` is worse than `others` by a margin worth flagging: 10 percentage points
+    /// in the measure's direction (rates per 1,000 days are not flagged).
+    pub fn gap_is_notable(&self, group: f64, others: f64) -> bool {
+        let worse_by = match self.direction {
+            Direction::HigherIsBetter => others - group,
+            Direction::LowerIsBetter => group - others,
+        };
+        self.display == RateDisplay::Percent && worse_by >= 0.10
+    }
 }
 
 /// One line of the summary: a measure for one scope (an office or statewide), beside the
@@ -73,6 +111,8 @@ pub struct SummaryLine {
     pub figure: Figure,
     pub statewide: Figure,
     pub status: Status,
+    /// The figure against the national performance, for a federal indicator.
+    pub national_status: Option<Status>,
     pub overdue: u64,
     pub due_soon: u64,
 }
@@ -372,6 +412,8 @@ fn measure_lines(results: &Results, config: &Config) -> Vec<MeasureLine> {
             definition: measure.definition(&config.timeframes),
             target: config.targets.get(measure.id()).copied(),
             direction: measure.direction(),
+            display: measure.rate_display(),
+            national: config.national.get(measure.id()).copied(),
         })
         .collect()
 }
@@ -412,6 +454,9 @@ fn summary_and_trend(
             figure,
             statewide: statewide_figure,
             status: Status::of(figure, measure.target, measure.direction),
+            national_status: measure
+                .national
+                .map(|national| Status::of(figure, Some(national), measure.direction)),
             overdue: case_counts.of(measure.id, line_scope).overdue,
             due_soon: case_counts.of(measure.id, line_scope).due_soon,
         };

@@ -5,10 +5,6 @@ use std::fmt::Write;
 use crate::reports::suppression::Figure;
 use crate::reports::{CaseList, ReportModel, Scope};
 
-fn percent(rate: Option<f64>) -> String {
-    rate.map_or_else(|| "—".to_string(), |rate| format!("{:.1}%", rate * 100.0))
-}
-
 pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "{}", model.title);
@@ -32,21 +28,31 @@ pub fn render(model: &ReportModel, notice: Option<&str>) -> String {
             Figure::Suppressed => "suppressed".to_string(),
             Figure::Shown(counts) => format!(
                 "{} ({}/{})",
-                percent(counts.rate()),
+                measure.rate_text(counts.rate()),
                 counts.numerator,
                 counts.denominator
             ),
         };
+        let national = match (measure.national, line.national_status) {
+            (Some(national), Some(status)) => {
+                format!(
+                    "; national {} ({})",
+                    measure.rate_text(Some(national)),
+                    status.national_label()
+                )
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             text,
-            "- {}: {figure}; target {}; {}{}; {} overdue, {} due soon",
+            "- {}: {figure}; target {}; {}{}{national}; {} overdue, {} due soon",
             measure.title,
-            percent(measure.target),
+            measure.rate_text(measure.target),
             line.status.label(),
             if model.scope == Scope::Statewide {
                 String::new()
             } else {
-                format!("; statewide {}", percent(line.statewide.rate()))
+                format!("; statewide {}", measure.rate_text(line.statewide.rate()))
             },
             line.overdue,
             line.due_soon

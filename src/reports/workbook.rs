@@ -9,8 +9,9 @@ use rust_xlsxwriter::{
     FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 
+use crate::measures::RateDisplay;
 use crate::reports::suppression::Figure;
-use crate::reports::{ReportModel, Status};
+use crate::reports::{MeasureLine, ReportModel, Status};
 
 /// The formats every sheet uses.
 struct Formats {
@@ -18,6 +19,7 @@ struct Formats {
     subtitle: Format,
     header: Format,
     percent: Format,
+    per_thousand_days: Format,
     count: Format,
     date: Format,
     month: Format,
@@ -39,6 +41,7 @@ impl Formats {
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
             percent: Format::new().set_num_format("0.0%"),
+            per_thousand_days: Format::new().set_num_format("0.00\" per 1,000 days\""),
             count: Format::new().set_num_format("#,##0"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             month: Format::new().set_num_format("mmm yyyy"),
@@ -126,12 +129,30 @@ fn header_row(
     Ok(())
 }
 
+/// Writes a rate of `measure` as its reports show it: a percentage, or events per 1,000 days.
+fn write_rate(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    rate: f64,
+    measure: &MeasureLine,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    let format = match measure.display {
+        RateDisplay::Percent => &formats.percent,
+        RateDisplay::PerThousandDays => &formats.per_thousand_days,
+    };
+    sheet.write_number_with_format(row, column, measure.display.spreadsheet_value(rate), format)?;
+    Ok(())
+}
+
 /// Writes a figure as rate, numerator, denominator in three cells from `column`.
 fn write_figure(
     sheet: &mut Worksheet,
     row: u32,
     column: u16,
     figure: Figure,
+    measure: &MeasureLine,
     formats: &Formats,
 ) -> Result<(), XlsxError> {
     match figure {
@@ -142,7 +163,7 @@ fn write_figure(
         }
         Figure::Shown(counts) => {
             if let Some(rate) = counts.rate() {
-                sheet.write_number_with_format(row, column, rate, &formats.percent)?;
+                write_rate(sheet, row, column, rate, measure, formats)?;
             }
             sheet.write_number_with_format(row, column + 1, counts.numerator as f64, &formats.count)?;
             sheet.write_number_with_format(row, column + 2, counts.denominator as f64, &formats.count)?;
@@ -168,8 +189,10 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             "Statewide rate",
             "Overdue now",
             "Due soon",
+            "National",
+            "Against national",
         ],
-        &[62.0, 20.0, 10.0, 12.0, 13.0, 10.0, 12.0, 14.0, 12.0, 10.0],
+        &[62.0, 20.0, 10.0, 12.0, 13.0, 10.0, 12.0, 14.0, 12.0, 10.0, 12.0, 18.0],
         formats,
     )?;
     let mut row = header + 1;
@@ -177,24 +200,28 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
         let measure = &model.measures[line.measure];
         sheet.write_string(row, 0, measure.title)?;
         sheet.write_string(row, 1, line.scope.office_label())?;
-        write_figure(sheet, row, 2, line.figure, formats)?;
+        write_figure(sheet, row, 2, line.figure, measure, formats)?;
         if let Some(target) = measure.target {
-            sheet.write_number_with_format(row, 5, target, &formats.percent)?;
+            write_rate(sheet, row, 5, target, measure, formats)?;
         }
         sheet.write_string(row, 6, line.status.label())?;
+        if let (Some(national), Some(status)) = (measure.national, line.national_status) {
+            write_rate(sheet, row, 10, national, measure, formats)?;
+            sheet.write_string(row, 11, status.national_label())?;
+        }
         match line.statewide.rate() {
-            Some(rate) => sheet.write_number_with_format(row, 7, rate, &formats.percent)?,
+            Some(rate) => write_rate(sheet, row, 7, rate, measure, formats)?,
             None if line.statewide.is_suppressed() => {
-                sheet.write_string_with_format(row, 7, "suppressed", &formats.muted)?
+                sheet.write_string_with_format(row, 7, "suppressed", &formats.muted)?;
             }
-            None => sheet,
-        };
+            None => {}
+        }
         sheet.write_number_with_format(row, 8, line.overdue as f64, &formats.count)?;
         sheet.write_number_with_format(row, 9, line.due_soon as f64, &formats.count)?;
         row += 1;
     }
     let last = row.saturating_sub(1).max(header + 1);
-    sheet.autofilter(header, 0, last, 9)?;
+    sheet.autofilter(header, 0, last, 11)?;
     // Status by colour as well as by text.
     for (label, format) in [
         (Status::OnTrack.label(), &formats.on_track),
@@ -234,7 +261,7 @@ fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
                 }
                 Some(figure) => {
                     if let Some(rate) = figure.rate() {
-                        sheet.write_number_with_format(row, column, rate, &formats.percent)?;
+                        write_rate(sheet, row, column, rate, &model.measures[measure], formats)?;
                     }
                 }
                 None => {}
@@ -246,7 +273,10 @@ fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     let mut chart = Chart::new(ChartType::Line);
     // No data in the title: a chart title that looks like `Sheet!A1` is read as a reference.
     chart.title().set_name("Monthly rates");
-    for measure in 0..model.measures.len() {
+    // Percentages only: a rate per 1,000 days is on another scale.
+    let percentages =
+        (model.measures.iter().enumerate()).filter(|(_, measure)| measure.display == RateDisplay::Percent);
+    for (measure, _) in percentages {
         let column = 1 + measure as u16;
         chart
             .add_series()
@@ -356,8 +386,8 @@ fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     let mut row = header + 1;
     for line in &model.units {
         sheet.write_string(row, 0, &line.label)?;
-        for (index, figure) in line.figures.iter().enumerate() {
-            write_figure(sheet, row, 1 + 3 * index as u16, *figure, formats)?;
+        for (index, (figure, measure)) in line.figures.iter().zip(&model.measures).enumerate() {
+            write_figure(sheet, row, 1 + 3 * index as u16, *figure, measure, formats)?;
         }
         let column = 1 + 3 * line.figures.len() as u16;
         sheet.write_number_with_format(row, column, line.overdue as f64, &formats.count)?;
@@ -396,13 +426,14 @@ fn equity_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -
     )?;
     let mut row = header + 1;
     for line in &model.equity {
-        sheet.write_string(row, 0, model.measures[line.measure].id)?;
+        let measure = &model.measures[line.measure];
+        sheet.write_string(row, 0, measure.id)?;
         sheet.write_string(row, 1, line.scope.office_label())?;
         sheet.write_string(row, 2, &line.group)?;
-        write_figure(sheet, row, 3, line.group_figure, formats)?;
-        write_figure(sheet, row, 6, line.others_figure, formats)?;
+        write_figure(sheet, row, 3, line.group_figure, measure, formats)?;
+        write_figure(sheet, row, 6, line.others_figure, measure, formats)?;
         if let (Some(group), Some(others)) = (line.group_figure.rate(), line.others_figure.rate()) {
-            sheet.write_number_with_format(row, 9, group - others, &formats.percent)?;
+            write_rate(sheet, row, 9, group - others, measure, formats)?;
         }
         row += 1;
     }

@@ -20,6 +20,7 @@ holidays and date formats.
 import calendar
 import csv
 import datetime as dt
+import os
 import sys
 import tomllib
 from collections import defaultdict
@@ -28,6 +29,10 @@ REASONS = {"reunification", "guardianship", "permanent_guardianship", "adoption"
            "emancipation", "transfer", "runaway", "death", "other"}
 GOALS = {"reunification", "guardianship", "permanent_guardianship", "adoption", "oppla"}
 PERMANENCY = {"reunification", "relative", "guardianship", "permanent_guardianship", "adoption"}
+REENTRY_EXITS = {"reunification", "relative", "guardianship", "permanent_guardianship"}
+SETTINGS = {"foster_family", "relative_foster", "pre_adoptive", "group_home", "institution",
+            "supervised_independent_living", "respite", "trial_home_visit", "runaway", "other"}
+NOT_PLACEMENTS = {"trial_home_visit", "runaway", "respite"}
 
 
 def add_months(date, months):
@@ -127,6 +132,7 @@ def main():
             "removal": removal, "placement": placement, "emergency": flag in {"y", "yes", "true", "1"},
             "birth": birth, "goal": goal or None, "group": group_of(row["race_ethnicity"]),
             "discharge": (discharge, reason) if discharge else None, "notices": [], "meetings": [],
+            "placements": [],
         }
     row_counts["removals"] = [len(removal_rows), len(episodes), 0]
     by_child = defaultdict(list)
@@ -170,15 +176,59 @@ def main():
             else:
                 episode["meetings"].append((date, meeting_type, status))
 
+    # placements.csv (optional: only when configured and present).
+    placements_file = config["input"].get("placements_file")
+    if placements_file and os.path.exists(f"{directory}/{placements_file}"):
+        rows = read(f"{directory}/{placements_file}")
+        counts = row_counts["placements"] = [len(rows), 0, 0]
+        ids = set()
+        for row in rows:
+            placement_id = row["placement_id"].strip()
+            duplicate = placement_id in ids
+            if placement_id:
+                ids.add(placement_id)
+            try:
+                start = parse_date(row["start_date"])
+                end = parse_date(row["end_date"])
+            except ValueError:
+                continue
+            setting = row["setting"].strip().lower()
+            flag = row["emergency"].strip().lower()
+            if (duplicate or not placement_id or not row["child_id"].strip() or start is None
+                    or (end is not None and end < start) or setting not in SETTINGS
+                    or flag not in {"", "y", "n", "yes", "no", "true", "false", "1", "0"}):
+                continue
+            counts[1] += 1
+            episode = link(row, start)
+            if episode is None:
+                counts[2] += 1
+                continue
+            episode["placements"].append((start, placement_id, setting, flag in {"y", "yes", "true", "1"}))
+        for episode in episodes.values():
+            episode["placements"].sort(key=lambda placement: (placement[0], placement[1]))
+
     def known_discharge(e):
         return e["discharge"] if e["discharge"] and e["discharge"][0] <= as_of else None
 
+    def adult_on(e, date):
+        return e["birth"] is not None and add_months(e["birth"], 216) <= date
+
     def adult_at_removal(e):
-        return e["birth"] is not None and add_months(e["birth"], 216) <= e["removal"]
+        return adult_on(e, e["removal"])
+
+    def judged_discharge(e, discharge):
+        """permanency_12m_entry's trial home visit adjustment (docs/measures.md, section 4)."""
+        if discharge[1] != "reunification":
+            return discharge[0]
+        before = [p for p in e["placements"] if p[0] <= discharge[0]]
+        if before and before[-1][2] == "trial_home_visit" and (discharge[0] - before[-1][0]).days > 30:
+            return before[-1][0] + dt.timedelta(days=30)
+        return discharge[0]
 
     def held(e, meeting_type):
         return [date for date, kind, status in e["meetings"] if kind == meeting_type and status == "held" and date <= as_of]
 
+    has_placements = "placements" in row_counts
     timely = (("reunification_12m", {"reunification"}, {"reunification"}, 12),
               ("guardianship_18m", {"guardianship", "permanent_guardianship"}, {"guardianship", "permanent_guardianship"}, 18),
               ("adoption_24m", {"adoption"}, {"adoption"}, 24))
@@ -193,22 +243,28 @@ def main():
         counted = {}
         in_period = lambda date: date is not None and start <= date <= end
 
-        def count(measure, e, numerator):
+        def count(measure, e, numerator, adds_numerator=None, adds_denominator=1):
+            """`e` is in the denominator (`numerator`: also in the numerator, as episodes.csv says);
+            it adds one (or days, moves) to the figures."""
             assert (measure, e["id"]) not in counted, "an episode counts once per measure and period"
             counted[(measure, e["id"])] = numerator
+            adds_numerator = (1 if numerator else 0) if adds_numerator is None else adds_numerator
             for office in (e["office"], "Statewide"):
                 for key, table in (((measure, office), counts), ((measure, office, e["group"]), group_counts)):
-                    table[key][1] += 1
-                    table[key][0] += 1 if numerator else 0
+                    table[key][1] += adds_denominator
+                    table[key][0] += adds_numerator
             for worker in ("", e["worker"]):
                 key = (measure, e["office"], e["unit"], worker)
-                unit_counts[key][1] += 1
-                unit_counts[key][0] += 1 if numerator else 0
+                unit_counts[key][1] += adds_denominator
+                unit_counts[key][0] += adds_numerator
 
         if kind == "headline":  # also each rolling point: the headline as if the period ended on `end`
             entry_start, entry_end = add_months(end, -24) + dt.timedelta(days=1), add_months(end, -12)
+            first_day = start  # F
         else:
             entry_start, entry_end = add_months(start, -12), add_months(end, -12)
+            first_day = add_months(end, -12) + dt.timedelta(days=1)  # F of the 12 months ending on the month's end
+        exit_start, exit_end = entry_start, entry_end  # re-entry's exit window looks back as the entry cohort
         point = end  # teaming_90d: as_of, or the month's last day (cut at as_of)
         for e in episodes.values():
             if e["removal"] > as_of:
@@ -223,7 +279,34 @@ def main():
                 short = discharge is not None and (discharge[0] - e["removal"]).days < 8
                 if first is e and not short and not adult_at_removal(e):
                     count("permanency_12m_entry", e, discharge is not None and discharge[1] in PERMANENCY
-                          and discharge[0] <= add_months(e["removal"], 12))
+                          and judged_discharge(e, discharge) <= add_months(e["removal"], 12))
+            # Federal: permanency in 12 months for children in care 12-23 and 24+ months on F.
+            in_care_on_f = e["removal"] <= first_day and (discharge is None or discharge[0] > first_day)
+            if in_care_on_f and not adult_on(e, first_day):
+                permanent = (discharge is not None and discharge[1] in PERMANENCY and discharge[0] <= end
+                             and (e["birth"] is None or discharge[0] < add_months(e["birth"], 216)))
+                if add_months(e["removal"], 12) <= first_day < add_months(e["removal"], 24):
+                    count("permanency_12m_in_care_12_23", e, permanent)
+                if add_months(e["removal"], 24) <= first_day:
+                    count("permanency_12m_in_care_24_plus", e, permanent)
+            # Federal: re-entry within 12 months of the child's first exit in the window.
+            if discharge is not None and exit_start <= discharge[0] <= exit_end and discharge[1] in REENTRY_EXITS:
+                exits = [o for o in by_child[e["child"]] if known_discharge(o) and o["removal"] <= as_of
+                         and exit_start <= o["discharge"][0] <= exit_end and o["discharge"][1] in REENTRY_EXITS]
+                first = min(exits, key=lambda o: (o["discharge"][0], o["id"]))
+                if first is e and (discharge[0] - e["removal"]).days >= 8 and not adult_on(e, discharge[0]):
+                    count("reentry_12m", e, any(o is not e and o["removal"] <= as_of
+                                                and discharge[0] < o["removal"] <= add_months(discharge[0], 12)
+                                                for o in by_child[e["child"]]))
+            # Federal: placement moves per 1,000 days (with the placements extract).
+            if has_placements and in_period(e["removal"]) and not adult_at_removal(e) \
+                    and not (discharge is not None and (discharge[0] - e["removal"]).days < 8):
+                stop = min(discharge[0], end) if discharge else end
+                care_days = ((min(discharge[0], end + dt.timedelta(days=1)) if discharge else end + dt.timedelta(days=1))
+                             - e["removal"]).days
+                proper = [p for p in e["placements"] if p[2] not in NOT_PLACEMENTS and p[0] <= as_of]
+                moves = sum(1 for p in proper[1:] if p[0] <= stop)
+                count("placement_moves_per_1000_days", e, moves > 0, moves, care_days)
             deadline = e["removal"] + dt.timedelta(days=30)
             if in_period(e["removal"]) and deadline <= as_of:
                 count("relative_notice_30d", e, any(date <= deadline for date in e["notices"]))

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use permanency_report::config::Config;
-use permanency_report::measures::measure_ids;
+use permanency_report::measures::known_to_configuration;
 
 fn error_for(toml: &str) -> String {
-    Config::from_toml(Path::new("site.toml"), toml, &measure_ids())
+    Config::from_toml(Path::new("site.toml"), toml, &known_to_configuration())
         .err()
         .map(|error| error.to_string())
         .expect("the configuration should be refused")
@@ -28,9 +28,9 @@ const DELIVERY: &str = "[delivery]\nfrom = \"reports@agency.example\"\nallowed_d
 
 #[test]
 fn the_minimal_configuration_is_valid_and_the_shipped_one_too() {
-    Config::from_toml(Path::new("site.toml"), VALID, &measure_ids()).expect("valid");
+    Config::from_toml(Path::new("site.toml"), VALID, &known_to_configuration()).expect("valid");
     let shipped = crate::support::repository_root().join("config/permanency.toml");
-    let config = Config::load(&shipped, &measure_ids()).expect("the shipped configuration is valid");
+    let config = Config::load(&shipped, &known_to_configuration()).expect("the shipped configuration is valid");
     assert!(config.offices.is_empty(), "every office accepted as written by default");
     assert_eq!(
         config.delivery.as_ref().map(|delivery| delivery.offices.len()),

@@ -261,9 +261,14 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
         }
     }
     assert_eq!(
+        header.len() - first_measure,
+        12,
+        "{as_of}: every measure has a column (placements are read: 12 measures)"
+    );
+    assert_eq!(
         verdicts_checked,
-        (episodes.len() - 1) * 8,
-        "{as_of}: eight measures per episode"
+        (episodes.len() - 1) * 12,
+        "{as_of}: twelve measures per episode"
     );
     assert!(
         their_verdicts.is_empty(),
@@ -276,9 +281,9 @@ fn check_against_independent(root: &Path, input: &Path, as_of: &str) {
         serde_json::from_slice(&std::fs::read(run_directory.join("manifest.json")).expect("manifest.json"))
             .expect("manifest.json is JSON");
     assert_eq!(
-        their_rows.len(),
-        3,
-        "{as_of}: the independent implementation counted three extracts"
+        their_rows.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["meetings", "notifications", "placements", "removals"],
+        "{as_of}: the independent implementation counted the four extracts with episodes' rows"
     );
     for (extract, &(read, accepted, orphaned)) in &their_rows {
         let input = &manifest["inputs"][extract.as_str()];
