@@ -108,6 +108,22 @@ fn facts(data: &ingest::IngestedData, position: usize, as_of: NaiveDate) -> Stri
         })
         .collect();
     let _ = writeln!(text, "  meetings known on as_of: {}", listed(&meetings));
+    let placements: Vec<String> = known
+        .placements()
+        .map(|placement| {
+            format!(
+                "{} {}{}",
+                placement.start_date,
+                placement.setting.canonical_code(),
+                if placement.emergency { " (emergency)" } else { "" }
+            )
+        })
+        .collect();
+    if !data.extracts_read().contains(&crate::extracts::Extract::Placements) {
+        let _ = writeln!(text, "  placements: not read (no placements extract configured)");
+    } else {
+        let _ = writeln!(text, "  placements known on as_of: {}", listed(&placements));
+    }
     text
 }
 
@@ -169,10 +185,10 @@ fn measure_paragraph(text: &mut String, evaluation: &EpisodeEvaluation, config: 
                 Some((what, date)) => writeln!(text, "  {what} {date}"),
                 None => writeln!(text, "  no qualifying event recorded"),
             };
-            for deciding in &evaluation.deciding_dates {
-                let _ = writeln!(text, "  {} {}", deciding.what, deciding.date);
-            }
         }
+    }
+    for deciding in &evaluation.deciding_dates {
+        let _ = writeln!(text, "  {} {}", deciding.what, deciding.date);
     }
     if let Some(entry) = evaluation.case_entry {
         let _ = writeln!(

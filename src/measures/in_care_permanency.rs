@@ -69,6 +69,13 @@ impl Measure for PermanencyInCare {
         Some(self.national)
     }
 
+    fn numerator_words(&self) -> [&'static str; 2] {
+        [
+            "discharged to permanency in time",
+            "not discharged to permanency in time",
+        ]
+    }
+
     fn definition(&self, timeframes: &Timeframes) -> String {
         let band = match self.below_months {
             Some((below, _)) => format!(

@@ -258,3 +258,130 @@ fn an_office_outside_the_configured_list_is_rejected_and_matching_ignores_case()
         &[(3, "unknown_office", "\"Gotham\" is not one of the configured offices")],
     );
 }
+
+/// The test configuration with `input.placements_file` set, reading `input_dir`.
+fn config_with_placements(input_dir: &std::path::Path) -> (tempfile::TempDir, permanency_report::config::Config) {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(crate::support::test_config_path()).expect("test configuration");
+    let text = text.replacen("[input]\n", "[input]\nplacements_file = \"placements.csv\"\n", 1);
+    let path = directory.path().join("with-placements.toml");
+    std::fs::write(&path, text).expect("write");
+    let config = permanency_report::commands::load_config(
+        &permanency_report::cli::InputArgs {
+            config: path,
+            input_dir: Some(input_dir.to_path_buf()),
+        },
+        None,
+    )
+    .expect("valid configuration");
+    (directory, config)
+}
+
+#[test]
+fn placements_are_rejected_by_every_rule_linked_like_meetings_and_ordered_by_start_then_id() {
+    let (_directory, config) = config_with_placements(&fixture("messy"));
+    let data = read_extracts(&config, Progress::hidden()).expect("readable");
+    check_rejects(
+        &data,
+        Extract::Placements,
+        &[
+            (
+                5,
+                "end_before_start",
+                "end date 2026-02-01 is before the start date 2026-03-01",
+            ),
+            (6, "unknown_code", "\"hotel\" is not a known placement setting"),
+            (7, "bad_date", "column start_date: \"2026-13-01\" is not a date"),
+            (8, "duplicate_id", "id \"P1\" repeats an earlier row's id"),
+            (9, "missing_value", "column start_date: required value is missing"),
+            (10, "unknown_code", "\"maybe\" is not a known Y/N flag"),
+        ],
+    );
+    assert_reconciles(&data);
+    let report = &data.reports[&Extract::Placements];
+    assert_eq!(
+        (
+            report.rows_read,
+            report.rows_accepted,
+            report.rows_rejected(),
+            report.rows_orphaned()
+        ),
+        (14, 8, 6, 3)
+    );
+    for reason in ["unknown_child", "unknown_removal_id", "dated_before_every_episode"] {
+        assert_eq!(report.orphaned_by_reason.get(reason), Some(&1), "{reason}");
+    }
+    let placements = |id: &str| -> Vec<String> {
+        let episode = data
+            .episodes
+            .iter()
+            .find(|episode| &*episode.removal_id == id)
+            .expect("episode");
+        episode
+            .placements
+            .iter()
+            .map(|placement| {
+                format!(
+                    "{} {}{}",
+                    placement.start_date,
+                    placement.setting.canonical_code(),
+                    if placement.emergency { " emergency" } else { "" }
+                )
+            })
+            .collect()
+    };
+    // P1 by removal_id, P2 by child and start date (R1 is C1's latest episode on 2026-02-01).
+    assert_eq!(
+        placements("R1"),
+        ["2026-01-05 foster_family", "2026-02-01 group_home emergency"]
+    );
+    // P3 by child: on 2026-06-02 C1's latest episode is R10; codes match case-insensitively.
+    assert_eq!(placements("R10"), ["2026-06-02 trial_home_visit"]);
+    // Same start date: placement_id order (P13 before P14), whatever the row order.
+    assert_eq!(
+        placements("R2"),
+        ["2026-01-10 foster_family", "2026-01-10 relative_foster"]
+    );
+}
+
+#[test]
+fn without_the_placements_extract_nothing_is_read_and_no_measure_needs_it() {
+    let data = messy();
+    assert!(!data.reports.contains_key(&Extract::Placements));
+    assert!(data.episodes.iter().all(|episode| episode.placements.is_empty()));
+    let measures = permanency_report::measures::reported_measures(&data.extracts_read());
+    assert!(
+        measures
+            .iter()
+            .all(|measure| measure.id() != "placement_moves_per_1000_days")
+    );
+    assert_eq!(measures.len(), permanency_report::measures::REGISTRY.len() - 1);
+}
+
+#[test]
+fn explain_gives_the_moves_and_care_days_of_an_episode() {
+    let (directory, config) = config_with_placements(&fixture("messy"));
+    let data = read_extracts(&config, Progress::hidden()).expect("readable");
+    let position = data
+        .episodes
+        .iter()
+        .position(|episode| &*episode.removal_id == "R1")
+        .expect("R1");
+    let as_of = permanency_report::date_format::parse_iso_date("2026-10-31").expect("date");
+    let text = permanency_report::commands::explain::explanation(&data, &config, position, as_of);
+    drop(directory);
+    assert!(
+        text.contains("placements known on as_of: 2026-01-05 foster_family, 2026-02-01 group_home (emergency)"),
+        "{text}"
+    );
+    let moves = text
+        .split("\nplacement_moves_per_1000_days")
+        .nth(1)
+        .expect("a paragraph for placement moves");
+    // Removed 2026-01-05, open: care days 2026-01-05 .. 2026-10-31 = 300.
+    assert!(
+        moves.contains("adds 1 to the numerator and 300 to the denominator"),
+        "{moves}"
+    );
+    assert!(moves.contains("move to group_home 2026-02-01"), "{moves}");
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 
-use crate::support::{fixture, stderr_of, test_config_path};
+use crate::support::{fixture, read_csv, stderr_of, test_config_path};
 
 /// Runs the fixture with the test configuration (optionally edited) and returns the run directory.
 fn run_fixture(name: &str, edit_config: impl Fn(String) -> String) -> (tempfile::TempDir, PathBuf) {
@@ -254,4 +254,66 @@ fn suppression_masks_small_cells_with_complements_and_leaves_out_case_lists() {
         find_row(&office, "Teaming meeting in the last 90 days", "Norwich")[4],
         "1"
     );
+}
+
+/// The federal indicators carry the national figure (the CFSR Round 4 default, or
+/// `[national]`), judged in the measure's direction, and a rate per 1,000 days is shown as one.
+#[test]
+fn federal_indicators_show_the_national_figure_in_their_direction_and_moves_per_1000_days() {
+    let (_directory, run) = run_fixture("messy", |config| {
+        config.replacen("[input]\n", "[input]\nplacements_file = \"placements.csv\"\n", 1)
+            + "\n[national]\nreentry_12m = 0.5\n"
+    });
+    let page = std::fs::read_to_string(run.join("statewide.html")).expect("page");
+    let text: String = scraper::Html::parse_document(&page).root_element().text().collect();
+    assert!(text.contains("National"), "a National column");
+    // Placement moves: 2 moves (R1's second placement, and R2's second, begun the same day as
+    // its first) in 748 care days (R1: 300, R2: 295, R10: 153; R10's trial home visit is no
+    // placement) = 2.67 per 1,000 days, below the national 4.48: lower is better, so it meets it.
+    assert!(text.contains("2.67 per 1,000 days"), "{text}");
+    assert!(text.contains("4.48 per 1,000 days"), "{text}");
+    assert!(text.contains("meets national"), "{text}");
+    // The configured national figure replaces the default.
+    assert!(text.contains("50.0%"), "[national] reentry_12m = 0.5");
+
+    let path = run.join("statewide.xlsx");
+    let summary = sheet(&path, "Summary");
+    let rows = rows_as_text(&summary);
+    assert_eq!(rows[3][10..12], ["National", "Against national"]);
+    let position = rows
+        .iter()
+        .position(|row| row[0] == "Placement moves per 1,000 days in care (federal)" && row[1] == "Statewide")
+        .expect("placement moves row");
+    let cell = |column: u32| summary.get_value((position as u32, column)).cloned();
+    let Some(Data::Float(rate)) = cell(2) else {
+        panic!("the rate is a number: {:?}", cell(2))
+    };
+    assert!(
+        (rate - 2000.0 / 748.0).abs() < 1e-9,
+        "per 1,000 days in the workbook: {rate}"
+    );
+    assert_eq!(cell(3), Some(Data::Float(2.0)), "moves");
+    assert_eq!(cell(4), Some(Data::Float(748.0)), "care days");
+    assert_eq!(cell(10), Some(Data::Float(4.48)));
+    assert_eq!(cell(11), Some(Data::String("meets national".into())));
+    let entry = rows
+        .iter()
+        .position(|row| row[0].starts_with("Permanency within 12 months of entry") && row[1] == "Statewide")
+        .expect("entry row");
+    assert_eq!(summary.get_value((entry as u32, 10)).cloned(), Some(Data::Float(0.352)));
+    let reunification = rows
+        .iter()
+        .position(|row| row[0] == "Reunification within 12 months" && row[1] == "Statewide")
+        .expect("reunification row");
+    assert_eq!(
+        summary.get_value((reunification as u32, 10)).cloned(),
+        Some(Data::Empty),
+        "the state's own measures have no national figure"
+    );
+    let measures = read_csv(&run.join("measures.csv"));
+    let moves = measures
+        .iter()
+        .find(|row| row[1] == "placement_moves_per_1000_days" && row[2] == "Statewide" && row[3] == "headline")
+        .expect("measures.csv row");
+    assert_eq!(moves[6..8], ["2", "748"]);
 }
