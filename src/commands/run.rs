@@ -155,6 +155,10 @@ impl<'a> Night<'a> {
                 rows_accepted = report.rows_accepted,
                 rows_rejected = report.rows_rejected(),
                 rows_orphaned = report.rows_orphaned(),
+                microseconds_per_row = format!(
+                    "{:.3}",
+                    report.read_time.as_secs_f64() * 1e6 / report.rows_read.max(1) as f64
+                ),
                 "extract read"
             );
         }

@@ -202,11 +202,24 @@ impl DateInputs<'_> {
         let first_trend = usize::from(headline_by_candidates);
         let office_count = engine.organisation.offices.len();
         let mut counts = vec![vec![Counts::default(); office_count]; evaluated.len() - first_trend];
+        // A candidate's periods come together: when its verdict is the same in all of them,
+        // it is evaluated once.
+        let mut same_in_every_period: Option<(usize, Verdict)> = None;
         engine
             .candidates
             .for_each(number, &evaluated, self, |period, candidate| {
-                let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
-                let verdict = verdict_for(measure, &known, &contexts[period]);
+                let verdict = match same_in_every_period {
+                    Some((position, verdict)) if position == candidate.position => verdict,
+                    _ => {
+                        let known = EpisodeAsOf::new(engine.episodes, candidate.position, self.as_of);
+                        let context = &contexts[period];
+                        let verdict = verdict_for(measure, &known, context);
+                        same_in_every_period = measure
+                            .same_verdict_in_every_period(&known, context)
+                            .then_some((candidate.position, verdict));
+                        verdict
+                    }
+                };
                 match period.checked_sub(first_trend) {
                     Some(trend) => counts[trend][candidate.place.office as usize].add(&verdict),
                     None => headline.add(candidate.place, &verdict),

@@ -85,6 +85,9 @@ pub struct ExtractReport {
     pub newest_date: Option<chrono::NaiveDate>,
     /// The canonical columns the header holds.
     pub present_columns: Vec<&'static str>,
+    /// How long reading, validating and linking the extract took (for the log; never in an
+    /// output, which must not depend on it).
+    pub read_time: std::time::Duration,
 }
 
 impl ExtractReport {
@@ -328,6 +331,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         bytes: 0,
         progress: progress.bytes(extract.name(), size),
     };
+    let started = std::time::Instant::now();
     let mut report = ExtractReport {
         path: path.clone(),
         ..ExtractReport::default()
@@ -360,6 +364,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
     report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
+    report.read_time = started.elapsed();
     Ok(report)
 }
 

@@ -195,6 +195,15 @@ pub trait Measure: Sync {
         RollingPoints::Recomputed
     }
 
+    /// Whether `episode`'s verdict is the same in every period that contains its cohort date
+    /// (`Candidates::ByDate`), as it is when only the child's other episodes could change it
+    /// and none is near: then the engine evaluates it once for all of a date's periods (the
+    /// headline, the months and the rolling points) instead of once for each. A speed-up only:
+    /// `tests/it/measures_end_to_end.rs` checks every point against evaluating each period.
+    fn same_verdict_in_every_period(&self, _episode: &EpisodeAsOf<'_>, _context: &EvaluationContext<'_>) -> bool {
+        false
+    }
+
     /// The dates whose events define the cohort for a reporting `period` (the entry cohort
     /// looks back; every other measure uses the period itself).
     fn cohort_period(&self, period: Period, _kind: PeriodKind, _timeframes: &Timeframes) -> Period {

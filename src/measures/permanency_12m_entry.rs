@@ -77,6 +77,17 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         crate::measures::Candidates::ByDate(crate::measures::CohortDate::Removal)
     }
 
+    fn same_verdict_in_every_period(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> bool {
+        // Only an earlier entry of the child in the same window can change the verdict, and a
+        // window is at most 12 months long.
+        let earliest = add_months(episode.removal_date(), -12);
+        context.episodes_of_child(episode).all(|other| {
+            other.position() == episode.position()
+                || other.removal_date() < earliest
+                || other.removal_date() > episode.removal_date()
+        })
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let removal = episode.removal_date();
         if !context.period.contains(removal) {

@@ -111,6 +111,21 @@ impl Measure for ReentryWithin12Months {
         Candidates::ByDate(CohortDate::Discharge)
     }
 
+    fn same_verdict_in_every_period(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> bool {
+        // Only an earlier counted exit of the child in the same window can change the verdict,
+        // and a window is at most 12 months long.
+        let Some(discharge) = episode.discharge() else {
+            return true;
+        };
+        let earliest = add_months(discharge.date, -12);
+        context.episodes_of_child(episode).all(|other| {
+            other.position() == episode.position()
+                || other.discharge().is_none_or(|exit| {
+                    !is_counted_exit(exit.reason) || exit.date < earliest || exit.date > discharge.date
+                })
+        })
+    }
+
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
         let window = context.period;
         let Some(discharge) = episode.discharge().filter(|discharge| window.contains(discharge.date)) else {
