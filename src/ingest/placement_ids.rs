@@ -101,7 +101,7 @@ mod tests {
             .map(|&(start, id, setting)| (placement(start, setting), ids.push(&PlacementId::new(id))))
             .collect();
         let settings: Vec<PlacementSetting> = ids
-            .into_order(linked)
+            .in_order(linked)
             .into_iter()
             .map(|placement| placement.setting)
             .collect();
