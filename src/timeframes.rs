@@ -69,6 +69,7 @@ timeframes! {
     in_care_band_months = 12 in 1..=240, "permanency_12m_in_care_12_23: in care at least N months on the period's first day";
     in_care_long_band_months = 24 in 1..=480, "permanency_12m_in_care_12_23 below, and _24_plus from, N months in care on the period's first day";
     reentry_months = 12 in 1..=240, "reentry_12m: follow-up after an exit and look-back of the exit window, months";
+    team_before_decision_days = 30 in 0..=366, "team_before_return_home, team_before_placement_change: a large team meeting at most N days before";
     trial_home_visit_days = 30 in 0..=3660, "permanency_12m_entry: a trial home visit longer than N days counts as a discharge N days after it began";
 }
 

@@ -25,9 +25,16 @@ enum Prepared {
     Every,
     /// The candidates are `CandidateLists::dated[i]`.
     ByDate(usize),
-    /// Taken from the as-of date's list of episodes in care during its periods.
-    InCareDuring,
+    /// Taken from the as-of date's list of `WINDOW_KINDS[i]` candidates.
+    Window(usize),
 }
+
+/// The kinds of candidates found for each as-of date, over the window their measures' periods
+/// span (the episodes in care, or with a placement change, on some day of it).
+pub(super) const WINDOW_KINDS: [Candidates; 2] = [Candidates::InCareDuring, Candidates::PlacementChangeDuring];
+
+/// For each of `WINDOW_KINDS`, an as-of date's candidates, ascending by position.
+pub(super) type WindowCandidates = Vec<Vec<Candidate>>;
 
 /// Every measure's prepared candidates.
 pub(super) struct CandidateLists {
@@ -46,7 +53,9 @@ impl CandidateLists {
             .iter()
             .map(|measure| match measure.candidates() {
                 Candidates::Every => Prepared::Every,
-                Candidates::InCareDuring => Prepared::InCareDuring,
+                kind @ (Candidates::InCareDuring | Candidates::PlacementChangeDuring) => {
+                    Prepared::Window(WINDOW_KINDS.iter().position(|&known| known == kind).unwrap_or(0))
+                }
                 Candidates::ByDate(date) => Prepared::ByDate(match dates.iter().position(|&known| known == date) {
                     Some(list) => list,
                     None => {
@@ -115,15 +124,15 @@ impl CandidateLists {
                     }
                 }
             }
-            Prepared::InCareDuring => {
-                let candidates = date.in_care_during_window;
+            Prepared::Window(kind) => {
+                let candidates = &date.window_candidates[*kind];
                 for (number, &candidate) in candidates.iter().enumerate() {
                     prefetch_ahead(episodes, number, |ahead| {
                         candidates.get(ahead).map(|candidate| candidate.position)
                     });
                     let known = EpisodeAsOf::new(episodes, candidate.position, date.as_of);
                     for (period_number, &period) in periods.iter().enumerate() {
-                        if known.in_care_during(period) {
+                        if WINDOW_KINDS[*kind].includes(&known, period) {
                             visit(period_number, candidate);
                         }
                     }
@@ -133,15 +142,16 @@ impl CandidateLists {
     }
 }
 
-/// The days spanned by `periods_of(measure)` for every measure whose candidates are the
-/// episodes in care during the period; `None` if there are none.
-pub(super) fn in_care_window(
+/// The days spanned by `periods_of(measure)` for every measure whose candidates are of `kind`;
+/// `None` if there are none.
+pub(super) fn window_of(
     measures: &[&'static dyn Measure],
+    kind: Candidates,
     periods_of: impl Fn(&dyn Measure) -> Vec<Period>,
 ) -> Option<Period> {
     measures
         .iter()
-        .filter(|measure| matches!(measure.candidates(), Candidates::InCareDuring))
+        .filter(|measure| measure.candidates() == kind)
         .flat_map(|measure| periods_of(*measure))
         .reduce(|window, period| Period::new(window.start.min(period.start), window.end.max(period.end)))
 }

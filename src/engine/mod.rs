@@ -29,7 +29,7 @@ use crate::measures::{
     CaseEntry, DecidingDate, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, Verdict, case_entry_for, verdict_for,
 };
 use crate::model::Episode;
-use candidates::{Candidate, CandidateLists, in_care_window};
+use candidates::{Candidate, CandidateLists, WINDOW_KINDS, WindowCandidates, window_of};
 use counting::{MeasureOutcome, TrendPeriods};
 use organisation::Organisation;
 
@@ -141,12 +141,12 @@ impl<'a> Engine<'a> {
     /// rows.
     pub fn compute(&self, as_of: NaiveDate, wanted: Wanted) -> Results {
         let keep_verdicts = wanted.verdicts;
-        let (in_care, in_care_during_window) = self.in_care_lists(as_of);
+        let (in_care, window_candidates) = self.date_lists(as_of);
         let date = DateInputs {
             engine: self,
             as_of,
             in_care: &in_care,
-            in_care_during_window: &in_care_during_window,
+            window_candidates: &window_candidates,
             keep_verdicts,
             breakdown: wanted.breakdown,
         };
@@ -193,31 +193,39 @@ impl<'a> Engine<'a> {
         results
     }
 
-    /// The episodes in care on `as_of` (every case list is of them), and those in care during
-    /// some period of the point-in-time measures (their candidates): one pass finds both.
-    fn in_care_lists(&self, as_of: NaiveDate) -> (Vec<usize>, Vec<Candidate>) {
-        let window = in_care_window(self.knowledge.measures, |measure| {
-            let headline = self
-                .knowledge
-                .cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
-            let trend = TrendPeriods::of(&self.knowledge, measure, as_of);
-            std::iter::once(headline).chain(trend.evaluated).collect()
-        });
+    /// The episodes in care on `as_of` (every case list is of them), and the candidates of
+    /// each `WINDOW_KINDS` kind over the window its measures' periods span (`WindowCandidates`):
+    /// one pass finds them all.
+    fn date_lists(&self, as_of: NaiveDate) -> (Vec<usize>, WindowCandidates) {
+        let windows: Vec<Option<Period>> = WINDOW_KINDS
+            .iter()
+            .map(|&kind| {
+                window_of(self.knowledge.measures, kind, |measure| {
+                    let headline =
+                        self.knowledge
+                            .cohort_period(measure, Period::reporting_period(as_of), PeriodKind::Headline);
+                    let trend = TrendPeriods::of(&self.knowledge, measure, as_of);
+                    std::iter::once(headline).chain(trend.evaluated).collect()
+                })
+            })
+            .collect();
         let mut in_care = Vec::new();
-        let mut in_care_during_window = Vec::new();
+        let mut window_candidates: WindowCandidates = vec![Vec::new(); WINDOW_KINDS.len()];
         for position in 0..self.episodes.len() {
             let known = EpisodeAsOf::new(self.episodes, position, as_of);
             if known.in_care_on(as_of) {
                 in_care.push(position);
             }
-            if window.is_some_and(|window| known.in_care_during(window)) {
-                in_care_during_window.push(Candidate {
-                    position,
-                    place: self.organisation.places[position],
-                });
+            for ((kind, window), candidates) in WINDOW_KINDS.iter().zip(&windows).zip(&mut window_candidates) {
+                if window.is_some_and(|window| kind.includes(&known, window)) {
+                    candidates.push(Candidate {
+                        position,
+                        place: self.organisation.places[position],
+                    });
+                }
             }
         }
-        (in_care, in_care_during_window)
+        (in_care, window_candidates)
     }
 }
 
@@ -232,8 +240,9 @@ struct DateInputs<'a> {
     as_of: NaiveDate,
     /// Positions of the episodes in care on `as_of`, ascending.
     in_care: &'a [usize],
-    /// Episodes in care on some day of the point-in-time measures' periods, ascending.
-    in_care_during_window: &'a [Candidate],
+    /// For each of `WINDOW_KINDS`, its candidates over the window of its measures' periods,
+    /// ascending.
+    window_candidates: &'a WindowCandidates,
     keep_verdicts: bool,
     breakdown: bool,
 }

@@ -70,7 +70,7 @@ pub(super) fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mu
         rows.removals.pop(); // the line end: the assignment's fields come last
         let _ = writeln!(rows.removals, ",{}", assignments.next_fields());
         let in_care_until = planned.discharge.unwrap_or(until);
-        rows.counts.placements += placements.write_episode(
+        let (placement_rows, meeting_rows) = placements.write_episode(
             &EpisodeStay {
                 child_id: &child_id,
                 removal_id: &planned.removal_id,
@@ -79,7 +79,10 @@ pub(super) fn generate_child(settings: &GeneratorSettings, child: u64, rows: &mu
                 until,
             },
             rows.placements,
+            rows.meetings,
         );
+        rows.counts.placements += placement_rows;
+        rows.counts.meetings += meeting_rows;
         generate_notices(&mut random, rows, &child_id, &planned.removal_id, removal_date, until);
         generate_meetings(
             &mut random,

@@ -3,8 +3,10 @@
 //! adoptions), with respite stays and a few runaways between them (neither is a placement), a
 //! trial home visit before some reunifications (some exactly 30 or 31 days long, the edge of
 //! the federal adjustment), emergency placement changes, some rows without a removal_id, a few
-//! orphans and a few bad rows. Drawn from a random stream of their own, so adding them changed
-//! no other value of the generated extracts.
+//! orphans and a few bad rows; and the large team meetings held before some planned changes and
+//! some returns home (some exactly 30 or 31 days before). Drawn from a random stream of their
+//! own, so adding them changed no other value of the generated extracts (the meetings are rows
+//! added to meetings.csv).
 
 use std::io::Write;
 
@@ -59,11 +61,12 @@ impl Placements {
         }
     }
 
-    /// Appends the rows of one episode's placements to `out`; returns how many.
-    pub fn write_episode(&mut self, stay: &EpisodeStay<'_>, out: &mut Vec<u8>) -> u64 {
+    /// Appends the rows of one episode's placements to `out`, and the large team meetings
+    /// before its decisions to `meetings`; returns how many of each.
+    pub fn write_episode(&mut self, stay: &EpisodeStay<'_>, out: &mut Vec<u8>, meetings: &mut Vec<u8>) -> (u64, u64) {
         self.episode += 1;
         if stay.placement_date > stay.until {
-            return 0; // placed after the last day generated
+            return (0, 0); // placed after the last day generated
         }
         let random = &mut self.random;
         let in_care_until = stay.discharge.map_or(stay.until, |(date, _)| date);
@@ -91,6 +94,7 @@ impl Placements {
         self.respite_and_runaways(&mut rows, in_care_until);
         self.trial_home_visit(&mut rows, stay);
         rows.sort_by_key(|row| row.start);
+        let meetings_written = self.meetings_before_decisions(&rows, stay, meetings);
         let mut written = 0;
         for (number, row) in rows.iter().enumerate() {
             let linked = if self.random.chance(0.7) { stay.removal_id } else { "" };
@@ -117,7 +121,45 @@ impl Placements {
             let _ = writeln!(out, ",{},{emergency}", row.setting);
             written += 1;
         }
-        written + self.bad_rows(stay, out)
+        (written + self.bad_rows(stay, out), meetings_written)
+    }
+
+    /// A held large team meeting before about half of the planned placement changes and of the
+    /// returns home, most within the 30 days before, some exactly 30 or 31 days before.
+    fn meetings_before_decisions(&mut self, rows: &[Row], stay: &EpisodeStay<'_>, out: &mut Vec<u8>) -> u64 {
+        let placements = rows
+            .iter()
+            .filter(|row| !matches!(row.setting, "respite" | "runaway" | "trial_home_visit"));
+        let changes = placements.skip(1).filter(|row| !row.emergency).map(|row| row.start);
+        let return_home = match stay.discharge {
+            Some((date, "reunification")) => Some(date),
+            _ => None,
+        };
+        let decisions: Vec<NaiveDate> = changes.chain(return_home).collect();
+        let mut written = 0;
+        for decision in decisions {
+            if !self.random.chance(0.55) {
+                continue;
+            }
+            let days_before = if self.random.chance(0.1) {
+                self.random.between(30, 31)
+            } else {
+                self.random.between(0, 29)
+            };
+            let date = add_days(decision, -days_before);
+            if date > stay.until {
+                continue;
+            }
+            written += 1;
+            let _ = write!(
+                out,
+                "MD{:07}{}{:02},{},{},",
+                self.child, self.episode, written, stay.child_id, stay.removal_id
+            );
+            write_date(out, date, false);
+            let _ = writeln!(out, ",large_team,held");
+        }
+        written
     }
 
     fn setting(&mut self, stay: &EpisodeStay<'_>) -> &'static str {

@@ -21,6 +21,8 @@ mod placement_moves_per_1000_days;
 mod reentry_12m;
 mod relative_notice_30d;
 mod reunification_12m;
+mod team_before_placement_change;
+mod team_before_return_home;
 mod teaming_90d;
 mod timely_permanency;
 
@@ -36,7 +38,7 @@ use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingSt
 use crate::timeframes::Timeframes;
 
 /// Every measure, in report order.
-pub static REGISTRY: [&dyn Measure; 12] = [
+pub static REGISTRY: [&dyn Measure; 14] = [
     &reunification_12m::REUNIFICATION_12M,
     &guardianship_18m::GUARDIANSHIP_18M,
     &adoption_24m::ADOPTION_24M,
@@ -49,6 +51,8 @@ pub static REGISTRY: [&dyn Measure; 12] = [
     &initial_joint_5d::InitialJointConversationWithin5Days,
     &emergency_team_2bd::EmergencyTeamMeetingWithin2BusinessDays,
     &teaming_90d::TeamingMeetingEvery90Days,
+    &team_before_return_home::TeamBeforeReturnHome,
+    &team_before_placement_change::TeamBeforePlacementChange,
 ];
 
 /// The measures a night reports, in report order: every registered measure whose required
@@ -261,10 +265,10 @@ impl PeriodKind {
 pub enum RollingPoints {
     /// Evaluated again for each point.
     Recomputed,
-    /// The verdict depends on the period only through whether the cohort date falls in it,
-    /// and `cohort_period` is the identity: a period's figure is the sum of the figures of any
-    /// pieces it is cut into, so months and rolling points are summed from the pieces they
-    /// share (each candidate is evaluated once).
+    /// What an episode adds depends on the period only through which of its dates (its cohort
+    /// date, or its events) fall in it, and `cohort_period` is the identity: a period's figure
+    /// is the sum of the figures of any pieces it is cut into, so months and rolling points are
+    /// summed from the pieces they share (each candidate is evaluated once per piece).
     Additive,
     /// The month point itself: the month point is already computed over the 12 months ending
     /// on the month's last day (the point-in-time and in-care measures).
@@ -320,6 +324,9 @@ pub enum Candidates {
     /// Only episodes in care on some day of the cohort period (point-in-time measures, whose
     /// point is a day of the period); `evaluate` must exclude every other episode.
     InCareDuring,
+    /// Only episodes with a planned placement change (`EpisodeAsOf::planned_placement_changes`)
+    /// starting in the cohort period; `evaluate` must exclude every other episode.
+    PlacementChangeDuring,
 }
 
 impl Candidates {
@@ -330,6 +337,7 @@ impl Candidates {
             Self::Every => true,
             Self::ByDate(date) => date.of(episode.episode).is_some_and(|date| period.contains(date)),
             Self::InCareDuring => episode.in_care_during(period),
+            Self::PlacementChangeDuring => episode.has_planned_placement_change_during(period),
         }
     }
 }
@@ -621,6 +629,17 @@ impl<'a> EpisodeAsOf<'a> {
             .map(|meeting| meeting.date)
     }
 
+    /// The planned placement changes known on `as_of`: each linked placement after the first
+    /// (trial home visits, runaways and respite left out: they are not placements) that is not
+    /// an emergency placement change (docs/measures.md, section 5). Whether it falls in a period
+    /// and before the discharge is the measure's to judge.
+    pub fn planned_placement_changes(&self) -> impl Iterator<Item = &'a LinkedPlacement> + 'a {
+        self.placements()
+            .filter(|placement| placement.setting.is_placement())
+            .skip(1)
+            .filter(|placement| !placement.emergency)
+    }
+
     /// Linked placements known on `as_of` (begun on or before it), by start date, then
     /// placement_id; every setting (see `PlacementSetting::is_placement`).
     pub fn placements(&self) -> impl Iterator<Item = &'a LinkedPlacement> + 'a {
@@ -629,6 +648,12 @@ impl<'a> EpisodeAsOf<'a> {
             .placements
             .iter()
             .take_while(move |placement| placement.start_date <= as_of)
+    }
+
+    /// Whether a planned placement change starts on a day of `period`.
+    pub fn has_planned_placement_change_during(&self, period: Period) -> bool {
+        self.planned_placement_changes()
+            .any(|placement| period.contains(placement.start_date))
     }
 
     /// The day the child turns 18 (the configured age), when the birth date is known.

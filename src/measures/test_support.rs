@@ -94,6 +94,11 @@ impl EpisodeBuilder {
         self.placement_with(placement_id, start, setting, false)
     }
 
+    /// A linked emergency placement change.
+    pub fn emergency_placement(self, placement_id: &str, start: &str, setting: &str) -> Self {
+        self.placement_with(placement_id, start, setting, true)
+    }
+
     fn placement_with(mut self, placement_id: &str, start: &str, setting: &str, emergency: bool) -> Self {
         let setting = PlacementSetting::ALL
             .into_iter()

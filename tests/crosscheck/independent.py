@@ -317,6 +317,20 @@ def main():
                 deadline = business_days_after(e["removal"], 2, holidays)
                 if deadline <= as_of:
                     count("emergency_team_2bd", e, any(e["removal"] <= date <= deadline for date in held(e, "large_team")))
+            # Teaming at critical decision points (docs/measures.md, section 5): a held large team
+            # meeting from 30 days before the decision to its day.
+            def meeting_before(day):
+                return any(day - dt.timedelta(days=30) <= date <= day for date in held(e, "large_team"))
+            if discharge and in_period(discharge[0]) and discharge[1] == "reunification" \
+                    and (discharge[0] - e["removal"]).days >= 8:
+                count("team_before_return_home", e, meeting_before(discharge[0]))
+            if has_placements:
+                proper = [p for p in e["placements"] if p[2] not in NOT_PLACEMENTS and p[0] <= as_of]
+                changes = [p for p in proper[1:] if not p[3] and in_period(p[0])
+                           and (discharge is None or p[0] <= discharge[0])]
+                if changes:
+                    met = [meeting_before(p[0]) for p in changes]
+                    count("team_before_placement_change", e, all(met), sum(met), len(changes))
             in_care_on_point = e["removal"] <= point and (discharge is None or discharge[0] > point)
             if in_care_on_point and e["removal"] <= point - dt.timedelta(days=90):
                 count("teaming_90d", e, any(point - dt.timedelta(days=90) < date <= point for date in held(e, "large_team")))

@@ -84,9 +84,9 @@ fn measures_csv_has_the_contract_columns_rates_targets_and_periods() {
     let entry = find("permanency_12m_entry", "Statewide", "headline");
     assert_eq!(entry[4..6], ["2024-11-01", "2025-10-31"], "entry window as the period");
     assert_eq!(entry[9], "", "no target configured");
-    // 11 measures (no placements extract: no placement moves) × 4 scopes (3 offices +
+    // The measures without placements (no placements extract) × 4 scopes (3 offices +
     // Statewide) × (1 headline + 12 months + 12 rolling points) + header.
-    assert_eq!(rows.len(), 11 * 4 * 25 + 1);
+    assert_eq!(rows.len(), crate::support::measures_without_placements() * 4 * 25 + 1);
     assert!(!rows.iter().any(|row| row[1] == "placement_moves_per_1000_days"));
     let months: Vec<&Vec<String>> = rows
         .iter()
@@ -202,9 +202,9 @@ fn episodes_csv_gives_every_episode_a_verdict_for_every_measure() {
     let rows = read_csv(&run_directory.join("episodes.csv"));
     assert_eq!(rows.len(), 7, "header + 6 episodes");
     assert_eq!(rows[0][..4], ["removal_id", "child_id", "office", "removal_date"]);
-    // Eleven measures: the tiny fixture has no placements extract, so placement moves are not
+    // The tiny fixture has no placements extract, so placement moves and changes are not
     // reported at all.
-    assert_eq!(rows[0].len(), 4 + 11);
+    assert_eq!(rows[0].len(), 4 + crate::support::measures_without_placements());
     assert!(!rows[0].iter().any(|column| column == "placement_moves_per_1000_days"));
     let a2 = rows.iter().find(|row| row[0] == "A2").expect("A2");
     assert_eq!(a2[4], "denominator", "reunification_12m: a day late");
@@ -234,13 +234,14 @@ fn every_episode_outside_a_months_candidates_is_excluded_by_the_measure() {
         .expect("sample data");
     let as_of = permanency_report::date_format::parse_iso_date("2026-10-31").expect("date");
     let mut checked = 0;
-    let mut checked_by_kind = [0; 2];
+    let mut checked_by_kind = [0; 3];
     for measure in REGISTRY {
         let candidates = measure.candidates();
         let candidate_kind = match candidates {
             Candidates::Every => continue,
             Candidates::ByDate(_) => 0,
             Candidates::InCareDuring => 1,
+            Candidates::PlacementChangeDuring => 2,
         };
         let months = Period::trend_months(as_of)
             .into_iter()

@@ -65,8 +65,8 @@ fn backfill_writes_each_date_as_a_run_would_and_one_series() {
     );
     assert_eq!(
         series.len(),
-        1 + 3 * 11 * 4,
-        "3 dates × 11 measures (no placements) × (3 offices + Statewide)"
+        1 + 3 * crate::support::measures_without_placements() * 4,
+        "3 dates × the measures without placements × (3 offices + Statewide)"
     );
     let october = series
         .iter()

@@ -85,3 +85,11 @@ pub fn copy_extracts(from: &Path, destination: &Path) {
         std::fs::copy(from.join(name), destination.join(name)).expect("copy extract");
     }
 }
+
+/// How many measures a night without the placements extract reports.
+pub fn measures_without_placements() -> usize {
+    permanency_report::measures::REGISTRY
+        .iter()
+        .filter(|measure| measure.requires().is_empty())
+        .count()
+}
