@@ -120,8 +120,8 @@ impl Measure for TeamBeforePlacementChange {
                 deadline: missed.map(|(change, _)| change.start_date),
                 event: changes
                     .iter()
-                    .filter_map(|(_, meeting)| *meeting)
-                    .last()
+                    .rev()
+                    .find_map(|(_, meeting)| *meeting)
                     .map(|date| ("large team meeting", date)),
             },
         )
