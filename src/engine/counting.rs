@@ -26,7 +26,7 @@ pub(super) struct MeasureOutcome {
 
 /// The headline counts of one measure: per office, per office and group, and per worker
 /// (the leaves units and offices add up from).
-struct HeadlineCounts {
+pub(super) struct HeadlineCounts {
     offices: Vec<Counts>,
     /// `groups[office][group]`.
     groups: Vec<Vec<Counts>>,
@@ -35,7 +35,7 @@ struct HeadlineCounts {
 }
 
 impl HeadlineCounts {
-    fn new(organisation: &Organisation) -> Self {
+    pub(super) fn new(organisation: &Organisation) -> Self {
         let (office_count, group_count) = (organisation.offices.len(), organisation.groups.len());
         Self {
             offices: vec![Counts::default(); office_count],
@@ -44,11 +44,25 @@ impl HeadlineCounts {
         }
     }
 
-    fn add(&mut self, place: EpisodePlace, verdict: &Verdict) {
+    pub(super) fn add(&mut self, place: EpisodePlace, verdict: &Verdict) {
         let (office, group) = (place.office as usize, place.group as usize);
         self.offices[office].add(verdict);
         self.groups[office][group].add(verdict);
         self.workers[place.worker as usize].add(verdict);
+    }
+
+    /// Adds `other`'s counts (of other episodes) to these.
+    pub(super) fn merge(&mut self, other: &Self) {
+        let add_all = |mine: &mut [Counts], theirs: &[Counts]| {
+            for (mine, theirs) in mine.iter_mut().zip(theirs) {
+                *mine = mine.plus(*theirs);
+            }
+        };
+        add_all(&mut self.offices, &other.offices);
+        for (mine, theirs) in self.groups.iter_mut().zip(&other.groups) {
+            add_all(mine, theirs);
+        }
+        add_all(&mut self.workers, &other.workers);
     }
 }
 
@@ -141,16 +155,27 @@ fn pieces_of<'a>(periods: impl Iterator<Item = &'a Period> + Clone) -> Vec<Perio
 }
 
 impl DateInputs<'_> {
-    pub(super) fn evaluate_measure(&self, number: usize, measure: &dyn Measure) -> MeasureOutcome {
+    /// One measure's figures. `headline` is its headline counts and every episode's verdict
+    /// when the headline pass made them (`episodes.csv` wanted); without, the headline is
+    /// counted from its candidates with the trend.
+    pub(super) fn evaluate_measure(
+        &self,
+        number: usize,
+        measure: &dyn Measure,
+        headline: Option<(HeadlineCounts, VerdictCodes)>,
+    ) -> MeasureOutcome {
         let headline_period = self.cohort_period(measure, Period::reporting_period(self.as_of), PeriodKind::Headline);
-        let mut headline = HeadlineCounts::new(&self.engine.organisation);
-        let verdicts = if self.keep_verdicts {
-            self.every_episode(measure, headline_period, &mut headline)
-        } else {
-            VerdictCodes::default()
-        };
+        let headline_by_candidates = headline.is_none();
+        let (mut headline, verdicts) =
+            headline.unwrap_or_else(|| (HeadlineCounts::new(&self.engine.organisation), VerdictCodes::default()));
         let periods = TrendPeriods::of(&self.engine.knowledge, measure, self.as_of);
-        let trend = self.trend_and_candidates(number, measure, headline_period, &periods, &mut headline);
+        let trend = self.trend_and_candidates(
+            number,
+            measure,
+            headline_by_candidates.then_some(headline_period),
+            &periods,
+            &mut headline,
+        );
         MeasureOutcome {
             rates: self.rate_rows(measure, headline_period, &headline, &periods, &trend),
             equity: self.equity_rows(measure, &headline),
@@ -163,39 +188,19 @@ impl DateInputs<'_> {
         }
     }
 
-    /// Evaluates every episode for the headline, counting it and keeping its verdict.
-    fn every_episode(&self, measure: &dyn Measure, period: Period, headline: &mut HeadlineCounts) -> VerdictCodes {
-        let engine = self.engine;
-        let context = self.context(period);
-        let mut verdicts = VerdictCodes::with_capacity(engine.episodes.len());
-        for (position, &place) in engine.organisation.places.iter().enumerate() {
-            super::candidates::prefetch_ahead(engine.episodes, position, |ahead| {
-                (ahead < engine.episodes.len()).then_some(ahead)
-            });
-            let verdict = verdict_for(
-                measure,
-                &EpisodeAsOf::new(engine.episodes, position, self.as_of),
-                &context,
-            );
-            headline.add(place, &verdict);
-            verdicts.push(&verdict);
-        }
-        verdicts
-    }
-
     /// The trend (each month and extra period evaluates only its candidates), and the headline
-    /// too when every episode's verdict is not kept: one pass over the candidates of them all.
+    /// too when `headline_period` is given: one pass over the candidates of them all.
     fn trend_and_candidates(
         &self,
         number: usize,
         measure: &dyn Measure,
-        headline_period: Period,
+        headline_period: Option<Period>,
         periods: &TrendPeriods,
         headline: &mut HeadlineCounts,
     ) -> Trend {
         let engine = self.engine;
-        let headline_by_candidates = !self.keep_verdicts;
-        let evaluated: Vec<Period> = (headline_by_candidates.then_some(headline_period).into_iter())
+        let headline_by_candidates = headline_period.is_some();
+        let evaluated: Vec<Period> = (headline_period.into_iter())
             .chain(periods.evaluated.iter().copied())
             .collect();
         let contexts: Vec<EvaluationContext<'_>> = evaluated.iter().map(|&period| self.context(period)).collect();

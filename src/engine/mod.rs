@@ -12,6 +12,7 @@
 mod candidates;
 mod case_lists;
 mod counting;
+mod headline_pass;
 mod organisation;
 mod rows;
 mod verdict_codes;
@@ -136,31 +137,31 @@ impl<'a> Engine<'a> {
     }
 
     /// The figures as known on `as_of`. With `wanted.verdicts`, every episode's headline
-    /// verdict is kept for `episodes.csv` (a full pass per measure); without, only candidates
-    /// are evaluated, which is what a backfill needs. `wanted.breakdown`: the unit and worker
-    /// rows.
+    /// verdict is kept for `episodes.csv` (one pass over every episode for all the measures,
+    /// `headline_pass`); without, only candidates are evaluated, which is what a backfill
+    /// needs. `wanted.breakdown`: the unit and worker rows.
     pub fn compute(&self, as_of: NaiveDate, wanted: Wanted) -> Results {
-        let keep_verdicts = wanted.verdicts;
         let (in_care, window_candidates) = self.date_lists(as_of);
         let date = DateInputs {
             engine: self,
             as_of,
             in_care: &in_care,
             window_candidates: &window_candidates,
-            keep_verdicts,
             breakdown: wanted.breakdown,
+        };
+        let headlines: Vec<Option<_>> = if wanted.verdicts {
+            date.headline_pass().into_iter().map(Some).collect()
+        } else {
+            self.knowledge.measures.iter().map(|_| None).collect()
         };
         // Two cores: one thread per measure and one for the case lists, the scheduler spreads
         // them.
         let (outcomes, cases): (Vec<MeasureOutcome>, Vec<CaseRow>) = std::thread::scope(|scope| {
-            let handles: Vec<_> = self
-                .knowledge
-                .measures
-                .iter()
+            let handles: Vec<_> = (self.knowledge.measures.iter().zip(headlines))
                 .enumerate()
-                .map(|(number, &measure)| {
+                .map(|(number, (&measure, headline))| {
                     let date = &date;
-                    scope.spawn(move || date.evaluate_measure(number, measure))
+                    scope.spawn(move || date.evaluate_measure(number, measure, headline))
                 })
                 .collect();
             let cases = date.case_lists();
@@ -243,7 +244,6 @@ struct DateInputs<'a> {
     /// For each of `WINDOW_KINDS`, its candidates over the window of its measures' periods,
     /// ascending.
     window_candidates: &'a WindowCandidates,
-    keep_verdicts: bool,
     breakdown: bool,
 }
 

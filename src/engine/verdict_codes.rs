@@ -40,6 +40,26 @@ impl VerdictCodes {
         self.codes.push(code);
     }
 
+    /// Puts `other`'s codes (of the episodes after these) after these.
+    pub fn append(&mut self, other: &Self) {
+        let rule_codes: Vec<u8> = (other.rules.iter())
+            .map(|&rule| {
+                let index = match self.rules.iter().position(|known| *known == rule) {
+                    Some(index) => index,
+                    None => {
+                        self.rules.push(rule);
+                        self.rules.len() - 1
+                    }
+                };
+                2 + u8::try_from(index).unwrap_or(u8::MAX - 2)
+            })
+            .collect();
+        self.codes.extend(other.codes.iter().map(|&code| match code {
+            0 | 1 => code,
+            code => rule_codes.get(usize::from(code - 2)).copied().unwrap_or(code),
+        }));
+    }
+
     /// `numerator`, `denominator` or `excluded:<rule>`: the text of `code`.
     fn code_text(&self, code: u8) -> String {
         match code {
@@ -59,5 +79,35 @@ impl VerdictCodes {
             .map(|code| self.code_text(u8::try_from(code).unwrap_or(u8::MAX)))
             .collect();
         (&self.codes, texts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VerdictCodes;
+    use crate::measures::{Evidence, Verdict, excluded};
+
+    #[test]
+    fn appended_codes_keep_their_rules() {
+        let mut first = VerdictCodes::default();
+        first.push(&excluded("outside", ""));
+        first.push(&Verdict::counted(true, Evidence::default()));
+        let mut second = VerdictCodes::default();
+        second.push(&excluded("short_stay", ""));
+        second.push(&excluded("outside", ""));
+        second.push(&Verdict::counted(false, Evidence::default()));
+        first.append(&second);
+        let (codes, texts) = first.codes_and_texts();
+        let words: Vec<&str> = codes.iter().map(|&code| texts[usize::from(code)].as_str()).collect();
+        assert_eq!(
+            words,
+            [
+                "excluded:outside",
+                "numerator",
+                "excluded:short_stay",
+                "excluded:outside",
+                "denominator"
+            ]
+        );
     }
 }
