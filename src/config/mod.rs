@@ -110,7 +110,7 @@ pub struct MetricsSettings {
 }
 
 /// `[reports]`: how the human reports are made.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportsSettings {
     #[serde(default)]
@@ -118,6 +118,23 @@ pub struct ReportsSettings {
     /// A workbook and page for every unit, not only for those with recipients.
     #[serde(default)]
     pub all_units: bool,
+    /// Below this denominator a rate is shown but never judged on or off track.
+    #[serde(default = "default_min_denominator")]
+    pub min_denominator: u64,
+}
+
+fn default_min_denominator() -> u64 {
+    10
+}
+
+impl Default for ReportsSettings {
+    fn default() -> Self {
+        Self {
+            suppression: SuppressionSettings::default(),
+            all_units: false,
+            min_denominator: default_min_denominator(),
+        }
+    }
 }
 
 /// `[reports.suppression]`: small-cell suppression for reports that go to a wide audience.

@@ -19,6 +19,7 @@ const TREND_MONTHS: usize = 12;
 /// What one measure contributes, computed on its own thread.
 pub(super) struct MeasureOutcome {
     pub rates: Vec<RateRow>,
+    pub year_ago: Vec<RateRow>,
     pub equity: Vec<EquityRow>,
     pub breakdown: Vec<BreakdownRow>,
     pub verdicts: VerdictCodes,
@@ -69,6 +70,7 @@ impl HeadlineCounts {
 /// One measure's counts per office for each period of `TrendPeriods::months` and `rolling`.
 struct Trend {
     months: Vec<Vec<Counts>>,
+    /// The year-ago point first (`TrendPeriods::rolling`).
     rolling: Vec<Vec<Counts>>,
 }
 
@@ -78,8 +80,9 @@ pub(super) struct TrendPeriods {
     /// The 12 trend months, each as the measure counts it (`Measure::cohort_period`): what
     /// `measures.csv` shows.
     pub months: Vec<Period>,
-    /// The 12 rolling points, each the headline's period had the reporting period ended on
-    /// the month's last day (or `as_of`): what `measures.csv` shows.
+    /// 13 rolling points, each the headline's period had the reporting period ended on the
+    /// month's last day (or `as_of`): first the point a year before the last (for the reports'
+    /// change since a year ago; not in `measures.csv`), then the 12 that `measures.csv` shows.
     pub rolling: Vec<Period>,
     /// The periods evaluated (besides the headline), ascending.
     pub evaluated: Vec<Period>,
@@ -92,26 +95,28 @@ pub(super) struct TrendPeriods {
 impl TrendPeriods {
     /// The trend periods of `measure` as of `as_of`.
     pub(super) fn of(knowledge: &Knowledge<'_>, measure: &dyn Measure, as_of: NaiveDate) -> Self {
-        let trend = Period::trend_months(as_of);
-        let rolling: Vec<Period> = (trend.iter())
+        let calendar_months = Period::months_ending_with(as_of, (TREND_MONTHS + 1) as u16);
+        let rolling: Vec<Period> = (calendar_months.iter())
             .map(|month| knowledge.cohort_period(measure, Period::reporting_period(month.end), PeriodKind::Headline))
             .collect();
-        let months: Vec<Period> = (trend.iter())
+        let months_with_year_ago: Vec<Period> = (calendar_months.iter())
             .map(|&month| knowledge.cohort_period(measure, month, PeriodKind::Month))
             .collect();
-        let last = TREND_MONTHS - 1;
+        let months = months_with_year_ago[1..].to_vec();
+        let points = rolling.len();
+        let last = points - 1;
         let (evaluated, month_sources, rolling_sources) = match measure.rolling_points() {
             RollingPoints::Recomputed => (
                 months.iter().chain(&rolling[..last]).copied().collect(),
                 (0..TREND_MONTHS).map(|month| month..month + 1).collect(),
-                (0..TREND_MONTHS)
+                (0..points)
                     .map(|point| (point < last).then(|| TREND_MONTHS + point..TREND_MONTHS + point + 1))
                     .collect(),
             ),
             RollingPoints::SameAsMonth => (
-                months.clone(),
-                (0..TREND_MONTHS).map(|month| month..month + 1).collect(),
-                (0..TREND_MONTHS).map(|month| Some(month..month + 1)).collect(),
+                months_with_year_ago,
+                (1..points).map(|month| month..month + 1).collect(),
+                (0..points).map(|month| Some(month..month + 1)).collect(),
             ),
             RollingPoints::Additive => {
                 // Cut the days from the first rolling point's start to as_of wherever a month or
@@ -176,8 +181,10 @@ impl DateInputs<'_> {
             &periods,
             &mut headline,
         );
+        let (rates, year_ago) = self.rate_rows(measure, headline_period, &headline, &periods, &trend);
         MeasureOutcome {
-            rates: self.rate_rows(measure, headline_period, &headline, &periods, &trend),
+            rates,
+            year_ago,
             equity: self.equity_rows(measure, &headline),
             breakdown: if self.breakdown {
                 self.breakdown_rows(measure, &headline)
@@ -243,7 +250,8 @@ impl DateInputs<'_> {
         }
     }
 
-    /// Each office's headline, month and rolling rows, then statewide's (the offices' sums).
+    /// Each office's headline, month and rolling rows, then statewide's (the offices' sums);
+    /// and apart, each one's rolling point a year before the last.
     fn rate_rows(
         &self,
         measure: &dyn Measure,
@@ -251,7 +259,7 @@ impl DateInputs<'_> {
         headline: &HeadlineCounts,
         periods: &TrendPeriods,
         trend: &Trend,
-    ) -> Vec<RateRow> {
+    ) -> (Vec<RateRow>, Vec<RateRow>) {
         let target = self.engine.config.targets.get(measure.id()).copied();
         let offices = &self.engine.organisation.offices;
         let scopes = offices
@@ -259,6 +267,7 @@ impl DateInputs<'_> {
             .enumerate()
             .map(|(index, name)| (Some(index), Scope::Office { office: name.clone() }));
         let mut rates = Vec::new();
+        let mut year_ago = Vec::new();
         for (office, scope) in scopes.chain(std::iter::once((None, Scope::Statewide))) {
             let pick = |counts: &[Counts]| match office {
                 Some(index) => counts[index],
@@ -276,11 +285,14 @@ impl DateInputs<'_> {
             for (period, counts) in periods.months.iter().zip(&trend.months) {
                 rates.push(row(PeriodKind::Month, *period, pick(counts)));
             }
-            for (period, counts) in periods.rolling.iter().zip(&trend.rolling) {
+            for (period, counts) in periods.rolling.iter().zip(&trend.rolling).skip(1) {
                 rates.push(row(PeriodKind::Rolling, *period, pick(counts)));
             }
+            if let (Some(period), Some(counts)) = (periods.rolling.first(), trend.rolling.first()) {
+                year_ago.push(row(PeriodKind::Rolling, *period, pick(counts)));
+            }
         }
-        rates
+        (rates, year_ago)
     }
 
     /// Each unit's headline (the sum of its workers'), then each of its workers', units in

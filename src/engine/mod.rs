@@ -180,6 +180,7 @@ impl<'a> Engine<'a> {
             offices: self.organisation.offices.clone(),
             groups: self.organisation.groups.clone(),
             rates: Vec::new(),
+            year_ago: Vec::new(),
             cases,
             equity: Vec::new(),
             breakdown: Vec::new(),
@@ -187,6 +188,7 @@ impl<'a> Engine<'a> {
         };
         for outcome in outcomes {
             results.rates.extend(outcome.rates);
+            results.year_ago.extend(outcome.year_ago);
             results.equity.extend(outcome.equity);
             results.breakdown.extend(outcome.breakdown);
             results.headline_verdicts.push(outcome.verdicts);

@@ -110,6 +110,10 @@ pub struct Results {
     /// Per measure (report order): every office's rows, then statewide's; each scope's
     /// headline row, then its months in order.
     pub rates: Vec<RateRow>,
+    /// Per measure: every office's, then statewide's rolling point a year before the headline
+    /// (the 12 months ending on the last day of as_of's month a year earlier), for the reports'
+    /// change since a year ago. Not in `measures.csv`.
+    pub year_ago: Vec<RateRow>,
     pub cases: Vec<CaseRow>,
     pub equity: Vec<EquityRow>,
     /// Per measure (report order): each unit's headline, then its workers', units by office

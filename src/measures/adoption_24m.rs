@@ -14,6 +14,7 @@ use crate::model::{DischargeReason, PermanencyGoal};
 pub static ADOPTION_24M: TimelyPermanency = TimelyPermanency {
     id: "adoption_24m",
     title: "Adoption within 24 months",
+    short_title: "Adopted in 24 months",
     exit_reasons: &[DischargeReason::Adoption],
     goals: &[PermanencyGoal::Adoption],
     months: |timeframes| timeframes.adoption_months,

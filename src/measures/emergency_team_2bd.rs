@@ -28,6 +28,10 @@ impl Measure for EmergencyTeamMeetingWithin2BusinessDays {
         "Large team meeting within 2 business days of an emergency removal"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Emergency team in 2 days"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["emergency_team_business_days"]
     }

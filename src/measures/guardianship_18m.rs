@@ -14,6 +14,7 @@ use crate::model::{DischargeReason, PermanencyGoal};
 pub static GUARDIANSHIP_18M: TimelyPermanency = TimelyPermanency {
     id: "guardianship_18m",
     title: "Guardianship within 18 months",
+    short_title: "Guardianship in 18 months",
     exit_reasons: &[DischargeReason::Guardianship, DischargeReason::PermanentGuardianship],
     goals: &[PermanencyGoal::Guardianship, PermanencyGoal::PermanentGuardianship],
     months: |timeframes| timeframes.guardianship_months,

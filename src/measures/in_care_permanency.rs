@@ -32,6 +32,8 @@ type Months = fn(&Timeframes) -> u32;
 pub struct PermanencyInCare {
     pub id: &'static str,
     pub title: &'static str,
+    /// A few words for narrow places.
+    pub short_title: &'static str,
     /// The band starts at this many months in care on F.
     pub from_months: Months,
     /// The exclusion of episodes in care for less than the band on F.
@@ -59,6 +61,14 @@ impl Measure for PermanencyInCare {
 
     fn title(&self) -> &'static str {
         self.title
+    }
+
+    fn short_title(&self) -> &'static str {
+        self.short_title
+    }
+
+    fn section(&self) -> crate::measures::Section {
+        crate::measures::Section::FederalIndicators
     }
 
     fn parameters(&self) -> &'static [&'static str] {

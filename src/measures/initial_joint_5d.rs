@@ -28,6 +28,10 @@ impl Measure for InitialJointConversationWithin5Days {
         "Initial joint conversation within 5 days of placement"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Initial joint in 5 days"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["initial_joint_days"]
     }

@@ -99,6 +99,24 @@ impl Direction {
     }
 }
 
+/// The groups reports show the measures in, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Section {
+    TimelyPermanency,
+    FederalIndicators,
+    RelativesAndTeaming,
+}
+
+impl Section {
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::TimelyPermanency => "Timely permanency",
+            Self::FederalIndicators => "Federal indicators (CFSR Round 4)",
+            Self::RelativesAndTeaming => "Relatives and teaming",
+        }
+    }
+}
+
 /// How a measure's rate (numerator / denominator, as `measures.csv` writes it) is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateDisplay {
@@ -142,6 +160,14 @@ pub trait Measure: Sync {
 
     /// A short title for reports.
     fn title(&self) -> &'static str;
+
+    /// A few words for narrow places (a phone's cards, a column header).
+    fn short_title(&self) -> &'static str;
+
+    /// Where reports group it.
+    fn section(&self) -> Section {
+        Section::RelativesAndTeaming
+    }
 
     /// Numerator, denominator and exclusions in plain words, with the configured timeframes.
     fn definition(&self, timeframes: &Timeframes) -> String;

@@ -37,6 +37,14 @@ impl Measure for PermanencyWithin12MonthsOfEntry {
         "Permanency within 12 months of entry (federal entry cohort)"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Permanency, entry cohort"
+    }
+
+    fn section(&self) -> crate::measures::Section {
+        crate::measures::Section::FederalIndicators
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &[
             "entry_cohort_permanency_months",

@@ -17,6 +17,7 @@ use crate::measures::in_care_permanency::PermanencyInCare;
 pub static PERMANENCY_12M_IN_CARE_12_23: PermanencyInCare = PermanencyInCare {
     id: "permanency_12m_in_care_12_23",
     title: "Permanency in 12 months, in care 12–23 months (federal)",
+    short_title: "Permanency, in care 12–23 mo",
     from_months: |timeframes| timeframes.in_care_band_months,
     under_band: (
         "in_care_under_12_months",

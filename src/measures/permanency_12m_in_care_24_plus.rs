@@ -16,6 +16,7 @@ use crate::measures::in_care_permanency::PermanencyInCare;
 pub static PERMANENCY_12M_IN_CARE_24_PLUS: PermanencyInCare = PermanencyInCare {
     id: "permanency_12m_in_care_24_plus",
     title: "Permanency in 12 months, in care 24+ months (federal)",
+    short_title: "Permanency, in care 24+ mo",
     from_months: |timeframes| timeframes.in_care_long_band_months,
     under_band: (
         "in_care_under_24_months",

@@ -60,6 +60,14 @@ impl Measure for PlacementMovesPer1000Days {
         "Placement moves per 1,000 days in care (federal)"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Placement moves"
+    }
+
+    fn section(&self) -> crate::measures::Section {
+        crate::measures::Section::FederalIndicators
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["short_stay_days", "adult_age_months"]
     }

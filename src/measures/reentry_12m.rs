@@ -65,6 +65,14 @@ impl Measure for ReentryWithin12Months {
         "Re-entry to care within 12 months of exit (federal)"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Re-entry within 12 months"
+    }
+
+    fn section(&self) -> crate::measures::Section {
+        crate::measures::Section::FederalIndicators
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["reentry_months", "short_stay_days", "adult_age_months"]
     }

@@ -28,6 +28,10 @@ impl Measure for RelativeNoticeWithin30Days {
         "Relatives notified within 30 days"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Relatives notified in 30 days"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["relative_notice_days"]
     }

@@ -15,6 +15,7 @@ use crate::model::{DischargeReason, PermanencyGoal};
 pub static REUNIFICATION_12M: TimelyPermanency = TimelyPermanency {
     id: "reunification_12m",
     title: "Reunification within 12 months",
+    short_title: "Reunified in 12 months",
     exit_reasons: &[DischargeReason::Reunification],
     goals: &[PermanencyGoal::Reunification],
     months: |timeframes| timeframes.reunification_months,

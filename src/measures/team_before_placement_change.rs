@@ -61,6 +61,10 @@ impl Measure for TeamBeforePlacementChange {
         "Large team meeting before a planned placement change"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Team before a move"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["team_before_decision_days"]
     }

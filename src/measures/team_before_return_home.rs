@@ -27,6 +27,10 @@ impl Measure for TeamBeforeReturnHome {
         "Large team meeting before a return home"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Team before going home"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["team_before_decision_days", "short_stay_days"]
     }

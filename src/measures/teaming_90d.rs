@@ -55,6 +55,10 @@ impl Measure for TeamingMeetingEvery90Days {
         "Teaming meeting in the last 90 days"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Teaming every 90 days"
+    }
+
     fn parameters(&self) -> &'static [&'static str] {
         &["teaming_interval_days", "teaming_due_soon_days"]
     }

@@ -17,6 +17,8 @@ use crate::timeframes::Timeframes;
 pub struct TimelyPermanency {
     pub id: &'static str,
     pub title: &'static str,
+    /// A few words for narrow places.
+    pub short_title: &'static str,
     /// Discharge reasons that count as this kind of permanency.
     pub exit_reasons: &'static [DischargeReason],
     /// Permanency goals whose open episodes go on this measure's case list.
@@ -45,6 +47,14 @@ impl Measure for TimelyPermanency {
 
     fn title(&self) -> &'static str {
         self.title
+    }
+
+    fn short_title(&self) -> &'static str {
+        self.short_title
+    }
+
+    fn section(&self) -> crate::measures::Section {
+        crate::measures::Section::TimelyPermanency
     }
 
     fn parameters(&self) -> &'static [&'static str] {

@@ -165,14 +165,25 @@ mod tests {
     fn status_compares_the_rate_with_the_target() {
         let figure = |numerator, denominator| Figure::Shown(Counts { numerator, denominator });
         let higher = Direction::HigherIsBetter;
-        assert_eq!(Status::of(figure(3, 4), Some(0.75), higher), Status::OnTrack);
-        assert_eq!(Status::of(figure(2, 4), Some(0.75), higher), Status::OffTrack);
-        assert_eq!(Status::of(figure(0, 0), Some(0.75), higher), Status::NoData);
-        assert_eq!(Status::of(figure(1, 4), None, higher), Status::NoTarget);
-        assert_eq!(Status::of(Figure::Suppressed, Some(0.5), higher), Status::Suppressed);
+        assert_eq!(Status::of(figure(3, 4), Some(0.75), higher, 1), Status::OnTrack);
+        assert_eq!(Status::of(figure(2, 4), Some(0.75), higher, 1), Status::OffTrack);
+        assert_eq!(Status::of(figure(0, 0), Some(0.75), higher, 1), Status::NoData);
+        assert_eq!(Status::of(figure(1, 4), None, higher, 1), Status::NoTarget);
+        assert_eq!(Status::of(Figure::Suppressed, Some(0.5), higher, 1), Status::Suppressed);
         // Lower is better: at or below the target is on track.
         let lower = Direction::LowerIsBetter;
-        assert_eq!(Status::of(figure(1, 20), Some(0.05), lower), Status::OnTrack);
-        assert_eq!(Status::of(figure(2, 20), Some(0.05), lower), Status::OffTrack);
+        assert_eq!(Status::of(figure(1, 20), Some(0.05), lower, 1), Status::OnTrack);
+        assert_eq!(Status::of(figure(2, 20), Some(0.05), lower, 1), Status::OffTrack);
+    }
+
+    #[test]
+    fn a_denominator_below_the_minimum_is_too_few_to_judge() {
+        let figure = |numerator, denominator| Figure::Shown(Counts { numerator, denominator });
+        let higher = Direction::HigherIsBetter;
+        assert_eq!(Status::of(figure(0, 9), Some(0.75), higher, 10), Status::TooFew);
+        assert_eq!(Status::of(figure(9, 9), Some(0.75), higher, 10), Status::TooFew);
+        assert_eq!(Status::of(figure(8, 10), Some(0.75), higher, 10), Status::OnTrack);
+        assert_eq!(Status::of(figure(0, 10), Some(0.75), higher, 10), Status::OffTrack);
+        assert!(!Status::TooFew.is_judged());
     }
 }

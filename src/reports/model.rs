@@ -11,7 +11,7 @@ use crate::config::{Config, SuppressionScope};
 use crate::engine::{CaseCounts, CaseRow, Counts, Results, StatusCounts};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
-use crate::measures::{Direction, PeriodKind, RateDisplay};
+use crate::measures::{Direction, PeriodKind, RateDisplay, Section};
 use crate::model::StaffMember;
 use crate::output::manifest::{InputEntry, input_entries};
 use crate::performance::FastHashMap;
@@ -26,16 +26,20 @@ pub enum Status {
     OffTrack,
     NoTarget,
     NoData,
+    /// A rate from fewer than `reports.min_denominator` cases: shown, never judged.
+    TooFew,
     Suppressed,
 }
 
 impl Status {
-    /// The figure against its target, in the measure's direction.
-    pub fn of(figure: Figure, target: Option<f64>, direction: Direction) -> Self {
+    /// The figure against its target, in the measure's direction; a denominator below
+    /// `min_denominator` is too few to judge.
+    pub fn of(figure: Figure, target: Option<f64>, direction: Direction, min_denominator: u64) -> Self {
         match (figure, target) {
             (Figure::Suppressed, _) => Self::Suppressed,
             (Figure::Shown(counts), _) if counts.denominator == 0 => Self::NoData,
             (Figure::Shown(_), None) => Self::NoTarget,
+            (Figure::Shown(counts), Some(_)) if counts.denominator < min_denominator => Self::TooFew,
             (Figure::Shown(counts), Some(target)) => {
                 if counts.rate().is_some_and(|rate| direction.meets(rate, target)) {
                     Self::OnTrack
@@ -52,8 +56,14 @@ impl Status {
             Self::OffTrack => "off track",
             Self::NoTarget => "no target",
             Self::NoData => "no data",
+            Self::TooFew => "too few to judge",
             Self::Suppressed => "suppressed",
         }
+    }
+
+    /// Whether the status says on or off track (the others are shown in grey).
+    pub fn is_judged(self) -> bool {
+        matches!(self, Self::OnTrack | Self::OffTrack)
     }
 
     /// The status against the national performance, in words.
@@ -63,6 +73,7 @@ impl Status {
             Self::OffTrack => "worse than national",
             Self::NoTarget => "no national figure",
             Self::NoData => "no data",
+            Self::TooFew => "too few to judge",
             Self::Suppressed => "suppressed",
         }
     }
@@ -71,6 +82,9 @@ impl Status {
 pub struct MeasureLine {
     pub id: &'static str,
     pub title: &'static str,
+    /// A few words for narrow places.
+    pub short: &'static str,
+    pub section: Section,
     pub definition: String,
     /// As a rate (numerator / denominator).
     pub target: Option<f64>,
@@ -79,6 +93,8 @@ pub struct MeasureLine {
     pub display: RateDisplay,
     /// National performance (CFSR Round 4) beside a federal indicator, as a rate.
     pub national: Option<f64>,
+    /// Whether it lists children overdue or due soon (else those counts are "—").
+    pub has_case_list: bool,
 }
 
 impl MeasureLine {
@@ -93,14 +109,47 @@ impl MeasureLine {
     }
 
     /// Whether `group` is worse than `others` by a margin worth flagging: 10 percentage points
-    /// in the measure's direction (rates per 1,000 days are not flagged).
-    pub fn gap_is_notable(&self, group: f64, others: f64) -> bool {
-        let worse_by = match self.direction {
-            Direction::HigherIsBetter => others - group,
-            Direction::LowerIsBetter => group - others,
+    /// in the measure's direction (rates per 1,000 days are not flagged), with at least
+    /// `min_denominator` on both sides.
+    pub fn gap_is_notable(&self, group: Counts, others: Counts, min_denominator: u64) -> bool {
+        let (Some(group_rate), Some(others_rate)) = (group.rate(), others.rate()) else {
+            return false;
         };
-        self.display == RateDisplay::Percent && worse_by >= 0.10
+        let worse_by = match self.direction {
+            Direction::HigherIsBetter => others_rate - group_rate,
+            Direction::LowerIsBetter => group_rate - others_rate,
+        };
+        self.display == RateDisplay::Percent
+            && worse_by >= 0.10
+            && group.denominator >= min_denominator
+            && others.denominator >= min_denominator
     }
+
+    /// `rate − earlier` as a reader sees it, with whether it is an improvement in the measure's
+    /// direction: "+3.2 pts", "−0.41 per 1,000 days"; `None` without both rates.
+    pub fn change(&self, rate: Option<f64>, earlier: Option<f64>) -> Option<Change> {
+        let difference = rate? - earlier?;
+        let text = match self.display {
+            RateDisplay::Percent => format!("{:+.1} pts", difference * 100.0),
+            RateDisplay::PerThousandDays => format!("{:+.2} per 1,000 days", difference * 1000.0),
+        }
+        .replace('-', "−");
+        let better = match self.direction {
+            Direction::HigherIsBetter => difference > 0.0,
+            Direction::LowerIsBetter => difference < 0.0,
+        };
+        Some(Change {
+            text,
+            better: (difference.abs() > 1e-12).then_some(better),
+        })
+    }
+}
+
+/// A change of a rate, in words, and whether it is for the better (`None`: no change).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub text: String,
+    pub better: Option<bool>,
 }
 
 /// One line of the summary: a measure for one scope (an office or statewide), beside the
@@ -113,6 +162,10 @@ pub struct SummaryLine {
     pub status: Status,
     /// The figure against the national performance, for a federal indicator.
     pub national_status: Option<Status>,
+    /// Since the rolling point a month earlier and a year earlier (none for a unit: no trend is
+    /// counted there).
+    pub change_since_last_month: Option<Change>,
+    pub change_since_a_year_ago: Option<Change>,
     pub overdue: u64,
     pub due_soon: u64,
 }
@@ -155,10 +208,17 @@ pub struct ReportModel {
     pub program_version: &'static str,
     pub measures: Vec<MeasureLine>,
     pub summary: Vec<SummaryLine>,
-    /// The 12 calendar months of the trend, oldest first.
+    /// The 12 calendar months of the trend, oldest first (the last cut at as_of: partial).
     pub trend_months: Vec<Period>,
-    /// `trend[measure][month]` for the report's own scope.
+    /// `trend[measure][month]`: the monthly counts for the report's own scope.
     pub trend: Vec<Vec<Figure>>,
+    /// `rolling[measure][month]`: the rolling 12-month points for the report's own scope (the
+    /// line a manager reads: the last is the headline).
+    pub rolling: Vec<Vec<Figure>>,
+    /// Statewide report: each office's rolling points, `office_rolling[office][measure][month]`.
+    pub office_rolling: Vec<(String, Vec<Vec<Figure>>)>,
+    /// Below this denominator a rate is shown but not judged (`reports.min_denominator`).
+    pub min_denominator: u64,
     /// The action list, or why there is none.
     pub cases: CaseList,
     /// Items overdue and due soon in the report's scope, all measures together.
@@ -175,11 +235,13 @@ pub struct ReportModel {
     pub suppression_note: Option<String>,
 }
 
-/// The headline, monthly and rolling counts of one (measure, office or statewide).
+/// The headline, monthly and rolling counts of one (measure, office or statewide), and the
+/// rolling point a year before the headline.
 struct Series {
     headline: Counts,
     months: Vec<Counts>,
     rolling: Vec<Counts>,
+    year_ago: Counts,
 }
 
 /// Every measure's series, by (measure, scope).
@@ -193,11 +255,17 @@ impl<'a> SeriesIndex<'a> {
                 headline: Counts::default(),
                 months: Vec::new(),
                 rolling: Vec::new(),
+                year_ago: Counts::default(),
             });
             match row.kind {
                 PeriodKind::Headline => entry.headline = row.counts,
                 PeriodKind::Month => entry.months.push(row.counts),
                 PeriodKind::Rolling => entry.rolling.push(row.counts),
+            }
+        }
+        for row in &results.year_ago {
+            if let Some(entry) = series.get_mut(&(row.measure, &row.scope)) {
+                entry.year_ago = row.counts;
             }
         }
         Self(series)
@@ -208,11 +276,9 @@ impl<'a> SeriesIndex<'a> {
         &self.0[&(measure, scope)]
     }
 
-    /// The monthly counts of a scope; none for a unit or a worker (no trend is counted there).
-    fn months_of(&self, measure: &'static str, scope: &'a Scope) -> &[Counts] {
-        self.0
-            .get(&(measure, scope))
-            .map_or(&[], |series| series.months.as_slice())
+    /// The series of a scope; none for a unit or a worker (no trend is counted there).
+    fn get(&self, measure: &'static str, scope: &'a Scope) -> Option<&Series> {
+        self.0.get(&(measure, scope))
     }
 }
 
@@ -261,7 +327,13 @@ impl ReportModel {
         let suppress_here = suppression_rule(config, &scope);
         let measures = measure_lines(sources.results, config);
         let case_counts = sources.case_counts;
-        let (summary, trend) = summary_and_trend(results, &scope, &measures, case_counts, suppress_here);
+        let min_denominator = config.reports.min_denominator;
+        let Trends {
+            summary,
+            trend,
+            rolling,
+            office_rolling,
+        } = summary_and_trend(results, &scope, &measures, case_counts, suppress_here, min_denominator);
         let cases = if suppress_here.is_some() {
             CaseList::Suppressed
         } else if scope == Scope::Statewide {
@@ -299,6 +371,9 @@ impl ReportModel {
             summary,
             trend_months: Period::trend_months(results.as_of),
             trend,
+            rolling,
+            office_rolling,
+            min_denominator,
             cases,
             case_totals,
             units,
@@ -409,13 +484,26 @@ fn measure_lines(results: &Results, config: &Config) -> Vec<MeasureLine> {
         .map(|measure| MeasureLine {
             id: measure.id(),
             title: measure.title(),
+            short: measure.short_title(),
+            section: measure.section(),
             definition: measure.definition(&config.timeframes),
             target: config.targets.get(measure.id()).copied(),
             direction: measure.direction(),
             display: measure.rate_display(),
             national: config.national.get(measure.id()).copied(),
+            has_case_list: measure.has_case_list(),
         })
         .collect()
+}
+
+/// What `summary_and_trend` makes.
+struct Trends {
+    summary: Vec<SummaryLine>,
+    /// By measure, the report's own monthly and rolling points.
+    trend: Vec<Vec<Figure>>,
+    rolling: Vec<Vec<Figure>>,
+    /// Statewide report: each office's rolling points by measure.
+    office_rolling: Vec<(String, Vec<Vec<Figure>>)>,
 }
 
 /// The summary lines (statewide and every office for the statewide report, the office for an
@@ -426,15 +514,21 @@ fn summary_and_trend(
     measures: &[MeasureLine],
     case_counts: &CaseCounts<'_>,
     suppress_here: Option<SmallCellRule>,
-) -> (Vec<SummaryLine>, Vec<Vec<Figure>>) {
+    min_denominator: u64,
+) -> Trends {
     let series = SeriesIndex::new(results);
     let office_scopes: Vec<Scope> = results
         .offices
         .iter()
         .map(|office| Scope::Office { office: office.clone() })
         .collect();
-    let mut summary = Vec::new();
-    let mut trend = Vec::new();
+    let shown = |counts: &Counts| suppress_here.map_or(Figure::Shown(*counts), |rule| rule.single(*counts));
+    let mut trends = Trends {
+        summary: Vec::new(),
+        trend: Vec::new(),
+        rolling: Vec::new(),
+        office_rolling: Vec::new(),
+    };
     for (index, measure) in measures.iter().enumerate() {
         let office_counts: Vec<Counts> = office_scopes
             .iter()
@@ -448,25 +542,39 @@ fn summary_and_trend(
                 Figure::Shown(statewide_counts),
             ),
         };
-        let line = |line_scope: &Scope, figure: Figure| SummaryLine {
-            measure: index,
-            scope: line_scope.clone(),
-            figure,
-            statewide: statewide_figure,
-            status: Status::of(figure, measure.target, measure.direction),
-            national_status: measure
-                .national
-                .map(|national| Status::of(figure, Some(national), measure.direction)),
-            overdue: case_counts.of(measure.id, line_scope).overdue,
-            due_soon: case_counts.of(measure.id, line_scope).due_soon,
+        let changes = |line_scope: &Scope, figure: Figure| -> (Option<Change>, Option<Change>) {
+            let Some(own) = series.get(measure.id, line_scope) else {
+                return (None, None);
+            };
+            let rate = figure.rate();
+            let month_earlier = own.rolling.iter().rev().nth(1).and_then(|counts| shown(counts).rate());
+            let year_earlier = shown(&own.year_ago).rate();
+            (measure.change(rate, month_earlier), measure.change(rate, year_earlier))
+        };
+        let line = |line_scope: &Scope, figure: Figure| {
+            let (change_since_last_month, change_since_a_year_ago) = changes(line_scope, figure);
+            SummaryLine {
+                measure: index,
+                scope: line_scope.clone(),
+                figure,
+                statewide: statewide_figure,
+                status: Status::of(figure, measure.target, measure.direction, min_denominator),
+                national_status: measure
+                    .national
+                    .map(|national| Status::of(figure, Some(national), measure.direction, min_denominator)),
+                change_since_last_month,
+                change_since_a_year_ago,
+                overdue: case_counts.of(measure.id, line_scope).overdue,
+                due_soon: case_counts.of(measure.id, line_scope).due_soon,
+            }
         };
         if *scope == Scope::Statewide {
-            summary.push(line(&Scope::Statewide, statewide_figure));
+            trends.summary.push(line(&Scope::Statewide, statewide_figure));
             for (office, &figure) in office_scopes.iter().zip(&office_figures) {
-                summary.push(line(office, figure));
+                trends.summary.push(line(office, figure));
             }
         } else if let Some(position) = office_scopes.iter().position(|office| office == scope) {
-            summary.push(line(scope, office_figures[position]));
+            trends.summary.push(line(scope, office_figures[position]));
         } else {
             // A unit: its headline is in the breakdown (no trend is counted per unit).
             let counts = results
@@ -474,18 +582,32 @@ fn summary_and_trend(
                 .iter()
                 .find(|row| row.scope == *scope)
                 .map_or(Counts::default(), |row| row.counts);
-            let figure = suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts));
-            summary.push(line(scope, figure));
+            trends.summary.push(line(scope, shown(&counts)));
         }
-        let months = series.months_of(measure.id, scope);
-        trend.push(
-            months
-                .iter()
-                .map(|&counts| suppress_here.map_or(Figure::Shown(counts), |rule| rule.single(counts)))
-                .collect(),
-        );
+        let own = series.get(measure.id, scope);
+        trends
+            .trend
+            .push(own.map_or(Vec::new(), |own| own.months.iter().map(shown).collect()));
+        trends
+            .rolling
+            .push(own.map_or(Vec::new(), |own| own.rolling.iter().map(shown).collect()));
     }
-    (summary, trend)
+    if *scope == Scope::Statewide {
+        trends.office_rolling = office_scopes
+            .iter()
+            .map(|office| {
+                let by_measure = measures
+                    .iter()
+                    .map(|measure| {
+                        (series.get(measure.id, office))
+                            .map_or(Vec::new(), |own| own.rolling.iter().map(shown).collect())
+                    })
+                    .collect();
+                (office.office_label().to_string(), by_measure)
+            })
+            .collect();
+    }
+    trends
 }
 
 /// Each extract's row counts and reasons, as in the manifest.

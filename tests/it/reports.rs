@@ -95,7 +95,11 @@ fn the_statewide_workbook_has_its_sheets_numbers_formats_chart_and_filters() {
     assert_eq!(cell(3), Some(Data::Float(1.0)));
     assert_eq!(cell(4), Some(Data::Float(2.0)));
     assert_eq!(cell(5), Some(Data::Float(0.5)));
-    assert_eq!(cell(6), Some(Data::String("on track".into())));
+    assert_eq!(
+        cell(6),
+        Some(Data::String("too few to judge".into())),
+        "1 of 2 is below reports.min_denominator (10): shown, never judged"
+    );
 
     let styles = xlsx_part(&path, "xl/styles.xml");
     assert!(styles.contains("formatCode=\"0.0%\""), "percentage format");
@@ -198,10 +202,25 @@ fn pages_are_self_contained_with_inline_styles_status_text_and_a_trend_chart() {
     let page = std::fs::read_to_string(run.join("office-hartford.html")).expect("page");
     let document = scraper::Html::parse_document(&page);
     let select = |css: &str| scraper::Selector::parse(css).expect("selector");
-    assert_eq!(
-        document.select(&select("style")).count(),
-        0,
-        "mail clients strip <style>: inline only"
+    // One <style> block, media queries only: a client that strips it still has every style
+    // inline and shows the one-column cards.
+    let styles: Vec<String> = document
+        .select(&select("style"))
+        .map(|style| style.text().collect())
+        .collect();
+    assert_eq!(styles.len(), 1, "{styles:?}");
+    assert!(
+        styles[0].starts_with("@media") && styles[0].matches('{').count() == 3,
+        "{}",
+        styles[0]
+    );
+    assert!(
+        document.select(&select(".narrow")).all(|card| !card
+            .value()
+            .attr("style")
+            .unwrap_or("")
+            .contains("display:none")),
+        "the phone layout is the default"
     );
     assert_eq!(document.select(&select("script")).count(), 0);
     let title: String = document.select(&select("h1")).next().expect("h1").text().collect();
@@ -213,11 +232,15 @@ fn pages_are_self_contained_with_inline_styles_status_text_and_a_trend_chart() {
         text.contains("on track") || text.contains("off track"),
         "status as text"
     );
-    // The trend: every measure reported (no placements extract) × 12 months of bars with their
-    // value as a tooltip.
-    let bars = document.select(&select("div[title]")).count();
+    // The trend: every measure reported (no placements extract) × 12 rolling points, each
+    // labelled with its 12 months and n; the month in progress is marked.
+    let bars = document.select(&select("td[valign=bottom][title]")).count();
     assert_eq!(bars, crate::support::measures_without_placements() * 12);
-    assert!(page.contains("title=\"Jan 2026: "), "bars are labelled by month");
+    assert!(
+        page.contains("title=\"12 months to Jan 2026: "),
+        "bars are labelled by month"
+    );
+    assert!(page.contains("(1/2)"), "n beside the rate");
     // Hartford's page lists Hartford's child, not Norwich's.
     assert!(
         text.contains("A4") && !text.contains("B1"),
