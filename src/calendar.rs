@@ -88,6 +88,12 @@ impl Period {
         self.start <= date && date <= self.end
     }
 
+    /// Whether the period is a calendar month cut short (the month in progress on the as-of
+    /// date).
+    pub fn is_partial_month(&self) -> bool {
+        self.start.day() == 1 && add_days(add_months(self.start, 1), -1) > self.end
+    }
+
     /// The 12 months ending on `as_of`: `as_of − 12 months + 1 day` … `as_of`.
     pub fn reporting_period(as_of: NaiveDate) -> Self {
         Self::new(add_days(add_months(as_of, -12), 1), as_of)
@@ -217,6 +223,13 @@ mod tests {
         assert_eq!(months[0], Period::new(d("2025-11-01"), d("2025-11-30")));
         assert_eq!(months[3], Period::new(d("2026-02-01"), d("2026-02-28")));
         assert_eq!(months[11], Period::new(d("2026-10-01"), d("2026-10-15")));
+        assert!(months[11].is_partial_month());
+        assert!(!months[10].is_partial_month());
+        assert!(
+            !Period::trend_months(d("2024-02-29"))[11].is_partial_month(),
+            "29 February ends its month"
+        );
+        assert!(Period::trend_months(d("2023-02-27"))[11].is_partial_month());
     }
 
     #[test]

@@ -93,6 +93,14 @@ fn rate_text(measure: &MeasureLine, figure: Figure) -> String {
     }
 }
 
+/// A rate for a table cell (`5.61/1,000d`), or why there is none.
+fn compact_rate_text(measure: &MeasureLine, figure: Figure) -> String {
+    match figure {
+        Figure::Shown(counts) if counts.denominator > 0 => measure.compact_rate(counts.rate()),
+        _ => rate_text(measure, figure),
+    }
+}
+
 /// A change with an arrow, green when better, red when worse (in the measure's direction).
 fn change_text(change: &Option<Change>) -> String {
     match change {
@@ -109,6 +117,14 @@ fn change_text(change: &Option<Change>) -> String {
             )
         }
     }
+}
+
+/// A change for a table cell: the rate's column already says a rate is per 1,000 days.
+fn compact_change(change: &Option<Change>) -> Option<Change> {
+    change.as_ref().map(|change| Change {
+        text: change.text.replace(" per 1,000 days", "/1,000d"),
+        better: change.better,
+    })
 }
 
 /// Overdue and due-soon counts, or "—" for a measure without a case list.
@@ -331,19 +347,22 @@ fn headline_table(page: &mut String, model: &ReportModel) {
         let (overdue, due_soon) = case_counts_text(measure, line);
         let _ = write!(
             page,
-            "<tr><td style=\"{CELL}\">{}</td><td style=\"{CELL}white-space:nowrap;\"><strong data-check=\"headline\">{}</strong> {}</td>\
-             <td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>\
+            "<tr><td style=\"{CELL}min-width:190px;\">{}</td><td style=\"{CELL}white-space:nowrap;\"><strong data-check=\"headline\">{}</strong> {}</td>\
+             <td style=\"{CELL}white-space:nowrap;\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{}</td>\
              <td style=\"{CELL}\">{}</td><td style=\"{CELL}\">{overdue}</td><td style=\"{CELL}\">{due_soon}</td>{}</tr>\n",
             escape(measure.title),
             rate_text(measure, line.figure),
             counts_text(line.figure),
-            measure.rate_text(measure.target),
+            measure.compact_rate(measure.target),
             status_chip(line.status),
-            change_text(&line.change_since_last_month),
-            change_text(&line.change_since_a_year_ago),
+            change_text(&compact_change(&line.change_since_last_month)),
+            change_text(&compact_change(&line.change_since_a_year_ago)),
             national_text(measure, line),
             if statewide_column {
-                format!("<td style=\"{CELL}\">{}</td>", rate_text(measure, line.statewide))
+                format!(
+                    "<td style=\"{CELL}white-space:nowrap;\">{}</td>",
+                    compact_rate_text(measure, line.statewide)
+                )
             } else {
                 String::new()
             },
@@ -517,7 +536,15 @@ fn trend_section(page: &mut String, model: &ReportModel) {
     let _ = write!(
         page,
         "<tr><td style=\"padding:0 16px;font-size:12px;color:#52606d;\">Each bar is the rate over the 12 months ending that \
-         month (the last is the headline); the dark line is the target.</td></tr>\n<tr><td style=\"padding:4px 16px 0;\">"
+         month (the last is the headline{}); the dark line is the target; grey bars have too few children to judge.</td></tr>\n<tr><td style=\"padding:4px 16px 0;\">",
+        match model.trend_months.last() {
+            Some(month) if month.is_partial_month() => format!(
+                ", {} is in progress: to {}",
+                month.start.format("%B"),
+                month.end.format("%-d %B")
+            ),
+            _ => String::new(),
+        }
     );
     for (measure, points) in model.measures.iter().zip(&model.rolling) {
         if points.is_empty() {
@@ -558,11 +585,20 @@ fn trend_chart(page: &mut String, model: &ReportModel, measure: &MeasureLine, po
     let target = measure.target.map(height);
     for (month, figure) in model.trend_months.iter().zip(points) {
         let status = Status::of(*figure, measure.target, measure.direction, model.min_denominator);
-        let (colour, _) = status_colours(status);
-        let bar_colour = if status.is_judged() { colour } else { "#9aa5b1" };
+        // Light tints, so that the dark target line reads across a bar.
+        let bar_colour = match status {
+            Status::OnTrack => "#7cc47f",
+            Status::OffTrack => "#e8868a",
+            _ => "#bcc4cc",
+        };
         let label = format!(
-            "12 months to {}: {}{}",
+            "12 months to {}{}: {}{}",
             month.end.format("%b %Y"),
+            if month.is_partial_month() {
+                format!(" (month in progress, to {})", month.end.format("%-d %b"))
+            } else {
+                String::new()
+            },
             rate_text(measure, *figure),
             match figure {
                 Figure::Shown(counts) => format!(" ({}/{})", counts.numerator, counts.denominator),

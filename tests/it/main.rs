@@ -1,6 +1,7 @@
 //! The integration tests: one binary, shared fixtures under `tests/fixtures/`.
 
 mod architecture;
+mod browser;
 mod cli;
 mod config_errors;
 mod corpus;
