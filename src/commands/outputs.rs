@@ -101,6 +101,7 @@ pub fn result_files(
             }))
         });
         let rendered = if detail.reports {
+            let office_quality = crate::ingest::office_quality::OfficeQuality::count(data, config);
             crate::reports::render_all(&crate::reports::ReportSources {
                 results,
                 config,
@@ -108,6 +109,7 @@ pub fn result_files(
                 staff: &data.staff,
                 has_assignments: data.has_assignments(),
                 case_counts: &case_counts,
+                office_quality: &office_quality,
             })
         } else {
             Ok(Vec::new())

@@ -12,6 +12,7 @@
 
 pub mod csv_records;
 pub mod linking;
+pub mod office_quality;
 mod placement_ids;
 pub mod reader;
 pub mod rejects;

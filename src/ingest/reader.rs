@@ -85,6 +85,9 @@ pub struct ExtractReport {
     pub newest_date: Option<chrono::NaiveDate>,
     /// The canonical columns the header holds.
     pub present_columns: Vec<&'static str>,
+    /// Where each canonical column the header holds is in a row (as in a rejected row's
+    /// `raw_values`).
+    pub column_positions: Vec<(&'static str, usize)>,
     /// How long reading, validating and linking the extract took (for the log; never in an
     /// output, which must not depend on it).
     pub read_time: std::time::Duration,
@@ -110,6 +113,11 @@ impl ExtractReport {
             *counts.entry(row.kind().as_str()).or_insert(0) += 1;
         }
         counts
+    }
+
+    /// Where `column` (canonical name) is in a row, when the header holds it.
+    pub fn position_of(&self, column: &str) -> Option<usize> {
+        (self.column_positions.iter()).find_map(|&(name, position)| (name == column).then_some(position))
     }
 
     pub fn rejected_share(&self) -> f64 {
@@ -358,6 +366,12 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
             .zip(&layout.column_positions)
             .filter(|(_, position)| position.is_some())
             .map(|(column, _)| column.name)
+            .collect();
+        report.column_positions = extract
+            .columns()
+            .iter()
+            .zip(&layout.column_positions)
+            .filter_map(|(column, position)| Some((column.name, (*position)?)))
             .collect();
         report.header = layout.header;
     }

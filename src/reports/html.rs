@@ -123,7 +123,7 @@ fn change_text(change: &Option<Change>) -> String {
 fn compact_change(change: &Option<Change>) -> Option<Change> {
     change.as_ref().map(|change| Change {
         text: change.text.replace(" per 1,000 days", "/1,000d"),
-        better: change.better,
+        ..change.clone()
     })
 }
 
@@ -844,6 +844,25 @@ fn equity_section(page: &mut String, model: &ReportModel) {
 }
 
 fn quality_section(page: &mut String, model: &ReportModel) {
+    if let Some(own) = &model.own_quality {
+        let parts: Vec<String> = (own.extracts.iter())
+            .map(|(extract, counts)| {
+                format!(
+                    "{extract}: {} rows, {} rejected",
+                    counts.accepted + counts.rejected,
+                    counts.rejected
+                )
+            })
+            .collect();
+        let _ = write!(
+            page,
+            "<tr><td style=\"padding:16px 16px 0;font-size:12px;color:#52606d;\"><strong>Data quality, {} office's rows.</strong> {}. \
+             The workbook's Data quality sheet gives the reasons.</td></tr>\n",
+            escape(&own.office),
+            escape(&parts.join("; "))
+        );
+        return;
+    }
     let parts: Vec<String> = model
         .quality
         .iter()

@@ -11,6 +11,7 @@ use crate::config::{Config, SuppressionScope};
 use crate::engine::{CaseCounts, CaseRow, Counts, Results, StatusCounts};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
+use crate::ingest::office_quality::{OfficeExtractQuality, OfficeQuality};
 use crate::measures::{Direction, PeriodKind, RateDisplay, Section};
 use crate::model::StaffMember;
 use crate::output::manifest::{InputEntry, input_entries};
@@ -139,6 +140,7 @@ impl MeasureLine {
             Direction::LowerIsBetter => difference < 0.0,
         };
         Some(Change {
+            difference,
             text,
             better: (difference.abs() > 1e-12).then_some(better),
         })
@@ -150,6 +152,8 @@ impl MeasureLine {
 pub struct Change {
     pub text: String,
     pub better: Option<bool>,
+    /// The difference of the two rates (as rates: 0.017 is 1.7 points).
+    pub difference: f64,
 }
 
 /// One line of the summary: a measure for one scope (an office or statewide), beside the
@@ -191,6 +195,15 @@ pub struct EquityLine {
     pub others_figure: Figure,
 }
 
+/// An office's own rows, for its reports (and its units'): `ingest::office_quality`.
+pub struct OfficeQualityView {
+    pub office: String,
+    /// By extract, in reading order.
+    pub extracts: Vec<(&'static str, OfficeExtractQuality)>,
+    /// Rejected rows tonight that name no office (in the statewide report).
+    pub not_placed: u64,
+}
+
 pub struct QualityLine {
     pub extract: &'static str,
     /// Path, size, SHA-256 and row counts, as in the manifest.
@@ -229,6 +242,8 @@ pub struct ReportModel {
     pub worker_names: BTreeMap<String, String>,
     pub equity: Vec<EquityLine>,
     pub quality: Vec<QualityLine>,
+    /// An office's or unit's report: the office's own rows (`None` in the statewide report).
+    pub own_quality: Option<OfficeQualityView>,
     pub timeframes: Vec<(&'static str, u32)>,
     pub configuration_sha256: String,
     /// Set when small-cell suppression was applied, saying how.
@@ -303,6 +318,8 @@ pub struct ReportSources<'a> {
     pub has_assignments: bool,
     /// The case counts of every scope, counted once for all reports.
     pub case_counts: &'a CaseCounts<'a>,
+    /// Each office's own rows, for the office and unit reports' data quality.
+    pub office_quality: &'a OfficeQuality,
 }
 
 impl ReportModel {
@@ -328,6 +345,7 @@ impl ReportModel {
         let measures = measure_lines(sources.results, config);
         let case_counts = sources.case_counts;
         let min_denominator = config.reports.min_denominator;
+        let own_quality = own_quality(sources.office_quality, &scope);
         let Trends {
             summary,
             trend,
@@ -380,6 +398,7 @@ impl ReportModel {
             worker_names: worker_names(sources.staff),
             equity,
             quality: quality_lines(sources.extract_reports),
+            own_quality,
             timeframes: config.timeframes.entries(),
             configuration_sha256: config.digest.clone(),
             suppression_note: suppress_here.map(|rule| {
@@ -608,6 +627,24 @@ fn summary_and_trend(
             .collect();
     }
     trends
+}
+
+/// The office's own rows, for any report below the state.
+fn own_quality(office_quality: &OfficeQuality, scope: &Scope) -> Option<OfficeQualityView> {
+    let office = scope.office_name()?;
+    let extracts = office_quality
+        .of(office)
+        .map(|by_extract| {
+            (by_extract.iter())
+                .map(|(extract, counts)| (extract.name(), counts.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(OfficeQualityView {
+        office: office.to_string(),
+        extracts,
+        not_placed: office_quality.not_placed.values().sum(),
+    })
 }
 
 /// Each extract's row counts and reasons, as in the manifest.

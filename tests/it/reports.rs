@@ -67,7 +67,16 @@ fn the_statewide_workbook_has_its_sheets_numbers_formats_chart_and_filters() {
     let path = run.join("statewide.xlsx");
     assert_eq!(
         workbook(&path).sheet_names(),
-        ["Summary", "Trend", "Case lists", "Equity", "Data quality", "About"]
+        [
+            "Summary",
+            "Offices",
+            "Trend",
+            "Office trends",
+            "Case lists",
+            "Equity",
+            "Data quality",
+            "About"
+        ]
     );
     let summary = sheet(&path, "Summary");
     let rows = rows_as_text(&summary);
@@ -108,16 +117,76 @@ fn the_statewide_workbook_has_its_sheets_numbers_formats_chart_and_filters() {
     assert!(summary_xml.contains("<autoFilter"), "autofilter");
     assert!(summary_xml.contains("state=\"frozen\""), "frozen header");
     assert!(summary_xml.contains("<conditionalFormatting"), "status by colour");
-    let chart = xlsx_part(&path, "xl/charts/chart1.xml");
-    assert!(chart.contains("<c:lineChart>"), "a native line chart");
-    assert_eq!(
-        chart.matches("<c:ser>").count(),
-        crate::support::measures_without_placements(),
-        "one series per measure shown as a percentage (no placements extract: all are)"
+    // The trend: one small native chart per measure, its rolling line and its target.
+    let measures = crate::support::measures_without_placements();
+    let charts: Vec<String> = (1..=measures)
+        .map(|number| xlsx_part(&path, &format!("xl/charts/chart{number}.xml")))
+        .collect();
+    assert!(
+        charts.iter().all(|chart| chart.contains("<c:lineChart>")),
+        "native line charts"
     );
+    let archive = zip::ZipArchive::new(std::fs::File::open(&path).expect("open")).expect("zip");
+    assert!(
+        archive
+            .index_for_name(&format!("xl/charts/chart{}.xml", measures + 1))
+            .is_none(),
+        "one chart per measure, no more"
+    );
+    // Reunification's chart: the 12-month line and its target (a measure without a target in
+    // the test configuration has the line alone).
+    assert_eq!(charts[0].matches("<c:ser>").count(), 2);
+    assert!(charts[0].contains(">Target<"));
+    assert!(
+        charts
+            .iter()
+            .all(|chart| (1..=2).contains(&chart.matches("<c:ser>").count()))
+    );
+    let trend_sheet = sheet(&path, "Trend");
+    let trend = rows_as_text(&trend_sheet);
+    let header = trend.iter().position(|row| row[0] == "Month").expect("column titles");
+    assert_eq!(
+        trend[header][..6],
+        ["Month", "12 months: rate", "n", "N", "Target", "Month: rate"]
+    );
+    assert_eq!(
+        trend[header + 1][0],
+        "Reunification within 12 months",
+        "a block per measure"
+    );
+    // October 2026, the as-of month, is whole on the 31st; its rolling point is the headline.
+    let october = header + 13;
+    assert_eq!(
+        trend_sheet.get_value((october as u32, 1)).cloned(),
+        Some(Data::Float(0.5))
+    );
+    assert_eq!(trend[october][2..4], ["1", "2"]);
+    assert!(trend[october][8].contains("too few to judge"), "{:?}", trend[october]);
 
-    let trend = rows_as_text(&sheet(&path, "Trend"));
-    assert_eq!(trend[3][0], "Month");
+    // The office × measure grid: rate, n/N and status for each office and the state.
+    let offices = rows_as_text(&sheet(&path, "Offices"));
+    let hartford = offices.iter().find(|row| row[0] == "Hartford").expect("Hartford's row");
+    let reunification = offices[4]
+        .iter()
+        .position(|title| title == "Reunified in 12 months")
+        .expect("a column block per measure, titled by its short name");
+    assert_eq!(
+        hartford[reunification..reunification + 3],
+        ["0.5", "1/2", "too few to judge"]
+    );
+    let norwich = offices.iter().find(|row| row[0] == "Norwich").expect("Norwich's row");
+    assert_eq!(norwich[reunification..reunification + 3], ["", "0/0", "no data"]);
+    // Each office's rolling trend.
+    let office_trends = rows_as_text(&sheet(&path, "Office trends"));
+    assert!(
+        office_trends
+            .iter()
+            .any(|row| row[0] == "Hartford" && row[1] == "Reunification within 12 months")
+    );
+    // Equity: one row per group of the state, not a list per office.
+    let equity = rows_as_text(&sheet(&path, "Equity"));
+    let groups: Vec<&str> = equity.iter().skip(6).map(|row| row[0].as_str()).collect();
+    assert_eq!(groups, ["White", "Black", "Hispanic", "Unknown"], "{equity:?}");
     let about = rows_as_text(&sheet(&path, "About"));
     assert!(
         about
@@ -246,7 +315,42 @@ fn pages_are_self_contained_with_inline_styles_status_text_and_a_trend_chart() {
         text.contains("A4") && !text.contains("B1"),
         "only the office's own case list"
     );
-    assert!(text.contains("Data quality."));
+    assert!(text.contains("Data quality, Hartford office's rows."), "{text}");
+}
+
+/// An office's workbook shows its own office's rows, a rejected row counted with the office it
+/// names; the statewide workbook every extract's rows.
+#[test]
+fn an_office_workbook_shows_its_own_offices_data_quality() {
+    let (_directory, run) = run_fixture("messy", |config| config);
+    let quality = rows_as_text(&sheet(&run.join("office-hartford.xlsx"), "Data quality"));
+    assert!(
+        quality[0][0].contains("data quality, Hartford office's rows"),
+        "{:?}",
+        quality[0]
+    );
+    let statewide = rows_as_text(&sheet(&run.join("statewide.xlsx"), "Data quality"));
+    let read = |rows: &[Vec<String>], extract: &str, column: usize| -> String {
+        rows.iter()
+            .find(|row| row[0] == extract)
+            .map(|row| row[column].clone())
+            .expect("row")
+    };
+    let rejects = crate::support::read_csv(&run.join("rejects/removals.csv"));
+    let hartford_rejects = rejects[1..].iter().filter(|row| row[4] == "Hartford").count();
+    assert!(hartford_rejects >= 6, "{rejects:?}");
+    assert_eq!(read(&quality, "removals", 2), hartford_rejects.to_string());
+    assert_ne!(
+        read(&quality, "removals", 1),
+        read(&statewide, "removals", 3),
+        "not the statewide count"
+    );
+    assert!(
+        quality
+            .iter()
+            .any(|row| row[0] == "removals" && row[3] == "duplicate_id" && row[4] == "1")
+    );
+    assert!(quality.iter().any(|row| row[0].contains("name no office")));
 }
 
 #[test]

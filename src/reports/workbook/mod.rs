@@ -1,17 +1,22 @@
-//! Renders a `ReportModel` as an Excel workbook: Summary, Trend (with a native line chart),
-//! Case lists, Equity, Data quality and About. Every value from the data is written as a
+//! Renders a `ReportModel` as an Excel workbook: Summary, Offices (statewide), Units or Workers,
+//! Trend (a small native chart per measure), Office trends (statewide), Case lists, Equity,
+//! Data quality and About. Every value from the data is written as a
 //! string or a number cell, never as a formula. Byte-identical for the same model: the
 //! document's creation time is the as-of date.
 
 use chrono::{Datelike, NaiveDate};
+mod grids;
+mod trend;
+
 use rust_xlsxwriter::{
-    Chart, ChartType, ConditionalFormatText, ConditionalFormatTextRule, DocProperties, ExcelDateTime, Format,
-    FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    ConditionalFormatText, ConditionalFormatTextRule, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder,
+    Workbook, Worksheet, XlsxError,
 };
 
 use crate::measures::RateDisplay;
+use crate::reports::model::{Change, OfficeQualityView};
 use crate::reports::suppression::Figure;
-use crate::reports::{MeasureLine, ReportModel, Status};
+use crate::reports::{MeasureLine, ReportModel, Scope, Status};
 
 /// The formats every sheet uses.
 struct Formats {
@@ -27,6 +32,11 @@ struct Formats {
     on_track: Format,
     off_track: Format,
     muted: Format,
+    muted_plain: Format,
+    bold: Format,
+    plain: Format,
+    change_points: Format,
+    change_per_thousand: Format,
 }
 
 impl Formats {
@@ -49,6 +59,11 @@ impl Formats {
             on_track: Format::new().set_font_color("006100").set_background_color("C6EFCE"),
             off_track: Format::new().set_font_color("9C0006").set_background_color("FFC7CE"),
             muted: Format::new().set_font_color("7F7F7F").set_italic(),
+            muted_plain: Format::new().set_font_color("595959"),
+            bold: Format::new().set_bold(),
+            plain: Format::new(),
+            change_points: Format::new().set_num_format("+0.0\" pts\";-0.0\" pts\";0.0\" pts\""),
+            change_per_thousand: Format::new().set_num_format("+0.00;-0.00;0.00"),
         }
     }
 }
@@ -72,15 +87,21 @@ pub fn render(model: &ReportModel) -> anyhow::Result<Vec<u8>> {
             .set_creation_datetime(&created),
     );
     summary_sheet(workbook.add_worksheet(), model, &formats)?;
+    if model.scope == Scope::Statewide {
+        grids::offices_sheet(workbook.add_worksheet(), model, &formats)?;
+    }
     if !model.units.is_empty() {
         units_sheet(workbook.add_worksheet(), model, &formats)?;
     }
-    if model.trend.iter().any(|points| !points.is_empty()) {
-        trend_sheet(workbook.add_worksheet(), model, &formats)?;
+    if model.rolling.iter().any(|points| !points.is_empty()) {
+        trend::trend_sheet(workbook.add_worksheet(), model, &formats)?;
+    }
+    if !model.office_rolling.is_empty() {
+        trend::office_trends_sheet(workbook.add_worksheet(), model, &formats)?;
     }
     cases_sheet(workbook.add_worksheet(), model, &formats)?;
-    if model.equity.iter().any(|line| model.scope.contains(&line.scope)) {
-        equity_sheet(workbook.add_worksheet(), model, &formats)?;
+    if model.equity.iter().any(|line| line.scope == model.scope) {
+        grids::equity_sheet(workbook.add_worksheet(), model, &formats)?;
     }
     quality_sheet(workbook.add_worksheet(), model, &formats)?;
     about_sheet(workbook.add_worksheet(), model, &formats)?;
@@ -172,6 +193,25 @@ fn write_figure(
     Ok(())
 }
 
+/// A change of a rate: points for a percentage, events per 1,000 days otherwise.
+fn write_change(
+    sheet: &mut Worksheet,
+    row: u32,
+    column: u16,
+    change: &Option<Change>,
+    measure: &MeasureLine,
+    formats: &Formats,
+) -> Result<(), XlsxError> {
+    if let Some(change) = change {
+        let (value, format) = match measure.display {
+            RateDisplay::Percent => (change.difference * 100.0, &formats.change_points),
+            RateDisplay::PerThousandDays => (change.difference * 1000.0, &formats.change_per_thousand),
+        };
+        sheet.write_number_with_format(row, column, value, format)?;
+    }
+    Ok(())
+}
+
 fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
     sheet.set_name("Summary")?;
     let header = heading(sheet, model, formats, "summary")?;
@@ -191,8 +231,12 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             "Due soon",
             "National",
             "Against national",
+            "Since last month",
+            "Since a year ago",
         ],
-        &[62.0, 20.0, 10.0, 12.0, 13.0, 10.0, 12.0, 14.0, 12.0, 10.0, 12.0, 18.0],
+        &[
+            50.0, 18.0, 11.0, 11.0, 12.0, 10.0, 15.0, 11.0, 10.0, 9.0, 11.0, 17.0, 12.0, 12.0,
+        ],
         formats,
     )?;
     let mut row = header + 1;
@@ -216,12 +260,20 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             }
             None => {}
         }
-        sheet.write_number_with_format(row, 8, line.overdue as f64, &formats.count)?;
-        sheet.write_number_with_format(row, 9, line.due_soon as f64, &formats.count)?;
+        if measure.has_case_list {
+            sheet.write_number_with_format(row, 8, line.overdue as f64, &formats.count)?;
+            sheet.write_number_with_format(row, 9, line.due_soon as f64, &formats.count)?;
+        } else {
+            // No case list: nothing can be overdue (not zero).
+            sheet.write_string_with_format(row, 8, "—", &formats.muted_plain)?;
+            sheet.write_string_with_format(row, 9, "—", &formats.muted_plain)?;
+        }
+        write_change(sheet, row, 12, &line.change_since_last_month, measure, formats)?;
+        write_change(sheet, row, 13, &line.change_since_a_year_ago, measure, formats)?;
         row += 1;
     }
     let last = row.saturating_sub(1).max(header + 1);
-    sheet.autofilter(header, 0, last, 11)?;
+    sheet.autofilter(header, 0, last, 13)?;
     // Status by colour as well as by text.
     for (label, format) in [
         (Status::OnTrack.label(), &formats.on_track),
@@ -232,68 +284,6 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             .set_format(format);
         sheet.add_conditional_format(header + 1, 6, last, 6, &rule)?;
     }
-    Ok(())
-}
-
-fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
-    sheet.set_name("Trend")?;
-    let header = heading(
-        sheet,
-        model,
-        formats,
-        format!("monthly trend, {}", model.scope.display_name()).as_str(),
-    )?;
-    let mut titles = vec!["Month"];
-    let mut widths = vec![12.0];
-    for measure in &model.measures {
-        titles.push(measure.id);
-        widths.push(20.0);
-    }
-    header_row(sheet, header, &titles, &widths, formats)?;
-    for (index, month) in model.trend_months.iter().enumerate() {
-        let row = header + 1 + index as u32;
-        sheet.write_datetime_with_format(row, 0, excel_date(month.start)?, &formats.month)?;
-        for (measure, points) in model.trend.iter().enumerate() {
-            let column = 1 + measure as u16;
-            match points.get(index) {
-                Some(Figure::Suppressed) => {
-                    sheet.write_string_with_format(row, column, "suppressed", &formats.muted)?;
-                }
-                Some(figure) => {
-                    if let Some(rate) = figure.rate() {
-                        write_rate(sheet, row, column, rate, &model.measures[measure], formats)?;
-                    }
-                }
-                None => {}
-            }
-        }
-    }
-    let first = header + 1;
-    let last = header + model.trend_months.len() as u32;
-    let mut chart = Chart::new(ChartType::Line);
-    // No data in the title: a chart title that looks like `Sheet!A1` is read as a reference.
-    chart.title().set_name("Monthly rates");
-    // Percentages only: a rate per 1,000 days is on another scale.
-    let percentages =
-        (model.measures.iter().enumerate()).filter(|(_, measure)| measure.display == RateDisplay::Percent);
-    for (measure, _) in percentages {
-        let column = 1 + measure as u16;
-        chart
-            .add_series()
-            .set_name(("Trend", header, column))
-            .set_categories(("Trend", first, 0, last, 0))
-            .set_values(("Trend", first, column, last, column));
-    }
-    chart.y_axis().set_num_format("0%").set_min(0).set_max(1);
-    chart.x_axis().set_num_format("mmm yy");
-    chart.set_width(900).set_height(420);
-    sheet.insert_chart(last + 2, 0, &chart)?;
-    sheet.write_string_with_format(
-        last + 24,
-        0,
-        "permanency_12m_entry: each month's point is the entry cohort of that month one year earlier; teaming_90d: measured on the month's last day.",
-        &formats.muted,
-    )?;
     Ok(())
 }
 
@@ -403,48 +393,68 @@ fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     Ok(())
 }
 
-fn equity_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
-    sheet.set_name("Equity")?;
-    let header = heading(sheet, model, formats, "each group beside all other children")?;
+fn quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
+    sheet.set_name("Data quality")?;
+    match &model.own_quality {
+        Some(own) => office_quality_sheet(sheet, model, own, formats),
+        None => statewide_quality_sheet(sheet, model, formats),
+    }
+}
+
+/// An office's (or unit's) report: the office's own rows, extract by extract.
+fn office_quality_sheet(
+    sheet: &mut Worksheet,
+    model: &ReportModel,
+    own: &OfficeQualityView,
+    formats: &Formats,
+) -> anyhow::Result<()> {
+    let header = heading(
+        sheet,
+        model,
+        formats,
+        &format!("data quality, {} office's rows", own.office),
+    )?;
     header_row(
         sheet,
         header,
-        &[
-            "Measure",
-            "Office",
-            "Group",
-            "Rate",
-            "Numerator",
-            "Denominator",
-            "Others' rate",
-            "Others' numerator",
-            "Others' denominator",
-            "Difference",
-        ],
-        &[22.0, 18.0, 14.0, 10.0, 12.0, 13.0, 13.0, 17.0, 19.0, 12.0],
+        &["Extract", "Accepted", "Rejected", "Reason", "Rows"],
+        &[16.0, 12.0, 12.0, 28.0, 10.0],
         formats,
     )?;
     let mut row = header + 1;
-    for line in &model.equity {
-        let measure = &model.measures[line.measure];
-        sheet.write_string(row, 0, measure.id)?;
-        sheet.write_string(row, 1, line.scope.office_label())?;
-        sheet.write_string(row, 2, &line.group)?;
-        write_figure(sheet, row, 3, line.group_figure, measure, formats)?;
-        write_figure(sheet, row, 6, line.others_figure, measure, formats)?;
-        if let (Some(group), Some(others)) = (line.group_figure.rate(), line.others_figure.rate()) {
-            write_rate(sheet, row, 9, group - others, measure, formats)?;
-        }
+    for (extract, counts) in &own.extracts {
+        sheet.write_string(row, 0, *extract)?;
+        sheet.write_number_with_format(row, 1, counts.accepted as f64, &formats.count)?;
+        sheet.write_number_with_format(row, 2, counts.rejected as f64, &formats.count)?;
         row += 1;
+        for (reason, rows) in &counts.rejected_by_kind {
+            sheet.write_string(row, 0, *extract)?;
+            sheet.write_string(row, 3, *reason)?;
+            sheet.write_number_with_format(row, 4, *rows as f64, &formats.count)?;
+            row += 1;
+        }
     }
-    if row > header + 1 {
-        sheet.autofilter(header, 0, row - 1, 9)?;
+    let notes = [
+        format!(
+            "Rows of {}: its removals, and the notices, meetings and placements linked to them; a rejected row is the office's \
+             when its office (removals) or its removal_id (the others) is the office's.",
+            own.office
+        ),
+        format!(
+            "{} rejected rows tonight name no office that could be found; they are in the statewide report.",
+            own.not_placed
+        ),
+        "Rejected rows, with their line numbers and reasons, are in rejects/<extract>.csv in the night's directory."
+            .to_string(),
+    ];
+    for (offset, note) in notes.into_iter().enumerate() {
+        sheet.write_string_with_format(row + 1 + offset as u32, 0, note, &formats.muted)?;
     }
     Ok(())
 }
 
-fn quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
-    sheet.set_name("Data quality")?;
+/// The statewide report: every extract's rows and the reasons rows were rejected or unlinked.
+fn statewide_quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
     let header = heading(sheet, model, formats, "data quality")?;
     header_row(
         sheet,
@@ -493,12 +503,35 @@ fn quality_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
     Ok(())
 }
 
+/// The About sheet's column widths, in characters.
+const ID_WIDTH: usize = 30;
+const TITLE_WIDTH: usize = 40;
+const DEFINITION_WIDTH: usize = 100;
+
+/// How many lines `text` takes wrapped at word boundaries in a column `width` characters wide
+/// (a little narrower, as proportional fonts run wider than a character count on average).
+fn wrapped_lines(text: &str, width: usize) -> usize {
+    let usable = width.saturating_sub(width / 8).max(1);
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let length = word.chars().count();
+        if used > 0 && used + 1 + length > usable {
+            lines += 1;
+            used = length;
+        } else {
+            used += if used > 0 { 1 + length } else { length };
+        }
+    }
+    lines
+}
+
 fn about_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
     sheet.set_name("About")?;
     let header = heading(sheet, model, formats, "about these figures")?;
-    sheet.set_column_width(0, 24)?;
-    sheet.set_column_width(1, 44)?;
-    sheet.set_column_width(2, 100)?;
+    sheet.set_column_width(0, ID_WIDTH as f64)?;
+    sheet.set_column_width(1, TITLE_WIDTH as f64)?;
+    sheet.set_column_width(2, DEFINITION_WIDTH as f64)?;
     let mut row = header;
     for (column, title) in ["Measure", "Title", "Definition"].into_iter().enumerate() {
         sheet.write_string_with_format(row, column as u16, title, &formats.header)?;
@@ -508,6 +541,12 @@ fn about_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
         sheet.write_string_with_format(row, 0, measure.id, &formats.wrapped)?;
         sheet.write_string_with_format(row, 1, measure.title, &formats.wrapped)?;
         sheet.write_string_with_format(row, 2, &measure.definition, &formats.wrapped)?;
+        // Neither Excel nor LibreOffice grows a row for wrapped text written by a program:
+        // the height is set from the longest cell's lines.
+        let lines = wrapped_lines(&measure.definition, DEFINITION_WIDTH)
+            .max(wrapped_lines(measure.title, TITLE_WIDTH))
+            .max(wrapped_lines(measure.id, ID_WIDTH));
+        sheet.set_row_height(row, 15.0 * lines as f64 + 3.0)?;
         row += 1;
     }
     row += 1;
@@ -538,4 +577,18 @@ fn about_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     sheet.write_string(row + 2, 0, "As of")?;
     sheet.write_datetime_with_format(row + 2, 2, excel_date(model.as_of)?, &formats.date)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn wrapped_lines_count_word_wrapped_lines_in_a_column() {
+        assert_eq!(wrapped_lines("", 40), 1);
+        assert_eq!(wrapped_lines("short words only", 40), 1);
+        // 35 usable characters in a column of 40: "aaaa " × 7 is 34, the eighth word wraps.
+        assert_eq!(wrapped_lines(&"aaaa ".repeat(8), 40), 2);
+        assert_eq!(wrapped_lines(&"word ".repeat(100), 100), 6);
+    }
 }
