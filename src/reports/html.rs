@@ -22,7 +22,7 @@ use crate::reports::{CaseList, MeasureLine, ReportModel, Scope, Status, SummaryL
 const FONT: &str = "font-family:Arial,Helvetica,sans-serif;";
 const CELL: &str = "padding:6px 6px;border-bottom:1px solid #e4e7eb;font-size:13px;vertical-align:top;";
 const HEAD: &str = "padding:6px 6px;border-bottom:2px solid #9aa5b1;font-size:11px;text-align:left;color:#52606d;vertical-align:bottom;";
-const SMALL_HEAD: &str = "padding:4px 3px;border-bottom:2px solid #9aa5b1;font-size:10px;text-align:left;color:#52606d;vertical-align:bottom;";
+const SMALL_HEAD: &str = "padding:4px 3px;border-bottom:2px solid #9aa5b1;font-size:10px;text-align:left;color:#52606d;vertical-align:bottom;overflow-wrap:anywhere;";
 const SMALL_CELL: &str = "padding:4px 3px;border-bottom:1px solid #e4e7eb;font-size:11px;vertical-align:top;";
 const MUTED: &str = "color:#7b8794;";
 

@@ -38,11 +38,15 @@ fn grid_header(
         }
         sheet.set_column_width(column, 10)?;
         sheet.set_column_width(column + 1, 11)?;
-        sheet.set_column_width(column + 2, 12)?;
+        sheet.set_column_width(column + 2, 15)?;
     }
     sheet.set_row_height(row, 30)?;
     sheet.set_freeze_panes(row + 2, 1)?;
     sheet.set_repeat_rows(row, row + 1)?;
+    // Printed: as many pages across as the measures need, the first column on every page (one
+    // page wide would print 40-odd columns too small to read).
+    sheet.set_print_fit_to_pages(0, 1);
+    sheet.set_repeat_columns(0, 0)?;
     Ok(())
 }
 

@@ -51,7 +51,7 @@ impl Formats {
                 .set_text_wrap()
                 .set_align(FormatAlign::Top),
             percent: Format::new().set_num_format("0.0%"),
-            per_thousand_days: Format::new().set_num_format("0.00\" per 1,000 days\""),
+            per_thousand_days: Format::new().set_num_format("0.00\" /1,000 d\""),
             count: Format::new().set_num_format("#,##0"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             month: Format::new().set_num_format("mmm yyyy"),

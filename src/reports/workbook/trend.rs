@@ -3,7 +3,7 @@
 //! workbook, the Office trends sheet (each office's rolling line, one row per office and measure).
 
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, Worksheet, XlsxError,
+    Chart, ChartFont, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, Worksheet, XlsxError,
 };
 
 use super::{Formats, excel_date, header_row, heading, write_figure, write_rate};
@@ -118,7 +118,10 @@ fn month_note(model: &ReportModel, measure: &MeasureLine, month: &Period, point:
 fn measure_chart(sheet: &str, measure: &MeasureLine, first: u32, last: u32) -> Chart {
     let mut chart = Chart::new(ChartType::Line);
     // No data in the title: a chart title that looks like `Sheet!A1` is read as a reference.
-    chart.title().set_name(measure.short);
+    chart
+        .title()
+        .set_name(measure.short)
+        .set_font(ChartFont::new().set_size(11).set_bold());
     chart
         .add_series()
         .set_name("12 months")
