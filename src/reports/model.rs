@@ -121,7 +121,8 @@ impl MeasureLine {
             Direction::LowerIsBetter => group_rate - others_rate,
         };
         self.display == RateDisplay::Percent
-            && worse_by >= 0.10
+            // 10 points exactly is a gap (0.6 − 0.5 is 0.0999… in floating point).
+            && worse_by >= 0.10 - 1e-9
             && group.denominator >= min_denominator
             && others.denominator >= min_denominator
     }
@@ -732,4 +733,71 @@ fn equity_lines(
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measure_line(direction: Direction, display: RateDisplay) -> MeasureLine {
+        MeasureLine {
+            id: "a_measure",
+            title: "A measure",
+            short: "Measure",
+            section: Section::RelativesAndTeaming,
+            definition: String::new(),
+            target: Some(0.5),
+            direction,
+            display,
+            national: None,
+            has_case_list: false,
+        }
+    }
+
+    fn counts(numerator: u64, denominator: u64) -> Counts {
+        Counts { numerator, denominator }
+    }
+
+    #[test]
+    fn a_change_is_better_in_the_measures_direction() {
+        let higher = measure_line(Direction::HigherIsBetter, RateDisplay::Percent);
+        let change = higher.change(Some(0.75), Some(0.70)).expect("both rates");
+        assert_eq!((change.text.as_str(), change.better), ("+5.0 pts", Some(true)));
+        let lower = measure_line(Direction::LowerIsBetter, RateDisplay::Percent);
+        let change = lower.change(Some(0.75), Some(0.70)).expect("both rates");
+        assert_eq!((change.text.as_str(), change.better), ("+5.0 pts", Some(false)));
+        let change = lower.change(Some(0.05), Some(0.07)).expect("both rates");
+        assert_eq!((change.text.as_str(), change.better), ("−2.0 pts", Some(true)));
+        assert_eq!(
+            higher.change(Some(0.5), Some(0.5)).expect("rates").better,
+            None,
+            "no change"
+        );
+        assert_eq!(higher.change(None, Some(0.5)), None, "no rate, no change");
+        let moves = measure_line(Direction::LowerIsBetter, RateDisplay::PerThousandDays);
+        let change = moves.change(Some(0.00561), Some(0.00529)).expect("both rates");
+        assert_eq!(change.text, "+0.32 per 1,000 days");
+    }
+
+    #[test]
+    fn an_equity_gap_is_notable_from_10_points_with_enough_on_both_sides() {
+        let higher = measure_line(Direction::HigherIsBetter, RateDisplay::Percent);
+        assert!(
+            higher.gap_is_notable(counts(5, 10), counts(60, 100), 10),
+            "50 % vs 60 %"
+        );
+        assert!(!higher.gap_is_notable(counts(5, 10), counts(59, 100), 10), "9 points");
+        assert!(!higher.gap_is_notable(counts(0, 9), counts(60, 100), 10), "9 children");
+        assert!(!higher.gap_is_notable(counts(7, 10), counts(60, 100), 10), "better off");
+        let lower = measure_line(Direction::LowerIsBetter, RateDisplay::Percent);
+        assert!(
+            lower.gap_is_notable(counts(3, 10), counts(20, 100), 10),
+            "30 % re-entry vs 20 %"
+        );
+        let moves = measure_line(Direction::LowerIsBetter, RateDisplay::PerThousandDays);
+        assert!(
+            !moves.gap_is_notable(counts(30, 100), counts(1, 100), 10),
+            "per 1,000 days: not flagged"
+        );
+    }
 }

@@ -444,3 +444,74 @@ fn federal_indicators_show_the_national_figure_in_their_direction_and_moves_per_
         .expect("measures.csv row");
     assert_eq!(moves[6..8], ["2", "748"]);
 }
+
+/// The Summary's changes: since last month against the rolling point of the month before (in
+/// `measures.csv`), since a year ago against the rolling point ending on the same month's last
+/// day a year earlier; in points, signed. That point keeps tonight's knowledge (measures.md,
+/// Trend), so for a measure whose verdicts are all known by the period's end (a discharge in the
+/// period, a re-entry within 12 months of an exit 12 months before) it is the headline of a run
+/// as of that day; a measure with windows closing after it (relatives notified) differs.
+#[test]
+fn changes_since_last_month_and_a_year_ago_are_the_rolling_points_differences() {
+    let root = crate::support::repository_root();
+    let out = tempfile::tempdir().expect("temp dir");
+    let run = |as_of: &str| {
+        let output = crate::support::run_binary(
+            &root,
+            &[
+                "run",
+                "--as-of",
+                as_of,
+                "--out",
+                out.path().to_str().expect("utf-8"),
+                "--no-email",
+            ],
+        );
+        assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+        out.path().join(as_of)
+    };
+    let now = run("2026-10-31");
+    let year_ago = run("2025-10-31");
+    // The statewide rates of `measure` of one kind, in the order of measures.csv (oldest first).
+    let rates = |directory: &Path, measure: &str, kind: &str| -> Vec<f64> {
+        let rows = read_csv(&directory.join("measures.csv"));
+        (rows.iter())
+            .filter(|row| row[1] == measure && row[2] == "Statewide" && row[3] == kind)
+            .map(|row| row[8].parse().expect("a rate"))
+            .collect()
+    };
+    let summary = sheet(&now.join("statewide.xlsx"), "Summary");
+    let rows = rows_as_text(&summary);
+    for (measure, title) in [
+        ("reunification_12m", "Reunification within 12 months"),
+        ("adoption_24m", "Adoption within 24 months"),
+        ("reentry_12m", "Re-entry to care within 12 months of exit (federal)"),
+    ] {
+        let position = rows
+            .iter()
+            .position(|row| row[0] == title && row[1] == "Statewide")
+            .unwrap_or_else(|| panic!("{title}"));
+        let cell = |column: u32| match summary.get_value((position as u32, column)) {
+            Some(Data::Float(value)) => *value,
+            other => panic!("{title} column {column}: {other:?}"),
+        };
+        let rate = rates(&now, measure, "headline")[0];
+        let rolling = rates(&now, measure, "rolling");
+        assert_eq!(
+            (rolling.len(), rolling[11]),
+            (12, rate),
+            "{title}: the last rolling point is the headline"
+        );
+        let last_month = rolling[10];
+        let a_year_ago = rates(&year_ago, measure, "headline")[0];
+        assert!(
+            (cell(12) - (rate - last_month) * 100.0).abs() < 1e-9,
+            "{title} since last month"
+        );
+        assert!(
+            (cell(13) - (rate - a_year_ago) * 100.0).abs() < 1e-9,
+            "{title} since a year ago"
+        );
+        assert!(cell(13).abs() > 0.0, "{title}: the sample data moves in a year");
+    }
+}
