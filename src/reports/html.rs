@@ -286,14 +286,22 @@ fn headline_card(page: &mut String, model: &ReportModel, measure: &MeasureLine, 
          <tr><td style=\"padding:8px 10px;\">\
          <div style=\"font-size:13px;color:#3e4c59;\">{}</div>\
          <div style=\"margin:2px 0;\"><span style=\"font-size:22px;font-weight:bold;\" data-check=\"headline\">{}</span> {} {}</div>\
-         <div style=\"font-size:12px;color:#52606d;\">Target {} · since last month {} · since a year ago {}</div>",
+         <div style=\"font-size:12px;color:#52606d;\">Target {}{}</div>",
         escape(measure.title),
         rate_text(measure, line.figure),
         counts_text(line.figure),
         status_chip(line.status),
         measure.rate_text(measure.target),
-        change_text(&line.change_since_last_month),
-        change_text(&line.change_since_a_year_ago),
+        // A unit has no trend, so no change to show.
+        if line.change_since_last_month.is_none() && line.change_since_a_year_ago.is_none() {
+            String::new()
+        } else {
+            format!(
+                " · since last month {} · since a year ago {}",
+                change_text(&line.change_since_last_month),
+                change_text(&line.change_since_a_year_ago)
+            )
+        },
     );
     if measure.national.is_some() {
         let _ = write!(
