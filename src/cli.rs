@@ -172,13 +172,22 @@ pub struct GenerateArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("episodes").required(true).multiple(true).args(["removal_id", "ids"])))]
 pub struct ExplainArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The episode to explain.
+    /// The episodes to explain (repeat the flag, or give several ids after it).
+    #[arg(long, num_args = 1..)]
+    pub removal_id: Vec<String>,
+
+    /// A file of removal ids, one a line (a first line `removal_id` is a header).
     #[arg(long)]
-    pub removal_id: String,
+    pub ids: Option<PathBuf>,
+
+    /// `text`: a paragraph per measure; `csv`: one row per episode and measure.
+    #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+    pub format: ExplainFormat,
 
     /// The date the report describes (default: yesterday).
     #[arg(long, value_parser = parse_date)]
@@ -187,6 +196,13 @@ pub struct ExplainArgs {
     /// File of holidays, ISO dates one a line; replaces the configured list.
     #[arg(long)]
     pub holidays: Option<PathBuf>,
+}
+
+/// How `explain` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    Text,
+    Csv,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {

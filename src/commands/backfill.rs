@@ -17,7 +17,7 @@ use crate::failure::Failure;
 use crate::ingest;
 use crate::output::data_quality::data_quality_text;
 use crate::output::tables::{SeriesTable, Table};
-use crate::output::{csv_writer, run_directory};
+use crate::output::{csv_writer, parquet_writer, run_directory};
 use crate::performance::work_queue::map_on_two_threads;
 use crate::progress::Progress;
 
@@ -31,9 +31,11 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
             arguments.to
         )));
     }
-    let out_root = arguments.out.clone().unwrap_or_else(|| config.output_dir.clone());
+    // Never beside the nightly runs unless asked: `<output.dir>/backfill/` by default.
+    let out_root = (arguments.out.clone()).unwrap_or_else(|| config.output_dir.join("backfill"));
     let _lock = run_directory::lock_output_directory(&out_root, config.output_permissions)
         .map_err(|error| Failure::Output(error.into()))?;
+    refuse_run_directories(&out_root, &dates)?;
 
     let started = Instant::now();
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
@@ -75,7 +77,8 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         } = outputs::result_files(&data, &results, &config, detail, Some(&staging)).map_err(render)?;
         files.extend(quality.clone());
         let timings = BTreeMap::from([("ingest_shared", ingest_ms), ("measures", measures_ms)]);
-        let manifest = outputs::manifest_file(&config, &data, as_of, &files, &streamed, timings).map_err(render)?;
+        let manifest =
+            outputs::manifest_file("backfill", &config, &data, as_of, &files, &streamed, timings).map_err(render)?;
         files.insert("manifest.json".into(), manifest);
         staging.write_files(&files).map_err(Failure::Output)?;
         staging.publish().map_err(Failure::Output)?;
@@ -92,6 +95,12 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     let file_name = format!("{}.csv", series.spec().name);
     let path = run_directory::publish_file(&out_root, &file_name, &bytes, config.output_permissions)
         .map_err(Failure::Output)?;
+    if config.parquet_tables {
+        let bytes = parquet_writer::render(&series).map_err(render)?;
+        let file_name = format!("{}.parquet", series.spec().name);
+        run_directory::publish_file(&out_root, &file_name, &bytes, config.output_permissions)
+            .map_err(Failure::Output)?;
+    }
     info!(dates = dates.len(), directory = %out_root.display(), "backfill written");
     println!(
         "wrote {} as-of dates ({} to {}) into {} and the series into {}",
@@ -101,5 +110,30 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         out_root.display(),
         path.display()
     );
+    Ok(())
+}
+
+/// A backfill never replaces or deletes a run's directory (outputs.md): before anything is
+/// written, every date's directory that already exists must be one a backfill wrote (its
+/// manifest says `"command": "backfill"`).
+fn refuse_run_directories(out_root: &std::path::Path, dates: &[chrono::NaiveDate]) -> Result<(), Failure> {
+    for date in dates {
+        let directory = out_root.join(date.to_string());
+        if !directory.exists() {
+            continue;
+        }
+        let manifest = std::fs::read(directory.join("manifest.json")).ok();
+        let command = manifest
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .and_then(|manifest| manifest.get("command")?.as_str().map(str::to_string));
+        if command.as_deref() != Some("backfill") {
+            return Err(Failure::Configuration(anyhow::anyhow!(
+                "{} was written by `{}`, not by a backfill: a backfill never replaces a run's directory; give another --out \
+                 (by default a backfill writes under <output.dir>/backfill/)",
+                directory.display(),
+                command.as_deref().unwrap_or("run (or is not a report directory)")
+            )));
+        }
+    }
     Ok(())
 }

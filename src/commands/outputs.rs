@@ -10,13 +10,13 @@ use crate::config::Config;
 use crate::digest::sha256_hex;
 use crate::engine::Results;
 use crate::ingest::IngestedData;
-use crate::output::csv_writer;
 use crate::output::data_quality::data_quality_text;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::run_directory::Staging;
 use crate::output::tables::{
     CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table, UnitsTable,
 };
+use crate::output::{csv_writer, parquet_writer};
 use crate::reports::RenderedReport;
 
 pub type Files = BTreeMap<String, Vec<u8>>;
@@ -29,8 +29,14 @@ pub fn quality_files(data: &IngestedData, config: &Config) -> anyhow::Result<Fil
             format!("rejects/{}.csv", extract.name()),
             csv_writer::render(&RejectsTable(report))?,
         );
+        if config.parquet_tables {
+            files.insert(
+                format!("rejects/{}.parquet", extract.name()),
+                parquet_writer::render(&RejectsTable(report))?,
+            );
+        }
     }
-    insert_table(&mut files, &DataQualityTable(&data.reports))?;
+    insert_table(&mut files, &DataQualityTable(&data.reports), config)?;
     files.insert(
         "data_quality.txt".into(),
         data_quality_text(&data.reports, config.limits.max_rejected_share).into_bytes(),
@@ -76,11 +82,11 @@ pub fn result_files(
     } else {
         &[]
     });
-    insert_table(&mut files, &MeasuresTable(results))?;
-    insert_table(&mut files, &CasesTable(results))?;
-    insert_table(&mut files, &EquityTable(results))?;
+    insert_table(&mut files, &MeasuresTable(results), config)?;
+    insert_table(&mut files, &CasesTable(results), config)?;
+    insert_table(&mut files, &EquityTable(results), config)?;
     if detail.units && data.has_assignments() {
-        insert_table(&mut files, &UnitsTable(results, &case_counts))?;
+        insert_table(&mut files, &UnitsTable(results, &case_counts), config)?;
     }
     let episodes_table = EpisodesTable {
         episodes: &data.episodes,
@@ -89,16 +95,22 @@ pub fn result_files(
     let episodes_file = format!("{}.csv", episodes_table.spec().name);
     // episodes.csv is written on its own thread while the reports render.
     let (episodes_csv, rendered) = std::thread::scope(|scope| {
-        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<EpisodesCsv>> {
+        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<(EpisodesCsv, Option<Vec<u8>>)>> {
             if !detail.episodes {
                 return Ok(None);
             }
-            Ok(Some(match staging {
+            let csv = match staging {
                 Some(staging) => EpisodesCsv::Streamed(
                     staging.stream_file(&episodes_file, |out| csv_writer::write_episodes(out, &episodes_table))?,
                 ),
                 None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
-            }))
+            };
+            let parquet = if config.parquet_tables {
+                Some(parquet_writer::render(&episodes_table)?)
+            } else {
+                None
+            };
+            Ok(Some((csv, parquet)))
         });
         let rendered = if detail.reports {
             let office_quality = crate::ingest::office_quality::OfficeQuality::count(data, config);
@@ -119,14 +131,18 @@ pub fn result_files(
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (episodes_csv, rendered)
     });
-    match episodes_csv? {
-        Some(EpisodesCsv::InMemory(bytes)) => {
-            files.insert(episodes_file, bytes);
+    if let Some((csv, parquet)) = episodes_csv? {
+        if let Some(parquet) = parquet {
+            files.insert(episodes_file.replace(".csv", ".parquet"), parquet);
         }
-        Some(EpisodesCsv::Streamed(sha256)) => {
-            streamed.insert(episodes_file, sha256);
+        match csv {
+            EpisodesCsv::InMemory(bytes) => {
+                files.insert(episodes_file, bytes);
+            }
+            EpisodesCsv::Streamed(sha256) => {
+                streamed.insert(episodes_file, sha256);
+            }
         }
-        None => {}
     }
     let rendered = rendered?;
     for report in &rendered {
@@ -140,9 +156,13 @@ pub fn result_files(
     })
 }
 
-/// Adds `<name>.csv` for `table`.
-fn insert_table(files: &mut Files, table: &dyn Table) -> anyhow::Result<()> {
-    files.insert(format!("{}.csv", table.spec().name), csv_writer::render(table)?);
+/// Adds `<name>.csv` for `table`, and `<name>.parquet` when the configuration asks for it.
+fn insert_table(files: &mut Files, table: &dyn Table, config: &Config) -> anyhow::Result<()> {
+    let name = table.spec().name;
+    files.insert(format!("{name}.csv"), csv_writer::render(table)?);
+    if config.parquet_tables {
+        files.insert(format!("{name}.parquet"), parquet_writer::render(table)?);
+    }
     Ok(())
 }
 
@@ -154,6 +174,7 @@ enum EpisodesCsv {
 
 /// `manifest.json` for `files` and the `streamed` ones (which it lists with their SHA-256).
 pub fn manifest_file(
+    command: &'static str,
     config: &Config,
     data: &IngestedData,
     as_of: NaiveDate,
@@ -170,6 +191,7 @@ pub fn manifest_file(
     let Ok(hashed) = hashed;
     Manifest {
         as_of: as_of.to_string(),
+        command,
         program: env!("CARGO_PKG_NAME"),
         program_version: env!("CARGO_PKG_VERSION"),
         configuration: ConfigurationEntry {

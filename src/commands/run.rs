@@ -284,7 +284,7 @@ impl<'a> Night<'a> {
         }
         self.timings.insert("render", started.elapsed().as_millis());
         let timings = std::mem::take(&mut self.timings);
-        let manifest = outputs::manifest_file(&self.config, data, self.as_of, &self.files, &streamed, timings)
+        let manifest = outputs::manifest_file("run", &self.config, data, self.as_of, &self.files, &streamed, timings)
             .map_err(render_failure)?;
         self.files.insert("manifest.json".into(), manifest);
         Ok((staging, messages))

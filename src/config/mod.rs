@@ -171,10 +171,24 @@ pub enum SuppressionScope {
 #[serde(deny_unknown_fields)]
 struct OutputSection {
     dir: PathBuf,
+    #[serde(default = "default_formats")]
+    formats: Vec<OutputFormat>,
     #[serde(default = "default_file_mode")]
     file_mode: String,
     #[serde(default = "default_directory_mode")]
     directory_mode: String,
+}
+
+fn default_formats() -> Vec<OutputFormat> {
+    vec![OutputFormat::Csv]
+}
+
+/// A format the tables are written in (`output.formats`): CSV always, Parquet besides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputFormat {
+    Csv,
+    Parquet,
 }
 
 fn default_file_mode() -> String {
@@ -212,6 +226,8 @@ pub struct Config {
     pub date_formats: DateFormats,
     pub limits: InputLimits,
     pub output_dir: PathBuf,
+    /// Tables are also written as `<name>.parquet` (`output.formats` includes "parquet").
+    pub parquet_tables: bool,
     pub output_permissions: OutputPermissions,
     /// Offices in the configured order; empty when the file lists none.
     pub offices: Vec<String>,
@@ -338,6 +354,12 @@ impl Validator<'_> {
             ));
         }
         self.reports(&file.reports)?;
+        if !file.output.formats.contains(&OutputFormat::Csv) {
+            return Err(self.invalid(
+                "output.formats",
+                "must include \"csv\" (the reports and checks read the CSV tables): [\"csv\"] or [\"csv\", \"parquet\"]",
+            ));
+        }
         let holidays = self.holidays(&file.holidays)?;
         let targets = self.goals("targets", &file.targets, known_measures, |_| true)?;
         let mut national: BTreeMap<String, f64> = (known_measures.iter())
@@ -359,6 +381,7 @@ impl Validator<'_> {
             date_formats: input.date_formats,
             limits: input.limits,
             output_dir: file.output.dir.clone(),
+            parquet_tables: file.output.formats.contains(&OutputFormat::Parquet),
             output_permissions: self.output_permissions(&file.output)?,
             offices,
             codes,

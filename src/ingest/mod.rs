@@ -13,6 +13,7 @@
 pub mod csv_records;
 pub mod linking;
 pub mod office_quality;
+pub mod parquet_extract;
 mod placement_ids;
 pub mod reader;
 pub mod rejects;

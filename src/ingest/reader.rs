@@ -57,6 +57,13 @@ pub enum ExtractError {
         path: PathBuf,
         column: String,
     },
+    #[error("{extract} extract {path}: the file cannot be read as Parquet")]
+    NotParquet {
+        extract: &'static str,
+        path: PathBuf,
+        #[source]
+        source: anyhow::Error,
+    },
     #[error("{extract} extract {path}, line {line}: the file cannot be read as CSV")]
     Malformed {
         extract: &'static str,
@@ -332,6 +339,10 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
             path: path.clone(),
         });
     }
+    if crate::ingest::parquet_extract::is_parquet(&path) {
+        drop(file);
+        return read_parquet_extract(config, extract, input, &path, &validate, apply);
+    }
     let size = metadata.len();
     let mut hashing = HashingReader {
         inner: file,
@@ -344,42 +355,107 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         path: path.clone(),
         ..ExtractReport::default()
     };
-    {
-        let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), config.delimiter);
-        records.set_limits(HEADER_LIMITS);
-        let layout = read_header(&mut records, extract, input, &path)?;
-        records.set_limits(RecordLimits::for_rows(
-            layout.header.len(),
-            config.limits.max_value_bytes,
-        ));
-        read_rows(records, &layout, config, extract, &validate, apply, &mut report).map_err(|source| {
-            ExtractError::Malformed {
-                extract: extract.name(),
-                path: path.clone(),
-                line: 0,
-                source: csv::Error::from(source),
-            }
-        })?;
-        report.present_columns = extract
-            .columns()
-            .iter()
-            .zip(&layout.column_positions)
-            .filter(|(_, position)| position.is_some())
-            .map(|(column, _)| column.name)
-            .collect();
-        report.column_positions = extract
-            .columns()
-            .iter()
-            .zip(&layout.column_positions)
-            .filter_map(|(column, position)| Some((column.name, (*position)?)))
-            .collect();
-        report.header = layout.header;
-    }
+    read_records(
+        NormalizeLineEnds::new(&mut hashing),
+        config,
+        extract,
+        input,
+        &path,
+        &validate,
+        apply,
+        &mut report,
+    )?;
     hashing.progress.finish_and_clear();
     report.size_bytes = hashing.bytes;
     report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
     report.read_time = started.elapsed();
     Ok(report)
+}
+
+/// A Parquet extract: read through polars as the CSV text of its values
+/// (`parquet_extract`), then exactly as a CSV; a rejected row's line is its row number (or,
+/// from the archive, the line it had in the night's CSV).
+fn read_parquet_extract<Parsed: Send, WorkerMemory: Default>(
+    config: &Config,
+    extract: Extract,
+    input: &ExtractInput,
+    path: &Path,
+    validate: &(impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync),
+    apply: impl FnMut(Parsed),
+) -> Result<ExtractReport, ExtractError> {
+    let started = std::time::Instant::now();
+    let parquet = crate::ingest::parquet_extract::read_as_csv(path, config.delimiter).map_err(|source| {
+        ExtractError::NotParquet {
+            extract: extract.name(),
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let mut report = ExtractReport {
+        path: path.to_path_buf(),
+        ..ExtractReport::default()
+    };
+    read_records(
+        NormalizeLineEnds::new(parquet.csv.as_slice()),
+        config,
+        extract,
+        input,
+        path,
+        validate,
+        apply,
+        &mut report,
+    )?;
+    for row in &mut report.rejected {
+        row.line = parquet.reported_line(row.line);
+    }
+    report.size_bytes = parquet.file_bytes.len() as u64;
+    report.sha256 = crate::digest::sha256_hex(&parquet.file_bytes);
+    report.read_time = started.elapsed();
+    Ok(report)
+}
+
+/// The header and rows of an extract's CSV text, into `report`.
+#[allow(clippy::too_many_arguments)]
+fn read_records<Input: Read + Send, Parsed: Send, WorkerMemory: Default>(
+    text: Input,
+    config: &Config,
+    extract: Extract,
+    input: &ExtractInput,
+    path: &Path,
+    validate: &(impl Fn(&mut RowFields<'_>, &mut WorkerMemory) -> Option<Parsed> + Sync),
+    apply: impl FnMut(Parsed),
+    report: &mut ExtractReport,
+) -> Result<(), ExtractError> {
+    let mut records = CsvRecords::new(text, config.delimiter);
+    records.set_limits(HEADER_LIMITS);
+    let layout = read_header(&mut records, extract, input, path)?;
+    records.set_limits(RecordLimits::for_rows(
+        layout.header.len(),
+        config.limits.max_value_bytes,
+    ));
+    read_rows(records, &layout, config, extract, validate, apply, report).map_err(|source| {
+        ExtractError::Malformed {
+            extract: extract.name(),
+            path: path.to_path_buf(),
+            line: 0,
+            source: csv::Error::from(source),
+        }
+    })?;
+    report.present_columns = extract
+        .columns()
+        .iter()
+        .zip(&layout.column_positions)
+        .filter(|(_, position)| position.is_some())
+        .map(|(column, _)| column.name)
+        .collect();
+    report.column_positions = extract
+        .columns()
+        .iter()
+        .zip(&layout.column_positions)
+        .filter_map(|(column, position)| Some((column.name, (*position)?)))
+        .collect();
+    report.header = layout.header;
+    Ok(())
 }
 
 /// The longest header line read: 256 columns of 256 bytes.

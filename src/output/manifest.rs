@@ -10,6 +10,8 @@ use crate::ingest::ExtractReport;
 #[derive(Debug, Serialize)]
 pub struct Manifest {
     pub as_of: String,
+    /// `run` or `backfill`: a backfill never writes into a directory a run wrote.
+    pub command: &'static str,
     pub program: &'static str,
     pub program_version: &'static str,
     pub configuration: ConfigurationEntry,

@@ -1,11 +1,13 @@
 //! Writes the machine-readable outputs (`docs/outputs.md`) into `<out>/<as_of>/`. Every table
-//! is declared once in `tables` and rendered by `csv_writer`; `data_quality` is the text
+//! is declared once in `tables` and rendered by `csv_writer` (and, with `output.formats`
+//! including Parquet, by `parquet_writer`); `data_quality` is the text
 //! summary, `manifest` what was read and written. Rendering the bytes is pure; only
 //! `run_directory` touches the disk.
 
 pub mod csv_writer;
 pub mod data_quality;
 pub mod manifest;
+pub mod parquet_writer;
 pub mod run_directory;
 pub mod tables;
 

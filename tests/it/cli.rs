@@ -336,6 +336,76 @@ fn explain_gives_each_measures_verdict_and_the_deciding_dates() {
     assert!(stderr_of(&output).contains("\"NOPE\" is not among the accepted episodes"));
 }
 
+/// Many episodes at once, from a file and the command line, one CSV row per episode and
+/// measure; an id no accepted episode has is a row of its own.
+#[test]
+fn explain_many_episodes_as_csv() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let ids = directory.path().join("ids.txt");
+    std::fs::write(&ids, "removal_id\nA2\n\nNOPE\n").expect("write");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "explain",
+            "--config",
+            path_text(&test_config_path()),
+            "--input-dir",
+            path_text(&fixture("tiny")),
+            "--ids",
+            path_text(&ids),
+            "--removal-id",
+            "B1",
+            "A4",
+            "--as-of",
+            "2026-10-31",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let text = stdout_of(&output);
+    let rows: Vec<Vec<&str>> = text.lines().map(|line| line.split(',').collect()).collect();
+    assert_eq!(
+        rows[0],
+        [
+            "as_of",
+            "removal_id",
+            "child_id",
+            "office",
+            "measure",
+            "period_start",
+            "period_end",
+            "verdict",
+            "rule",
+            "deadline",
+            "deciding_event",
+            "deciding_date",
+            "days_from_deadline"
+        ]
+    );
+    let row = |removal_id: &str, measure: &str| -> &Vec<&str> {
+        rows.iter()
+            .find(|row| row[1] == removal_id && row[4] == measure)
+            .unwrap_or_else(|| panic!("{removal_id} {measure}: {text}"))
+    };
+    // A2: reunified the day after its 12-month deadline.
+    assert_eq!(
+        row("A2", "reunification_12m")[7..],
+        ["denominator", "", "2026-03-15", "discharge", "2026-03-16", "1"]
+    );
+    assert_eq!(row("A2", "adoption_24m")[7..9], ["excluded", "other_discharge_reason"]);
+    assert_eq!(row("NOPE", "")[7], "not_accepted");
+    let measures = crate::support::measures_without_placements();
+    for removal_id in ["A2", "B1", "A4"] {
+        assert_eq!(
+            rows.iter().filter(|row| row[1] == removal_id).count(),
+            measures,
+            "{removal_id}: one row per measure"
+        );
+    }
+    assert_eq!(rows.len(), 1 + 3 * measures + 1);
+}
+
 #[test]
 fn generate_is_deterministic_for_a_seed() {
     let directory = tempfile::tempdir().expect("temp dir");

@@ -87,6 +87,53 @@ fn backfill_writes_each_date_as_a_run_would_and_one_series() {
     }
 }
 
+/// A backfill never replaces a run's directory: pointed at the nightly directory it refuses
+/// before writing anything (the run's workbooks and pages stay), and it may rewrite its own.
+#[test]
+fn a_backfill_never_replaces_a_runs_directory() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let nightly = directory.path().join("nightly");
+    let output = run_fixture("tiny", &nightly, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let backfill = |out: &Path| {
+        run_binary(
+            &repository_root(),
+            &[
+                "backfill",
+                "--config",
+                utf8(&test_config_path()),
+                "--input-dir",
+                utf8(&fixture("tiny")),
+                "--from",
+                "2026-09-30",
+                "--to",
+                "2026-10-31",
+                "--out",
+                utf8(out),
+            ],
+        )
+    };
+    let refused = backfill(&nightly);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr_of(&refused));
+    assert!(
+        stderr_of(&refused).contains("was written by `run`, not by a backfill"),
+        "{}",
+        stderr_of(&refused)
+    );
+    assert!(
+        nightly.join("2026-10-31/statewide.xlsx").is_file(),
+        "the run's workbook stays"
+    );
+    assert!(!nightly.join("2026-09-30").exists(), "nothing written");
+    let history = directory.path().join("history");
+    for attempt in ["first", "again"] {
+        let output = backfill(&history);
+        assert_eq!(output.status.code(), Some(0), "{attempt}: {}", stderr_of(&output));
+    }
+    let manifest = std::fs::read_to_string(history.join("2026-10-31/manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"command\": \"backfill\""), "{manifest}");
+}
+
 #[test]
 fn a_second_run_on_a_locked_output_directory_exits_1_and_writes_nothing() {
     let directory = tempfile::tempdir().expect("temp dir");
