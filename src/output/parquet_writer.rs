@@ -1,6 +1,8 @@
 //! Renders any declared table (`tables`) as Parquet through polars: the spec's columns, typed —
 //! text as String, dates as Date, counts as Int64, rates as Float64 (null when there is none).
-//! Text is written as it is (the CSV's formula-neutralising `'` is for spreadsheets only).
+//! Text is written as it is (the CSV's formula-neutralising `'` is for spreadsheets only). A
+//! rejected row with fewer fields than its header has nulls for the others; one with more has
+//! the surplus in its last column, joined by commas.
 //! Zstandard-compressed; the same table gives the same bytes.
 
 use polars::prelude::{
@@ -19,8 +21,8 @@ fn days_since_epoch(date: chrono::NaiveDate) -> i32 {
 /// One column's values while the rows are visited.
 enum ColumnBuilder {
     Text(StringChunkedBuilder),
-    Date(Vec<i32>),
-    Integer(Vec<i64>),
+    Date(Vec<Option<i32>>),
+    Integer(Vec<Option<i64>>),
     Decimal(Vec<Option<f64>>),
 }
 
@@ -37,23 +39,33 @@ impl ColumnBuilder {
     fn push(&mut self, cell: &Cell<'_>) -> anyhow::Result<()> {
         match (self, cell) {
             (Self::Text(builder), Cell::Text(text)) => builder.append_value(text),
-            (Self::Date(values), Cell::Date(date)) => values.push(days_since_epoch(*date)),
-            (Self::Integer(values), Cell::Integer(value)) => values.push(*value),
+            (Self::Date(values), Cell::Date(date)) => values.push(Some(days_since_epoch(*date))),
+            (Self::Integer(values), Cell::Integer(value)) => values.push(Some(*value)),
             (Self::Decimal(values), Cell::Decimal(rate)) => values.push(*rate),
             (_, cell) => anyhow::bail!("a cell of the wrong type for its column: {cell:?}"),
         }
         Ok(())
     }
 
+    /// A cell the row does not have (a rejected row with fewer fields than the header).
+    fn push_missing(&mut self) {
+        match self {
+            Self::Text(builder) => builder.append_null(),
+            Self::Date(values) => values.push(None),
+            Self::Integer(values) => values.push(None),
+            Self::Decimal(values) => values.push(None),
+        }
+    }
+
     fn finish(self, name: &str) -> Column {
         let name = PlSmallStr::from(name);
         match self {
             Self::Text(builder) => builder.finish().into_column(),
-            Self::Date(values) => Int32Chunked::from_vec(name, values)
+            Self::Date(values) => Int32Chunked::from_iter_options(name, values.into_iter())
                 .into_series()
                 .into_date()
                 .into_column(),
-            Self::Integer(values) => Int64Chunked::from_vec(name, values).into_column(),
+            Self::Integer(values) => Int64Chunked::from_iter_options(name, values.into_iter()).into_column(),
             Self::Decimal(values) => Float64Chunked::from_iter_options(name, values.into_iter()).into_column(),
         }
     }
@@ -66,9 +78,32 @@ pub fn render(table: &dyn Table) -> anyhow::Result<Vec<u8>> {
         .map(|column| ColumnBuilder::new(column.kind, &column.name))
         .collect();
     let mut rows = 0;
+    let mut surplus = String::new();
     table.for_each_row(&mut |cells| {
-        for (builder, cell) in builders.iter_mut().zip(cells) {
-            builder.push(cell)?;
+        let columns = builders.len();
+        if cells.len() <= columns {
+            for (builder, cell) in builders.iter_mut().zip(cells) {
+                builder.push(cell)?;
+            }
+            for builder in &mut builders[cells.len()..] {
+                builder.push_missing();
+            }
+        } else {
+            // A rejected row with more fields than the header: the last column holds the
+            // last field and those past it, joined by commas, so nothing read is lost.
+            for (builder, cell) in builders.iter_mut().zip(&cells[..columns - 1]) {
+                builder.push(cell)?;
+            }
+            surplus.clear();
+            for (index, cell) in cells[columns - 1..].iter().enumerate() {
+                if index > 0 {
+                    surplus.push(',');
+                }
+                if let Cell::Text(text) = cell {
+                    surplus.push_str(text);
+                }
+            }
+            builders[columns - 1].push(&Cell::Text(&surplus))?;
         }
         rows += 1;
         Ok(())

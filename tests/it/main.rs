@@ -11,6 +11,7 @@ mod ingest;
 mod measures_end_to_end;
 mod monitoring;
 mod operations;
+mod parquet;
 mod properties;
 mod reports;
 mod support;

@@ -1,0 +1,237 @@
+//! Parquet for analysts: the tables read back with polars beside their CSV, and Parquet
+//! extracts giving exactly what the same rows as CSV give (rejects included).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::{
+    AnyValue, Column, DataFrame, DataType, IntoColumn, NamedFrom, ParquetReader, ParquetWriter, SerReader, Series,
+};
+
+use crate::support::{fixture, read_csv, run_as_of, stderr_of, test_config_path};
+
+fn read_parquet(path: &Path) -> DataFrame {
+    let file = File::open(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    ParquetReader::new(file).finish().expect("a Parquet file polars reads")
+}
+
+/// A Parquet cell as the CSV writes it (dates ISO, rates their shortest form, text with the
+/// spreadsheet guard the CSV adds).
+fn as_csv_text(value: &AnyValue<'_>) -> String {
+    match value {
+        AnyValue::Null => String::new(),
+        AnyValue::String(text) => permanency_report::output::neutralise_csv_text(text).into_owned(),
+        AnyValue::StringOwned(text) => permanency_report::output::neutralise_csv_text(text).into_owned(),
+        AnyValue::Date(days) => (chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
+            + chrono::Duration::days(i64::from(*days)))
+        .to_string(),
+        AnyValue::Int64(value) => value.to_string(),
+        AnyValue::Float64(value) => value.to_string(),
+        other => panic!("an unexpected Parquet value {other:?}"),
+    }
+}
+
+fn config_with(directory: &Path, extra_output: &str, input_files: &str) -> PathBuf {
+    let config = directory.join("config.toml");
+    let text = std::fs::read_to_string(test_config_path()).expect("config");
+    let text = text
+        .replacen("[output]\n", &format!("[output]\n{extra_output}\n"), 1)
+        .replacen("[input]\n", &format!("[input]\n{input_files}\n"), 1);
+    std::fs::write(&config, text).expect("write config");
+    config
+}
+
+/// Every table is also `<name>.parquet`, typed, with the CSV's rows and values; a rerun writes
+/// the same bytes.
+#[test]
+fn every_table_is_also_parquet_typed_with_the_csvs_rows() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = config_with(directory.path(), "formats = [\"csv\", \"parquet\"]", "");
+    let runs: Vec<PathBuf> = ["first", "again"]
+        .iter()
+        .map(|name| {
+            let out = directory.path().join(name);
+            let output = run_as_of(&config, &fixture("messy"), &out, &["--no-email"]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+            out.join("2026-10-31")
+        })
+        .collect();
+    let run = &runs[0];
+    for table in [
+        "measures",
+        "cases",
+        "equity",
+        "episodes",
+        "data_quality",
+        "rejects/removals",
+        "rejects/meetings",
+    ] {
+        let parquet_path = run.join(format!("{table}.parquet"));
+        let frame = read_parquet(&parquet_path);
+        let csv = read_csv(&run.join(format!("{table}.csv")));
+        let names: Vec<String> = frame.get_column_names().iter().map(|name| name.to_string()).collect();
+        assert_eq!(names, csv[0], "{table}: the CSV's columns");
+        assert_eq!(frame.height(), csv.len() - 1, "{table}: the CSV's rows");
+        for (row, expected) in csv[1..].iter().enumerate() {
+            let cells: Vec<AnyValue<'_>> = (frame.columns().iter())
+                .map(|column| column.get(row).expect("a value"))
+                .collect();
+            // A rejected row with fewer fields than the header: nulls stand for the others.
+            let (values, missing) = cells.split_at(expected.len().min(cells.len()));
+            assert!(
+                missing.iter().all(|cell| cell.is_null()),
+                "{table}, row {row}: {missing:?}"
+            );
+            let values: Vec<String> = values.iter().map(as_csv_text).collect();
+            assert_eq!(&values, expected, "{table}, row {row}");
+        }
+        assert_eq!(
+            std::fs::read(&parquet_path).expect("parquet"),
+            std::fs::read(runs[1].join(format!("{table}.parquet"))).expect("rerun"),
+            "{table}.parquet: byte-identical on rerun"
+        );
+    }
+    let measures = read_parquet(&run.join("measures.parquet"));
+    let types: Vec<(String, DataType)> = (measures.columns().iter())
+        .map(|column| (column.name().to_string(), column.dtype().clone()))
+        .collect();
+    assert_eq!(types[0], ("as_of".into(), DataType::Date));
+    assert_eq!(types[6], ("numerator".into(), DataType::Int64));
+    assert_eq!(types[8], ("rate".into(), DataType::Float64));
+    let manifest = std::fs::read_to_string(run.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"episodes.parquet\""), "listed in the manifest");
+}
+
+/// The fixture's rows that a Parquet table can hold (as many fields as the header, UTF-8),
+/// as the header and rows of text.
+fn representable_rows(csv_path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_path(csv_path)
+        .expect("fixture");
+    let mut records = reader.byte_records().map(|record| record.expect("record"));
+    let header: Vec<String> = (records.next().expect("header").iter())
+        .map(|field| String::from_utf8(field.to_vec()).expect("utf-8 header"))
+        .collect();
+    let rows = records
+        .filter(|record| record.len() == header.len())
+        .filter_map(|record| {
+            (record.iter())
+                .map(|field| String::from_utf8(field.to_vec()).ok())
+                .collect::<Option<Vec<String>>>()
+        })
+        .collect();
+    (header, rows)
+}
+
+/// Writes `rows` as CSV and as Parquet with every column text; with `typed`, Parquet's date
+/// columns that all parse become Date and empty values null.
+fn write_pair(header: &[String], rows: &[Vec<String>], csv_path: &Path, parquet_path: &Path, typed: bool) {
+    let mut writer = csv::Writer::from_path(csv_path).expect("csv");
+    writer.write_record(header).expect("header");
+    for row in rows {
+        writer.write_record(row).expect("row");
+    }
+    writer.flush().expect("flush");
+    let columns: Vec<Column> = (header.iter().enumerate())
+        .map(|(index, name)| {
+            let values: Vec<Option<&str>> = rows
+                .iter()
+                .map(|row| {
+                    let value = row[index].as_str();
+                    (!(typed && value.is_empty())).then_some(value)
+                })
+                .collect();
+            let text = Series::new(name.as_str().into(), values);
+            let as_date = text.cast(&DataType::Date).ok();
+            match as_date {
+                Some(dates) if typed && name.ends_with("_date") && dates.null_count() == text.null_count() => {
+                    dates.into_column()
+                }
+                _ => text.into_column(),
+            }
+        })
+        .collect();
+    let mut frame = DataFrame::new(rows.len(), columns).expect("frame");
+    ParquetWriter::new(File::create(parquet_path).expect("parquet"))
+        .finish(&mut frame)
+        .expect("write parquet");
+}
+
+/// The same rows as CSV and as Parquet (text columns, then typed ones) give identical outputs;
+/// a rejected Parquet row's line is its row number (the CSV's line less the header's).
+#[test]
+fn parquet_extracts_give_what_the_same_rows_as_csv_give() {
+    for typed in [false, true] {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let (csv_dir, parquet_dir) = (directory.path().join("csv"), directory.path().join("parquet"));
+        std::fs::create_dir_all(&csv_dir).expect("mkdir");
+        std::fs::create_dir_all(&parquet_dir).expect("mkdir");
+        let extracts = ["removals", "notifications", "meetings", "placements"];
+        for extract in extracts {
+            let (header, rows) = representable_rows(&fixture("messy").join(format!("{extract}.csv")));
+            write_pair(
+                &header,
+                &rows,
+                &csv_dir.join(format!("{extract}.csv")),
+                &parquet_dir.join(format!("{extract}.parquet")),
+                typed,
+            );
+        }
+        let as_csv = config_with(directory.path(), "", "placements_file = \"placements.csv\"");
+        let parquet_files = "removals_file = \"removals.parquet\"\nnotifications_file = \"notifications.parquet\"\n\
+                             meetings_file = \"meetings.parquet\"\nplacements_file = \"placements.parquet\"";
+        let as_parquet = {
+            let parquet_directory = directory.path().join("parquet-config");
+            std::fs::create_dir_all(&parquet_directory).expect("mkdir");
+            config_with(&parquet_directory, "", parquet_files)
+        };
+        let run = |config: &Path, input: &Path, name: &str| {
+            let out = directory.path().join(name);
+            let output = run_as_of(config, input, &out, &["--no-email"]);
+            assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+            out.join("2026-10-31")
+        };
+        let from_csv = run(&as_csv, &csv_dir, "from-csv");
+        let from_parquet = run(&as_parquet, &parquet_dir, "from-parquet");
+        for table in [
+            "measures.csv",
+            "cases.csv",
+            "equity.csv",
+            "episodes.csv",
+            "data_quality.csv",
+        ] {
+            assert_eq!(
+                std::fs::read_to_string(from_csv.join(table)).expect("csv run"),
+                std::fs::read_to_string(from_parquet.join(table)).expect("parquet run"),
+                "{table} (typed: {typed})"
+            );
+        }
+        let mut rejected = 0;
+        for extract in extracts {
+            let csv_rejects = read_csv(&from_csv.join(format!("rejects/{extract}.csv")));
+            let parquet_rejects = read_csv(&from_parquet.join(format!("rejects/{extract}.csv")));
+            assert_eq!(csv_rejects.len(), parquet_rejects.len(), "{extract}");
+            // The row number of the record starting on each line of the CSV written.
+            let mut reader = csv::Reader::from_path(csv_dir.join(format!("{extract}.csv"))).expect("csv");
+            let row_on_line: std::collections::BTreeMap<u64, usize> = (reader.byte_records().enumerate())
+                .map(|(row, record)| (record.expect("record").position().expect("position").line(), row + 1))
+                .collect();
+            for (from_csv_row, from_parquet_row) in csv_rejects[1..].iter().zip(&parquet_rejects[1..]) {
+                let csv_line: u64 = from_csv_row[0].parse().expect("line");
+                assert_eq!(
+                    from_parquet_row[0],
+                    row_on_line[&csv_line].to_string(),
+                    "{extract}: the row number"
+                );
+                assert_eq!(from_csv_row[1..], from_parquet_row[1..], "{extract}: reason and values");
+                rejected += 1;
+            }
+        }
+        assert!(
+            rejected >= 8,
+            "the fixture's bad rows are rejected from Parquet too ({rejected})"
+        );
+    }
+}
