@@ -110,6 +110,7 @@ impl<'a> Night<'a> {
     /// The night's phases, in order.
     fn run(&mut self, progress: Progress) -> Result<(), Failure> {
         let data = self.read_extracts(progress)?;
+        self.archive(&data);
         self.withhold_if_untrustworthy(&data)?;
         let results = self.compute(&data);
         let (staging, messages) = self.render(&data, &results)?;
@@ -120,6 +121,30 @@ impl<'a> Night<'a> {
         self.publish(staging, &results)?;
         super::release_in_background((data, results));
         self.deliver_by_smtp(&messages)
+    }
+
+    /// Keeps the night's extracts as read in `archive.dir` (not on a dry run). Archiving is a
+    /// copy for later: a failure is logged as an error and never changes the night.
+    fn archive(&mut self, data: &IngestedData) {
+        let (Some(dir), false) = (&self.config.archive_dir, self.arguments.dry_run) else {
+            return;
+        };
+        let started = Instant::now();
+        match ingest::archive::archive_night(&self.config, &data.reports, dir, self.as_of) {
+            Ok(archived) => {
+                for file in &archived {
+                    info!(
+                        extract = file.extract,
+                        path = %file.path.display(),
+                        csv_bytes = file.csv_bytes,
+                        parquet_bytes = file.parquet_bytes,
+                        "extract archived"
+                    );
+                }
+                self.timings.insert("archive", started.elapsed().as_millis());
+            }
+            Err(error) => tracing::error!(error = format!("{error:#}"), "the night's extracts were not archived"),
+        }
     }
 
     /// Reads and links the extracts; an extract that cannot be read withholds the reports.

@@ -74,6 +74,15 @@ struct ConfigFile {
     delivery: Option<delivery::DeliverySection>,
     #[serde(default)]
     metrics: Option<MetricsSection>,
+    #[serde(default)]
+    archive: Option<ArchiveSection>,
+}
+
+/// `[archive]`: where each night's extracts are kept as read.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ArchiveSection {
+    dir: PathBuf,
 }
 
 /// `[metrics]`: where each run's Prometheus metrics go.
@@ -247,6 +256,8 @@ pub struct Config {
     pub delivery: Option<delivery::DeliverySettings>,
     /// `None` when the file has no `[metrics]` section.
     pub metrics: Option<MetricsSettings>,
+    /// `archive.dir`: each night's extracts are kept there, as read, in Parquet (`archive`).
+    pub archive_dir: Option<PathBuf>,
     /// SHA-256 of the configuration file's bytes, for the manifest.
     pub digest: String,
 }
@@ -373,6 +384,7 @@ impl Validator<'_> {
             .map(|section| delivery::validate(section, &offices).map_err(|(key, message)| self.invalid(key, message)))
             .transpose()?;
         let metrics = file.metrics.map(|section| self.metrics(section)).transpose()?;
+        let archive_dir = file.archive.map(|section| section.dir);
         Ok(Config {
             source: self.path.to_path_buf(),
             input_dir: input.dir,
@@ -394,6 +406,7 @@ impl Validator<'_> {
             reports: file.reports,
             delivery,
             metrics,
+            archive_dir,
             digest,
         })
     }

@@ -10,6 +10,7 @@
 //! - `linking` attaches notices, meetings and placements to episodes; `rejects` names the
 //!   reasons.
 
+pub mod archive;
 pub mod csv_records;
 pub mod linking;
 pub mod office_quality;

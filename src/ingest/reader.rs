@@ -322,7 +322,7 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     let input = config.extract(extract).ok_or_else(|| ExtractError::NotConfigured {
         extract: extract.name(),
     })?;
-    let path = input.path.clone();
+    let path = archived_or_configured(&input.path);
     let file = File::open(&path).map_err(|source| ExtractError::Unreadable {
         extract: extract.name(),
         path: path.clone(),
@@ -370,6 +370,17 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
     report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
     report.read_time = started.elapsed();
     Ok(report)
+}
+
+/// The configured path, or, when it does not exist and `<stem>.parquet` beside it does (an
+/// archived night: `run --input-dir <archive>/<as_of>`), that.
+fn archived_or_configured(configured: &Path) -> PathBuf {
+    let parquet = configured.with_extension("parquet");
+    if !configured.exists() && parquet.is_file() {
+        parquet
+    } else {
+        configured.to_path_buf()
+    }
 }
 
 /// A Parquet extract: read through polars as the CSV text of its values
