@@ -97,23 +97,30 @@ pub struct RunArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("dates").required(true).args(["from", "snapshots"])))]
 pub struct BackfillArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// The first as-of date.
-    #[arg(long, value_parser = parse_date)]
-    pub from: NaiveDate,
+    /// The first as-of date (with --to: every date from one read of today's extracts).
+    #[arg(long, value_parser = parse_date, requires = "to", conflicts_with = "snapshots")]
+    pub from: Option<NaiveDate>,
 
     /// The last as-of date (inclusive).
-    #[arg(long, value_parser = parse_date)]
-    pub to: NaiveDate,
+    #[arg(long, value_parser = parse_date, requires = "from")]
+    pub to: Option<NaiveDate>,
+
+    /// A directory of nightly snapshots, one sub-directory per night named YYYY-MM-DD (CSV or
+    /// Parquet extracts, e.g. the archive): each date from its own snapshot, and revisions.csv.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub snapshots: Option<PathBuf>,
 
     /// How often to take an as-of date.
     #[arg(long, value_enum, default_value_t = EveryArg::Month)]
     pub every: EveryArg,
 
-    /// Output directory (overrides `output.dir`): <out>/<as_of>/ for each date, <out>/series.csv.
+    /// Output directory (default `<output.dir>/backfill`): <out>/<as_of>/ for each date,
+    /// <out>/series.csv (and revisions.csv with --snapshots).
     #[arg(long)]
     pub out: Option<PathBuf>,
 

@@ -23,12 +23,18 @@ use crate::progress::Progress;
 
 pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
-    let dates = as_of_series(arguments.from, arguments.to, arguments.every.into());
+    if let Some(snapshots) = &arguments.snapshots {
+        return super::snapshots::backfill_from_snapshots(arguments, &config, snapshots, progress);
+    }
+    let (Some(from), Some(to)) = (arguments.from, arguments.to) else {
+        return Err(Failure::Configuration(anyhow::anyhow!(
+            "backfill needs --from and --to, or --snapshots"
+        )));
+    };
+    let dates = as_of_series(from, to, arguments.every.into());
     if dates.is_empty() {
         return Err(Failure::Configuration(anyhow::anyhow!(
-            "no as-of date between --from {} and --to {}",
-            arguments.from,
-            arguments.to
+            "no as-of date between --from {from} and --to {to}"
         )));
     }
     // Never beside the nightly runs unless asked: `<output.dir>/backfill/` by default.
@@ -116,7 +122,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
 /// A backfill never replaces or deletes a run's directory (outputs.md): before anything is
 /// written, every date's directory that already exists must be one a backfill wrote (its
 /// manifest says `"command": "backfill"`).
-fn refuse_run_directories(out_root: &std::path::Path, dates: &[chrono::NaiveDate]) -> Result<(), Failure> {
+pub(super) fn refuse_run_directories(out_root: &std::path::Path, dates: &[chrono::NaiveDate]) -> Result<(), Failure> {
     for date in dates {
         let directory = out_root.join(date.to_string());
         if !directory.exists() {

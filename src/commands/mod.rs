@@ -6,6 +6,7 @@ pub mod generate;
 pub mod guards;
 pub mod outputs;
 pub mod run;
+pub mod snapshots;
 pub mod validate;
 
 use std::path::Path;

@@ -415,3 +415,65 @@ impl Table for SeriesTable<'_> {
         Ok(())
     }
 }
+
+/// One figure of `revisions.csv`: a date's headline for a measure and office as it was
+/// reported (from that night's snapshot) and as it is now (the same date from the newest).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Revision {
+    pub as_of: NaiveDate,
+    pub measure: &'static str,
+    pub office: String,
+    /// `None` when the figure was not reported that night (or is not reported now).
+    pub reported: Option<crate::engine::Counts>,
+    pub current: Option<crate::engine::Counts>,
+}
+
+/// `revisions.csv` (`backfill --snapshots`): how late-entered data moved each figure.
+pub struct RevisionsTable<'a>(pub &'a [Revision]);
+
+impl Table for RevisionsTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "revisions",
+            &[
+                ("as_of", Date),
+                ("measure", Text),
+                ("office", Text),
+                ("reported_numerator", Integer),
+                ("reported_denominator", Integer),
+                ("reported_rate", Decimal),
+                ("current_numerator", Integer),
+                ("current_denominator", Integer),
+                ("current_rate", Decimal),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        // A figure absent on one side counts as 0 of 0 (no rate) there.
+        let cells = |counts: Option<crate::engine::Counts>| {
+            let counts = counts.unwrap_or_default();
+            [
+                count(counts.numerator),
+                count(counts.denominator),
+                Cell::Decimal(counts.rate()),
+            ]
+        };
+        for revision in self.0 {
+            let [reported_numerator, reported_denominator, reported_rate] = cells(revision.reported);
+            let [current_numerator, current_denominator, current_rate] = cells(revision.current);
+            visit(&[
+                Cell::Date(revision.as_of),
+                Cell::Text(revision.measure),
+                Cell::Text(&revision.office),
+                reported_numerator,
+                reported_denominator,
+                reported_rate,
+                current_numerator,
+                current_denominator,
+                current_rate,
+            ])?;
+        }
+        Ok(())
+    }
+}

@@ -421,3 +421,94 @@ fn outputs_are_readable_by_their_owner_only() {
         assert_eq!(mode(&run_directory.join(file)), 0o600, "{file}");
     }
 }
+
+/// `backfill --snapshots`: each night from its own snapshot, and `revisions.csv` with how late
+/// corrections moved each figure — up (a discharge date corrected to on time) and down (one
+/// corrected to late).
+#[test]
+fn a_snapshot_backfill_reports_each_night_as_it_was_and_its_revisions() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let snapshots = directory.path().join("snapshots");
+    let tiny = fixture("tiny");
+    let removals = std::fs::read_to_string(tiny.join("removals.csv")).expect("removals");
+    let nights = [
+        // A1's discharge first entered four days late (later corrected to 2026-03-15).
+        (
+            "2026-09-30",
+            removals.replace("2026-03-15,reunification", "2026-03-19,reunification"),
+        ),
+        // A2's discharge first entered as on time (later corrected to 2026-03-16).
+        (
+            "2026-10-31",
+            removals.replace("2026-03-16,reunification", "2026-03-15,reunification"),
+        ),
+        ("2026-11-30", removals.clone()),
+    ];
+    for (night, removals) in &nights {
+        let snapshot = snapshots.join(night);
+        crate::support::copy_extracts(&tiny, &snapshot);
+        std::fs::write(snapshot.join("removals.csv"), removals).expect("write");
+    }
+    std::fs::create_dir_all(snapshots.join("not-a-night")).expect("mkdir");
+    let out = directory.path().join("history");
+    let output = run_binary(
+        &repository_root(),
+        &[
+            "backfill",
+            "--config",
+            utf8(&test_config_path()),
+            "--snapshots",
+            utf8(&snapshots),
+            "--out",
+            utf8(&out),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let revisions = read_csv(&out.join("revisions.csv"));
+    assert_eq!(
+        revisions[0],
+        [
+            "as_of",
+            "measure",
+            "office",
+            "reported_numerator",
+            "reported_denominator",
+            "reported_rate",
+            "current_numerator",
+            "current_denominator",
+            "current_rate"
+        ]
+    );
+    let revision = |as_of: &str| -> Vec<String> {
+        revisions
+            .iter()
+            .find(|row| row[0] == as_of && row[1] == "reunification_12m" && row[2] == "Statewide")
+            .unwrap_or_else(|| panic!("{as_of}: {revisions:?}"))[3..]
+            .to_vec()
+    };
+    // 2026-09-30: A1, A2 (late) and A3 discharged in the period; A1 was reported late.
+    assert_eq!(
+        revision("2026-09-30"),
+        ["1", "3", "0.3333333333333333", "2", "3", "0.6666666666666666"]
+    );
+    // 2026-10-31: A1 and A2; A2 was reported on time.
+    assert_eq!(revision("2026-10-31"), ["2", "2", "1", "1", "2", "0.5"]);
+    assert_eq!(
+        revision("2026-11-30")[..3],
+        revision("2026-11-30")[3..],
+        "the newest night is current"
+    );
+    // Each night's directory has its figures as reported.
+    let measures = read_csv(&out.join("2026-09-30/measures.csv"));
+    let headline = measures
+        .iter()
+        .find(|row| row[1] == "reunification_12m" && row[2] == "Statewide" && row[3] == "headline")
+        .expect("row");
+    assert_eq!(headline[6..8], ["1", "3"]);
+    let series = read_csv(&out.join("series.csv"));
+    assert!(series.iter().any(|row| row[0] == "2026-10-31"
+        && row[1] == "reunification_12m"
+        && row[2] == "Statewide"
+        && row[3..5] == ["2", "2"]));
+    assert!(!out.join("not-a-night").exists());
+}
