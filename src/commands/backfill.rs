@@ -72,6 +72,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
         let started = Instant::now();
         let wanted = engine::Wanted {
             verdicts: arguments.with_episodes,
+            evidence: arguments.with_episodes && config.parquet_tables,
             breakdown: arguments.with_units || arguments.with_reports,
         };
         let results = engine.compute(as_of, wanted);

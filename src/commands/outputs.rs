@@ -15,6 +15,7 @@ use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::run_directory::Staging;
 use crate::output::tables::{
     CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table, UnitsTable,
+    VerdictsTable,
 };
 use crate::output::{csv_writer, parquet_writer};
 use crate::reports::RenderedReport;
@@ -95,7 +96,7 @@ pub fn result_files(
     let episodes_file = format!("{}.csv", episodes_table.spec().name);
     // episodes.csv is written on its own thread while the reports render.
     let (episodes_csv, rendered) = std::thread::scope(|scope| {
-        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<(EpisodesCsv, Option<Vec<u8>>)>> {
+        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<(EpisodesCsv, Option<EpisodesParquet>)>> {
             if !detail.episodes {
                 return Ok(None);
             }
@@ -106,7 +107,14 @@ pub fn result_files(
                 None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
             };
             let parquet = if config.parquet_tables {
-                Some(parquet_writer::render(&episodes_table)?)
+                let verdicts = VerdictsTable {
+                    episodes: &data.episodes,
+                    results,
+                };
+                Some((
+                    parquet_writer::render(&episodes_table)?,
+                    parquet_writer::render(&verdicts)?,
+                ))
             } else {
                 None
             };
@@ -132,8 +140,9 @@ pub fn result_files(
         (episodes_csv, rendered)
     });
     if let Some((csv, parquet)) = episodes_csv? {
-        if let Some(parquet) = parquet {
-            files.insert(episodes_file.replace(".csv", ".parquet"), parquet);
+        if let Some((episodes, verdicts)) = parquet {
+            files.insert(episodes_file.replace(".csv", ".parquet"), episodes);
+            files.insert("verdicts.parquet".to_string(), verdicts);
         }
         match csv {
             EpisodesCsv::InMemory(bytes) => {
@@ -165,6 +174,9 @@ fn insert_table(files: &mut Files, table: &dyn Table, config: &Config) -> anyhow
     }
     Ok(())
 }
+
+/// `episodes.parquet` and `verdicts.parquet`.
+type EpisodesParquet = (Vec<u8>, Vec<u8>);
 
 enum EpisodesCsv {
     InMemory(Vec<u8>),

@@ -252,7 +252,13 @@ impl<'a> Night<'a> {
     fn compute(&mut self, data: &IngestedData) -> Results {
         let started = Instant::now();
         let measures = crate::measures::reported_measures(&data.extracts_read());
-        let results = engine::compute(engine::Knowledge::of(data, &self.config, &measures), self.as_of);
+        // The deciding dates only for verdicts.parquet.
+        let wanted = engine::Wanted {
+            evidence: self.config.parquet_tables,
+            ..engine::Wanted::ALL
+        };
+        let results =
+            engine::Engine::new(engine::Knowledge::of(data, &self.config, &measures)).compute(self.as_of, wanted);
         self.timings.insert("measures", started.elapsed().as_millis());
         results
     }

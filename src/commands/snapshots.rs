@@ -25,6 +25,7 @@ use crate::progress::Progress;
 /// The figures alone, for today's knowledge of a past date.
 const FIGURES_ONLY: engine::Wanted = engine::Wanted {
     verdicts: false,
+    evidence: false,
     breakdown: false,
 };
 
@@ -84,6 +85,7 @@ pub fn backfill_from_snapshots(
             *as_of,
             engine::Wanted {
                 verdicts: arguments.with_episodes,
+                evidence: arguments.with_episodes && config.parquet_tables,
                 breakdown: arguments.with_units || arguments.with_reports,
             },
         );

@@ -44,9 +44,14 @@ impl DateInputs<'_> {
         let mut outcome: Vec<(HeadlineCounts, VerdictCodes)> = measures
             .iter()
             .map(|_| {
+                let verdicts = VerdictCodes::with_capacity(positions.len());
                 (
                     HeadlineCounts::new(&engine.organisation),
-                    VerdictCodes::with_capacity(positions.len()),
+                    if self.evidence {
+                        verdicts.with_evidence()
+                    } else {
+                        verdicts
+                    },
                 )
             })
             .collect();

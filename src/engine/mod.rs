@@ -18,7 +18,7 @@ mod rows;
 mod verdict_codes;
 
 pub use rows::{BreakdownRow, CaseCounts, CaseRow, Counts, EquityRow, RateRow, Results, StatusCounts};
-pub use verdict_codes::VerdictCodes;
+pub use verdict_codes::{DecidingDates, VerdictCodes};
 
 use chrono::NaiveDate;
 
@@ -148,6 +148,7 @@ impl<'a> Engine<'a> {
             in_care: &in_care,
             window_candidates: &window_candidates,
             breakdown: wanted.breakdown,
+            evidence: wanted.evidence,
         };
         let headlines: Vec<Option<_>> = if wanted.verdicts {
             date.headline_pass().into_iter().map(Some).collect()
@@ -246,6 +247,8 @@ struct DateInputs<'a> {
     /// For each of `WINDOW_KINDS`, its candidates over the window of its measures' periods,
     /// ascending.
     window_candidates: &'a WindowCandidates,
+    /// Keep each headline verdict's deciding dates (`Wanted::evidence`).
+    evidence: bool,
     breakdown: bool,
 }
 
@@ -254,6 +257,8 @@ struct DateInputs<'a> {
 pub struct Wanted {
     /// Every episode's headline verdict (`episodes.csv`).
     pub verdicts: bool,
+    /// With `verdicts`, the dates that decided each (`verdicts.parquet`).
+    pub evidence: bool,
     /// Every unit's and worker's headline (`units.csv`, unit tables).
     pub breakdown: bool,
 }
@@ -262,6 +267,7 @@ impl Wanted {
     /// Everything: a night's run.
     pub const ALL: Self = Self {
         verdicts: true,
+        evidence: true,
         breakdown: true,
     };
 }

@@ -1,5 +1,9 @@
 //! Each episode's headline verdict in one measure, one byte each (a million episodes × eight
-//! measures would take hundreds of megabytes as full `Verdict`s), for `episodes.csv`.
+//! measures would take hundreds of megabytes as full `Verdict`s), for `episodes.csv`; and,
+//! when asked (`Wanted::evidence`, for `verdicts.parquet`), the dates that decided it as days
+//! (nine bytes more an episode).
+
+use chrono::NaiveDate;
 
 use crate::measures::Verdict;
 
@@ -8,6 +12,79 @@ pub struct VerdictCodes {
     /// 0 = numerator, 1 = denominator only, 2 + i = excluded by `rules[i]`.
     codes: Vec<u8>,
     rules: Vec<&'static str>,
+    evidence: Option<EvidenceColumns>,
+}
+
+/// Each episode's deadline and deciding event, as days from 1970-01-01 (`NONE`: none).
+#[derive(Debug, Clone, Default)]
+struct EvidenceColumns {
+    deadlines: Vec<i32>,
+    event_dates: Vec<i32>,
+    /// Index into `event_names`, or `u8::MAX` without an event.
+    event_kinds: Vec<u8>,
+    event_names: Vec<&'static str>,
+}
+
+const NONE: i32 = i32::MIN;
+
+fn epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
+}
+
+fn to_days(date: Option<NaiveDate>) -> i32 {
+    date.and_then(|date| i32::try_from((date - epoch()).num_days()).ok())
+        .unwrap_or(NONE)
+}
+
+fn from_days(days: i32) -> Option<NaiveDate> {
+    (days != NONE).then(|| epoch() + chrono::Duration::days(i64::from(days)))
+}
+
+/// The deadline and the deciding event of one episode's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecidingDates {
+    pub deadline: Option<NaiveDate>,
+    pub event: Option<(&'static str, NaiveDate)>,
+}
+
+impl EvidenceColumns {
+    fn kind_of(&mut self, name: &'static str) -> u8 {
+        let index = match self.event_names.iter().position(|known| *known == name) {
+            Some(index) => index,
+            None => {
+                self.event_names.push(name);
+                self.event_names.len() - 1
+            }
+        };
+        u8::try_from(index).unwrap_or(u8::MAX - 1)
+    }
+
+    fn push(&mut self, verdict: &Verdict) {
+        let (deadline, event) = match verdict {
+            Verdict::Counted { evidence, .. } => (evidence.deadline, evidence.event),
+            Verdict::Excluded(_) => (None, None),
+        };
+        self.deadlines.push(to_days(deadline));
+        match event {
+            Some((name, date)) => {
+                let kind = self.kind_of(name);
+                self.event_kinds.push(kind);
+                self.event_dates.push(to_days(Some(date)));
+            }
+            None => {
+                self.event_kinds.push(u8::MAX);
+                self.event_dates.push(NONE);
+            }
+        }
+    }
+
+    fn append(&mut self, other: &Self) {
+        let kinds: Vec<u8> = other.event_names.iter().map(|name| self.kind_of(name)).collect();
+        self.deadlines.extend_from_slice(&other.deadlines);
+        self.event_dates.extend_from_slice(&other.event_dates);
+        self.event_kinds
+            .extend((other.event_kinds.iter()).map(|&kind| kinds.get(usize::from(kind)).copied().unwrap_or(u8::MAX)));
+    }
 }
 
 impl VerdictCodes {
@@ -15,10 +92,36 @@ impl VerdictCodes {
         Self {
             codes: Vec::with_capacity(episodes),
             rules: Vec::new(),
+            evidence: None,
         }
     }
 
+    /// Also keeps each verdict's deciding dates (`deciding_dates`).
+    pub fn with_evidence(mut self) -> Self {
+        self.evidence = Some(EvidenceColumns::default());
+        self
+    }
+
+    /// The deadline and deciding event of the `index`th episode's verdict, when kept.
+    pub fn deciding_dates(&self, index: usize) -> Option<DecidingDates> {
+        let evidence = self.evidence.as_ref()?;
+        let event = match evidence.event_kinds.get(index) {
+            Some(&kind) if kind != u8::MAX => {
+                let name = evidence.event_names.get(usize::from(kind)).copied()?;
+                Some((name, from_days(*evidence.event_dates.get(index)?)?))
+            }
+            _ => None,
+        };
+        Some(DecidingDates {
+            deadline: from_days(*evidence.deadlines.get(index)?),
+            event,
+        })
+    }
+
     pub fn push(&mut self, verdict: &Verdict) {
+        if let Some(evidence) = &mut self.evidence {
+            evidence.push(verdict);
+        }
         let code = match verdict {
             Verdict::Counted { in_numerator: true, .. } => 0,
             Verdict::Counted { .. } => 1,
@@ -42,6 +145,9 @@ impl VerdictCodes {
 
     /// Puts `other`'s codes (of the episodes after these) after these.
     pub fn append(&mut self, other: &Self) {
+        if let (Some(evidence), Some(more)) = (&mut self.evidence, &other.evidence) {
+            evidence.append(more);
+        }
         let rule_codes: Vec<u8> = (other.rules.iter())
             .map(|&rule| {
                 let index = match self.rules.iter().position(|known| *known == rule) {

@@ -46,6 +46,7 @@ fn push_cell(bytes: &mut Vec<u8>, cell: &Cell<'_>, scratch: &mut String) {
             let _ = write!(scratch, "{value}");
             bytes.extend_from_slice(scratch.as_bytes());
         }
+        Cell::Missing => {}
         Cell::Decimal(rate) => {
             if let Some(rate) = rate {
                 scratch.clear();
@@ -255,6 +256,7 @@ mod tests {
                         Cell::Date(date) => date.to_string(),
                         Cell::Integer(value) => value.to_string(),
                         Cell::Decimal(rate) => crate::output::format_rate(*rate),
+                        Cell::Missing => String::new(),
                     })
                     .collect();
                 by_csv.write_record(&fields)?;

@@ -42,6 +42,7 @@ impl ColumnBuilder {
             (Self::Date(values), Cell::Date(date)) => values.push(Some(days_since_epoch(*date))),
             (Self::Integer(values), Cell::Integer(value)) => values.push(Some(*value)),
             (Self::Decimal(values), Cell::Decimal(rate)) => values.push(*rate),
+            (builder, Cell::Missing) => builder.push_missing(),
             (_, cell) => anyhow::bail!("a cell of the wrong type for its column: {cell:?}"),
         }
         Ok(())

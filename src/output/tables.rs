@@ -66,6 +66,8 @@ pub enum Cell<'a> {
     Date(NaiveDate),
     Integer(i64),
     Decimal(Option<f64>),
+    /// No value (an empty CSV field, a Parquet null), in a column of any type.
+    Missing,
 }
 
 /// A table's rows, visited one at a time (no table is built in memory as cells).
@@ -289,6 +291,76 @@ impl Table for EpisodesTable<'_> {
                 cells.push(Cell::Text(text.map_or("", String::as_str)));
             }
             visit(&cells)?;
+        }
+        Ok(())
+    }
+}
+
+/// `verdicts.parquet` (with `output.formats` including Parquet): `episodes` in long format,
+/// one row per episode and measure, with what decided the verdict: the deadline (the last
+/// on-time day), the deciding event and its date, and the days from the deadline to it
+/// (negative: before). `verdict` is `numerator`, `denominator` or `excluded`, `rule` the
+/// exclusion's.
+pub struct VerdictsTable<'a> {
+    pub episodes: &'a [Episode],
+    pub results: &'a Results,
+}
+
+impl Table for VerdictsTable<'_> {
+    fn spec(&self) -> TableSpec {
+        TableSpec::new(
+            "verdicts",
+            &[
+                ("removal_id", Text),
+                ("child_id", Text),
+                ("office", Text),
+                ("measure", Text),
+                ("verdict", Text),
+                ("rule", Text),
+                ("deadline", Date),
+                ("deciding_event", Text),
+                ("deciding_date", Date),
+                ("days_from_deadline", Integer),
+            ],
+        )
+    }
+
+    fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
+        let measures: Vec<(&str, &crate::engine::VerdictCodes, &[u8], Vec<String>)> =
+            (self.results.measures.iter().zip(&self.results.headline_verdicts))
+                .map(|(measure, verdicts)| {
+                    let (codes, texts) = verdicts.codes_and_texts();
+                    (measure.id(), verdicts, codes, texts)
+                })
+                .collect();
+        for (position, episode) in self.episodes.iter().enumerate() {
+            for (measure, verdicts, codes, texts) in &measures {
+                let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
+                let text = text.map_or("", String::as_str);
+                let (verdict, rule) = match text.split_once(':') {
+                    Some((verdict, rule)) => (verdict, rule),
+                    None => (text, ""),
+                };
+                let dates = verdicts.deciding_dates(position);
+                let deadline = dates.and_then(|dates| dates.deadline);
+                let event = dates.and_then(|dates| dates.event);
+                let date_cell = |date: Option<NaiveDate>| date.map_or(Cell::Missing, Cell::Date);
+                visit(&[
+                    Cell::Text(&episode.removal_id),
+                    Cell::Text(&episode.child_id),
+                    Cell::Text(&episode.office),
+                    Cell::Text(measure),
+                    Cell::Text(verdict),
+                    Cell::Text(rule),
+                    date_cell(deadline),
+                    event.map_or(Cell::Missing, |(name, _)| Cell::Text(name)),
+                    date_cell(event.map(|(_, date)| date)),
+                    match (deadline, event) {
+                        (Some(deadline), Some((_, date))) => Cell::Integer((date - deadline).num_days()),
+                        _ => Cell::Missing,
+                    },
+                ])?;
+            }
         }
         Ok(())
     }

@@ -323,3 +323,64 @@ fn walk(directory: &Path) -> Vec<PathBuf> {
     files.sort();
     files
 }
+
+/// `verdicts.parquet` (episodes in long format with the deciding dates) agrees with `explain
+/// --format csv` for every episode and measure: two routes to the same verdicts.
+#[test]
+fn verdicts_parquet_agrees_with_explain_for_every_episode() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let config = config_with(directory.path(), "formats = [\"csv\", \"parquet\"]", "");
+    let out = directory.path().join("out");
+    let output = run_as_of(&config, &fixture("tiny"), &out, &["--no-email"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let verdicts = read_parquet(&out.join("2026-10-31/verdicts.parquet"));
+    let episodes = read_csv(&out.join("2026-10-31/episodes.csv"));
+    let ids: Vec<&str> = episodes[1..].iter().map(|row| row[0].as_str()).collect();
+    let input = fixture("tiny");
+    let mut arguments = vec![
+        "explain",
+        "--config",
+        config.to_str().expect("utf-8"),
+        "--input-dir",
+        input.to_str().expect("utf-8"),
+        "--as-of",
+        "2026-10-31",
+        "--format",
+        "csv",
+        "--removal-id",
+    ];
+    arguments.extend(&ids);
+    let explained = crate::support::run_binary(&crate::support::repository_root(), &arguments);
+    assert_eq!(explained.status.code(), Some(0), "{}", stderr_of(&explained));
+    let text = String::from_utf8(explained.stdout).expect("utf-8");
+    let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|line| line.split(',').collect()).collect();
+    assert_eq!(verdicts.height(), rows.len(), "one row per episode and measure");
+    let cell = |name: &str, row: usize| -> String {
+        let value = verdicts.column(name).expect("column").get(row).expect("value");
+        if value.is_null() {
+            String::new()
+        } else {
+            as_csv_text(&value)
+        }
+    };
+    let mut with_deadline = 0;
+    for row in 0..verdicts.height() {
+        let (removal_id, measure) = (cell("removal_id", row), cell("measure", row));
+        let expected = rows
+            .iter()
+            .find(|explained| explained[1] == removal_id && explained[4] == measure)
+            .unwrap_or_else(|| panic!("{removal_id} {measure} explained"));
+        // explain's columns 7..: verdict, rule, deadline, deciding_event, deciding_date, days.
+        let got = [
+            cell("verdict", row),
+            cell("rule", row),
+            cell("deadline", row),
+            cell("deciding_event", row),
+            cell("deciding_date", row),
+            cell("days_from_deadline", row),
+        ];
+        assert_eq!(got.to_vec(), expected[7..13].to_vec(), "{removal_id} {measure}");
+        with_deadline += usize::from(!got[2].is_empty());
+    }
+    assert!(with_deadline >= 5, "deadlines are kept ({with_deadline})");
+}
