@@ -13,7 +13,10 @@ Generates extracts with `permanency-report generate` (1,000,000 children: about 
   - `backfill` of 120 monthly as-of dates;
   - `run` at 100k and 300k children, for the cost per input row;
   - DuckDB computing only the eight headline measures from the same CSVs
-    (bench/duckdb_headline.py).
+    (bench/duckdb_headline.py);
+  - with --parquet: the run also writing every table as Parquet (output.formats), beside the
+    run, and once the sizes of episodes.parquet and of the nightly archive at that scale;
+  - with --snapshots: `backfill --snapshots` over 24 nightly snapshots of 100k children.
 Floor, runs and DuckDB are timed in interleaved rounds (see measure_interleaved), so the ratios
 compare runs made under the same conditions. Prints one table. Timings are never asserted in
 the test suite.
@@ -124,6 +127,53 @@ def dataset(children):
     return directory, rows, size
 
 
+def parquet_sizes(big, out, config):
+    """One run at national scale writing Parquet and archiving its extracts: the sizes of
+    episodes.csv, episodes.parquet, verdicts.parquet, the extracts and their archive, and the
+    archive's time (from the manifest)."""
+    archive = os.path.join(out, "archive")
+    sizes_config = os.path.join(out, "sizes.toml")
+    with open(config) as shipped, open(sizes_config, "w") as edited:
+        edited.write(shipped.read().replace('formats = ["csv"]', 'formats = ["csv", "parquet"]', 1)
+                     + f'\n[archive]\ndir = "{archive}"\n')
+    target = os.path.join(out, "sizes")
+    settle()
+    sh([BINARY, "run", "--config", sizes_config, "--input-dir", big, "--as-of", AS_OF, "--out", target, "--no-email"],
+       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    night = os.path.join(target, AS_OF)
+    import json
+    with open(os.path.join(night, "manifest.json")) as manifest:
+        timings = json.load(manifest)["timings_ms"]
+    archived = os.path.join(archive, AS_OF)
+    sizes = {
+        "episodes_csv": os.path.getsize(os.path.join(night, "episodes.csv")),
+        "episodes_parquet": os.path.getsize(os.path.join(night, "episodes.parquet")),
+        "verdicts_parquet": os.path.getsize(os.path.join(night, "verdicts.parquet")),
+        "extracts_csv": sum(os.path.getsize(os.path.join(big, name)) for name in os.listdir(big) if name.endswith(".csv")),
+        "archive": sum(os.path.getsize(os.path.join(archived, name)) for name in os.listdir(archived)),
+        "archive_seconds": timings.get("archive", 0) / 1000,
+    }
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.rmtree(archive, ignore_errors=True)
+    return sizes
+
+
+def snapshots_directory(children, nights):
+    """bench/data/snapshots-<children>/<date>/: `nights` nightly snapshots (one a day up to
+    AS_OF), each what `generate --until <date>` makes with the same seed: the same children,
+    the later nights knowing more."""
+    import datetime
+    directory = os.path.join(DATA, f"snapshots-{children}")
+    last = datetime.date.fromisoformat(AS_OF)
+    for back in range(nights):
+        night = (last - datetime.timedelta(days=back)).isoformat()
+        target = os.path.join(directory, night)
+        if not os.path.exists(os.path.join(target, "meetings.csv")):
+            sh([BINARY, "generate", "--children", str(children), "--seed", "11", "--until", night, "--out", target],
+               stdout=subprocess.DEVNULL)
+    return directory
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
@@ -135,6 +185,10 @@ def main():
                         "baseline older than a configuration key")
     parser.add_argument("--with-mail", action="store_true", help="also time the run with its mail written to the outbox "
                         "(offices, units and every worker with an open item), beside the baseline's when given")
+    parser.add_argument("--parquet", action="store_true", help="also time the run writing every table as Parquet, and "
+                        "measure episodes.parquet and the nightly archive")
+    parser.add_argument("--snapshots", action="store_true", help="also time backfill --snapshots over 24 nightly "
+                        "snapshots of 100k children (generated once into bench/data/snapshots-100000)")
     options = parser.parse_args()
 
     for module in ("polars", "duckdb"):
@@ -175,7 +229,21 @@ def main():
         if options.baseline:
             commands.append(("mail-baseline", "baseline run with mail to the outbox",
                              run_arguments(big, "mail-baseline", options.baseline, baseline_config)[:-1], run_output("mail-baseline")))
+    if options.parquet:
+        parquet_config = os.path.join(out, "parquet.toml")
+        with open(config) as shipped, open(parquet_config, "w") as edited:
+            edited.write(shipped.read().replace('formats = ["csv"]', 'formats = ["csv", "parquet"]', 1))
+        commands.append(("parquet", f"run --no-email writing Parquet too, {options.children} children",
+                         run_arguments(big, "parquet", configuration=parquet_config), run_output("parquet")))
     results = measure_interleaved(commands, options.runs)
+    if options.parquet:
+        results["parquet-sizes"] = parquet_sizes(big, out, config)
+    if options.snapshots:
+        snapshots = snapshots_directory(100_000, 24)
+        settle()
+        results["snapshots"] = measure("backfill --snapshots, 24 nights of 100k children",
+                                       [BINARY, "backfill", "--config", config, "--snapshots", snapshots, "--out",
+                                        os.path.join(out, "snapshots")], os.path.join(out, "snapshots"), options.runs)
     scaling = [(children, rows, results[children]) for children, (_, rows, _) in smaller.items()]
     scaling.append((options.children, big_rows, results["run"]))
     # Last: it writes more than a gigabyte, whose write-back would disturb the runs above.
@@ -226,6 +294,21 @@ def main():
             rows_table.append((f"{what} vs baseline ({options.baseline})", f"{results[f'{key}-baseline']['seconds']:.2f} s",
                                cpu(f"{key}-baseline"), f"{results[f'{key}-baseline']['peak_mb']:.0f} MB",
                                "new / baseline", f"{ratio:.3f} x"))
+    if options.parquet:
+        ratio = results["parquet"]["seconds"] / run
+        rows_table.append(("run writing Parquet too", f"{results['parquet']['seconds']:.2f} s", cpu("parquet"),
+                           f"{results['parquet']['peak_mb']:.0f} MB", "<= 1.10 x run", "met" if ratio <= 1.10 else f"NOT met ({ratio:.3f} x run)"))
+        sizes = results["parquet-sizes"]
+        episodes_ratio = sizes["episodes_csv"] / sizes["episodes_parquet"]
+        rows_table.append(("episodes.parquet vs episodes.csv", f"{sizes['episodes_parquet'] / 1e6:.0f} MB", "", "",
+                           f"csv {sizes['episodes_csv'] / 1e6:.0f} MB / 5", "met" if episodes_ratio >= 5 else "NOT met" + f" ({episodes_ratio:.1f} x)"))
+        rows_table.append(("verdicts.parquet (long format)", f"{sizes['verdicts_parquet'] / 1e6:.0f} MB", "", "", "", ""))
+        archive_ratio = sizes["extracts_csv"] / sizes["archive"]
+        rows_table.append(("nightly archive vs the CSV it keeps", f"{sizes['archive'] / 1e6:.0f} MB", f"{sizes['archive_seconds']:.2f} s", "",
+                           f"csv {sizes['extracts_csv'] / 1e6:.0f} MB / 5", "met" if archive_ratio >= 5 else "NOT met" + f" ({archive_ratio:.1f} x)"))
+    if options.snapshots:
+        rows_table.append(("backfill --snapshots, 24 x 100k", f"{results['snapshots']['seconds']:.2f} s", cpu("snapshots"),
+                           f"{results['snapshots']['peak_mb']:.0f} MB", "", ""))
     for children, cost in per_row:
         rows_table.append((f"cost per input row, {children:,} children", f"{cost:.2f} us/row", "", "", "", ""))
     rows_table.append(("cost per row, largest vs smallest", f"+{flatness * 100:.0f}%", "", "", "<= 20%", "met" if flatness <= 0.20 else "NOT met"))

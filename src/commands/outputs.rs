@@ -14,8 +14,8 @@ use crate::output::data_quality::data_quality_text;
 use crate::output::manifest::{ConfigurationEntry, Manifest, input_entries};
 use crate::output::run_directory::Staging;
 use crate::output::tables::{
-    CasesTable, DataQualityTable, EpisodesTable, EquityTable, MeasuresTable, RejectsTable, Table, UnitsTable,
-    VerdictsTable,
+    CasesTable, DataQualityTable, EpisodesTable, EpisodesWithDecidingDates, EquityTable, MeasuresTable, RejectsTable,
+    Table, UnitsTable,
 };
 use crate::output::{csv_writer, parquet_writer};
 use crate::reports::RenderedReport;
@@ -107,14 +107,11 @@ pub fn result_files(
                 None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
             };
             let parquet = if config.parquet_tables {
-                let verdicts = VerdictsTable {
+                let with_dates = EpisodesWithDecidingDates(EpisodesTable {
                     episodes: &data.episodes,
                     results,
-                };
-                Some((
-                    parquet_writer::render(&episodes_table)?,
-                    parquet_writer::render(&verdicts)?,
-                ))
+                });
+                Some(parquet_writer::render(&with_dates)?)
             } else {
                 None
             };
@@ -140,9 +137,8 @@ pub fn result_files(
         (episodes_csv, rendered)
     });
     if let Some((csv, parquet)) = episodes_csv? {
-        if let Some((episodes, verdicts)) = parquet {
+        if let Some(episodes) = parquet {
             files.insert(episodes_file.replace(".csv", ".parquet"), episodes);
-            files.insert("verdicts.parquet".to_string(), verdicts);
         }
         match csv {
             EpisodesCsv::InMemory(bytes) => {
@@ -175,8 +171,8 @@ fn insert_table(files: &mut Files, table: &dyn Table, config: &Config) -> anyhow
     Ok(())
 }
 
-/// `episodes.parquet` and `verdicts.parquet`.
-type EpisodesParquet = (Vec<u8>, Vec<u8>);
+/// `episodes.parquet` (with the deciding dates).
+type EpisodesParquet = Vec<u8>;
 
 enum EpisodesCsv {
     InMemory(Vec<u8>),

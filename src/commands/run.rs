@@ -252,7 +252,7 @@ impl<'a> Night<'a> {
     fn compute(&mut self, data: &IngestedData) -> Results {
         let started = Instant::now();
         let measures = crate::measures::reported_measures(&data.extracts_read());
-        // The deciding dates only for verdicts.parquet.
+        // The deciding dates only for episodes.parquet.
         let wanted = engine::Wanted {
             evidence: self.config.parquet_tables,
             ..engine::Wanted::ALL

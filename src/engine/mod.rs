@@ -257,7 +257,7 @@ struct DateInputs<'a> {
 pub struct Wanted {
     /// Every episode's headline verdict (`episodes.csv`).
     pub verdicts: bool,
-    /// With `verdicts`, the dates that decided each (`verdicts.parquet`).
+    /// With `verdicts`, the dates that decided each (`episodes.parquet`).
     pub evidence: bool,
     /// Every unit's and worker's headline (`units.csv`, unit tables).
     pub breakdown: bool,

@@ -1,6 +1,6 @@
 //! Each episode's headline verdict in one measure, one byte each (a million episodes × eight
 //! measures would take hundreds of megabytes as full `Verdict`s), for `episodes.csv`; and,
-//! when asked (`Wanted::evidence`, for `verdicts.parquet`), the dates that decided it as days
+//! when asked (`Wanted::evidence`, for `episodes.parquet`), the dates that decided it as days
 //! (nine bytes more an episode).
 
 use chrono::NaiveDate;

@@ -296,71 +296,49 @@ impl Table for EpisodesTable<'_> {
     }
 }
 
-/// `verdicts.parquet` (with `output.formats` including Parquet): `episodes` in long format,
-/// one row per episode and measure, with what decided the verdict: the deadline (the last
-/// on-time day), the deciding event and its date, and the days from the deadline to it
-/// (negative: before). `verdict` is `numerator`, `denominator` or `excluded`, `rule` the
-/// exclusion's.
-pub struct VerdictsTable<'a> {
-    pub episodes: &'a [Episode],
-    pub results: &'a Results,
-}
+/// `episodes.parquet`: `episodes` and, for each measure, what decided the verdict:
+/// `<measure>_deadline` (the last on-time day), `<measure>_deciding_date` (the deciding
+/// event's date) and `<measure>_days_from_deadline` (the one minus the other; negative:
+/// before), null where there is none. Needs the engine's deciding dates (`Wanted::evidence`).
+pub struct EpisodesWithDecidingDates<'a>(pub EpisodesTable<'a>);
 
-impl Table for VerdictsTable<'_> {
+impl Table for EpisodesWithDecidingDates<'_> {
     fn spec(&self) -> TableSpec {
-        TableSpec::new(
-            "verdicts",
-            &[
-                ("removal_id", Text),
-                ("child_id", Text),
-                ("office", Text),
-                ("measure", Text),
-                ("verdict", Text),
-                ("rule", Text),
-                ("deadline", Date),
-                ("deciding_event", Text),
-                ("deciding_date", Date),
-                ("days_from_deadline", Integer),
-            ],
-        )
+        self.0.results.measures.iter().fold(self.0.spec(), |spec, measure| {
+            spec.column(format!("{}_deadline", measure.id()), Date)
+                .column(format!("{}_deciding_date", measure.id()), Date)
+                .column(format!("{}_days_from_deadline", measure.id()), Integer)
+        })
     }
 
     fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
-        let measures: Vec<(&str, &crate::engine::VerdictCodes, &[u8], Vec<String>)> =
-            (self.results.measures.iter().zip(&self.results.headline_verdicts))
-                .map(|(measure, verdicts)| {
-                    let (codes, texts) = verdicts.codes_and_texts();
-                    (measure.id(), verdicts, codes, texts)
-                })
-                .collect();
-        for (position, episode) in self.episodes.iter().enumerate() {
-            for (measure, verdicts, codes, texts) in &measures {
+        let verdicts = &self.0.results.headline_verdicts;
+        let measures: Vec<(&[u8], Vec<String>)> = verdicts.iter().map(|codes| codes.codes_and_texts()).collect();
+        let mut cells = Vec::with_capacity(4 + 4 * measures.len());
+        for (position, episode) in self.0.episodes.iter().enumerate() {
+            cells.clear();
+            cells.extend([
+                Cell::Text(&episode.removal_id),
+                Cell::Text(&episode.child_id),
+                Cell::Text(&episode.office),
+                Cell::Date(episode.removal_date),
+            ]);
+            for (codes, texts) in &measures {
                 let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
-                let text = text.map_or("", String::as_str);
-                let (verdict, rule) = match text.split_once(':') {
-                    Some((verdict, rule)) => (verdict, rule),
-                    None => (text, ""),
-                };
-                let dates = verdicts.deciding_dates(position);
-                let deadline = dates.and_then(|dates| dates.deadline);
-                let event = dates.and_then(|dates| dates.event);
-                let date_cell = |date: Option<NaiveDate>| date.map_or(Cell::Missing, Cell::Date);
-                visit(&[
-                    Cell::Text(&episode.removal_id),
-                    Cell::Text(&episode.child_id),
-                    Cell::Text(&episode.office),
-                    Cell::Text(measure),
-                    Cell::Text(verdict),
-                    Cell::Text(rule),
-                    date_cell(deadline),
-                    event.map_or(Cell::Missing, |(name, _)| Cell::Text(name)),
-                    date_cell(event.map(|(_, date)| date)),
-                    match (deadline, event) {
-                        (Some(deadline), Some((_, date))) => Cell::Integer((date - deadline).num_days()),
-                        _ => Cell::Missing,
-                    },
-                ])?;
+                cells.push(Cell::Text(text.map_or("", String::as_str)));
             }
+            for measure in verdicts {
+                let dates = measure.deciding_dates(position);
+                let deadline = dates.and_then(|dates| dates.deadline);
+                let decided = dates.and_then(|dates| dates.event).map(|(_, date)| date);
+                cells.push(deadline.map_or(Cell::Missing, Cell::Date));
+                cells.push(decided.map_or(Cell::Missing, Cell::Date));
+                cells.push(match (deadline, decided) {
+                    (Some(deadline), Some(decided)) => Cell::Integer((decided - deadline).num_days()),
+                    _ => Cell::Missing,
+                });
+            }
+            visit(&cells)?;
         }
         Ok(())
     }

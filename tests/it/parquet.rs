@@ -70,7 +70,11 @@ fn every_table_is_also_parquet_typed_with_the_csvs_rows() {
         let frame = read_parquet(&parquet_path);
         let csv = read_csv(&run.join(format!("{table}.csv")));
         let names: Vec<String> = frame.get_column_names().iter().map(|name| name.to_string()).collect();
-        assert_eq!(names, csv[0], "{table}: the CSV's columns");
+        // episodes.parquet adds each measure's deciding dates after the CSV's columns.
+        assert_eq!(names[..csv[0].len()], csv[0], "{table}: the CSV's columns first");
+        let frame = frame
+            .select(csv[0].iter().map(String::as_str))
+            .expect("the CSV's columns");
         assert_eq!(frame.height(), csv.len() - 1, "{table}: the CSV's rows");
         for (row, expected) in csv[1..].iter().enumerate() {
             let cells: Vec<AnyValue<'_>> = (frame.columns().iter())
@@ -324,18 +328,20 @@ fn walk(directory: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// `verdicts.parquet` (episodes in long format with the deciding dates) agrees with `explain
-/// --format csv` for every episode and measure: two routes to the same verdicts.
+/// `episodes.parquet` carries, per measure, the deadline, the deciding date and the days from
+/// the one to the other, and they agree with `explain --format csv` for every episode and
+/// measure: two routes to the same verdicts.
 #[test]
-fn verdicts_parquet_agrees_with_explain_for_every_episode() {
+fn episodes_parquet_carries_the_deciding_dates_explain_gives() {
     let directory = tempfile::tempdir().expect("temp dir");
     let config = config_with(directory.path(), "formats = [\"csv\", \"parquet\"]", "");
     let out = directory.path().join("out");
     let output = run_as_of(&config, &fixture("tiny"), &out, &["--no-email"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let verdicts = read_parquet(&out.join("2026-10-31/verdicts.parquet"));
-    let episodes = read_csv(&out.join("2026-10-31/episodes.csv"));
-    let ids: Vec<&str> = episodes[1..].iter().map(|row| row[0].as_str()).collect();
+    let episodes = read_parquet(&out.join("2026-10-31/episodes.parquet"));
+    let ids: Vec<String> = (0..episodes.height())
+        .map(|row| as_csv_text(&episodes.column("removal_id").expect("column").get(row).expect("value")))
+        .collect();
     let input = fixture("tiny");
     let mut arguments = vec![
         "explain",
@@ -349,14 +355,17 @@ fn verdicts_parquet_agrees_with_explain_for_every_episode() {
         "csv",
         "--removal-id",
     ];
-    arguments.extend(&ids);
+    arguments.extend(ids.iter().map(String::as_str));
     let explained = crate::support::run_binary(&crate::support::repository_root(), &arguments);
     assert_eq!(explained.status.code(), Some(0), "{}", stderr_of(&explained));
     let text = String::from_utf8(explained.stdout).expect("utf-8");
     let rows: Vec<Vec<&str>> = text.lines().skip(1).map(|line| line.split(',').collect()).collect();
-    assert_eq!(verdicts.height(), rows.len(), "one row per episode and measure");
     let cell = |name: &str, row: usize| -> String {
-        let value = verdicts.column(name).expect("column").get(row).expect("value");
+        let value = episodes
+            .column(name)
+            .unwrap_or_else(|_| panic!("column {name}"))
+            .get(row)
+            .expect("value");
         if value.is_null() {
             String::new()
         } else {
@@ -364,23 +373,29 @@ fn verdicts_parquet_agrees_with_explain_for_every_episode() {
         }
     };
     let mut with_deadline = 0;
-    for row in 0..verdicts.height() {
-        let (removal_id, measure) = (cell("removal_id", row), cell("measure", row));
-        let expected = rows
-            .iter()
-            .find(|explained| explained[1] == removal_id && explained[4] == measure)
-            .unwrap_or_else(|| panic!("{removal_id} {measure} explained"));
-        // explain's columns 7..: verdict, rule, deadline, deciding_event, deciding_date, days.
+    for explained in &rows {
+        let row = ids.iter().position(|id| id == explained[1]).expect("the episode");
+        let measure = explained[4];
+        let verdict = cell(measure, row);
+        // episodes' verdict is `numerator`, `denominator` or `excluded:<rule>`.
+        let expected_verdict = match explained[7] {
+            "excluded" => format!("excluded:{}", explained[8]),
+            verdict => verdict.to_string(),
+        };
+        assert_eq!(verdict, expected_verdict, "{} {measure}", explained[1]);
         let got = [
-            cell("verdict", row),
-            cell("rule", row),
-            cell("deadline", row),
-            cell("deciding_event", row),
-            cell("deciding_date", row),
-            cell("days_from_deadline", row),
+            cell(&format!("{measure}_deadline"), row),
+            cell(&format!("{measure}_deciding_date"), row),
+            cell(&format!("{measure}_days_from_deadline"), row),
         ];
-        assert_eq!(got.to_vec(), expected[7..13].to_vec(), "{removal_id} {measure}");
-        with_deadline += usize::from(!got[2].is_empty());
+        assert_eq!(
+            got,
+            [explained[9], explained[11], explained[12]],
+            "{} {measure}",
+            explained[1]
+        );
+        with_deadline += usize::from(!got[0].is_empty());
     }
+    assert_eq!(rows.len(), ids.len() * crate::support::measures_without_placements());
     assert!(with_deadline >= 5, "deadlines are kept ({with_deadline})");
 }
