@@ -111,7 +111,7 @@ pub fn result_files(
                     episodes: &data.episodes,
                     results,
                 });
-                Some(parquet_writer::render(&with_dates)?)
+                Some(parquet_writer::render_episodes(&with_dates)?)
             } else {
                 None
             };

@@ -102,6 +102,13 @@ impl VerdictCodes {
         self
     }
 
+    /// Every episode's deadline and deciding event's date, as days from 1970-01-01 with
+    /// `i32::MIN` for none, when kept: for writing a million rows column by column.
+    pub fn deciding_days(&self) -> Option<(&[i32], &[i32])> {
+        let evidence = self.evidence.as_ref()?;
+        Some((&evidence.deadlines, &evidence.event_dates))
+    }
+
     /// The deadline and deciding event of the `index`th episode's verdict, when kept.
     pub fn deciding_dates(&self, index: usize) -> Option<DecidingDates> {
         let evidence = self.evidence.as_ref()?;

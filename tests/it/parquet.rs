@@ -399,3 +399,42 @@ fn episodes_parquet_carries_the_deciding_dates_explain_gives() {
     assert_eq!(rows.len(), ids.len() * crate::support::measures_without_placements());
     assert!(with_deadline >= 5, "deadlines are kept ({with_deadline})");
 }
+
+/// `episodes.parquet` is written column by column for speed; it is byte for byte what the
+/// generic writer makes of the same table, row by row.
+#[test]
+fn the_columnar_episodes_writer_matches_the_generic_one() {
+    use permanency_report::output::{parquet_writer, tables};
+    let directory = tempfile::tempdir().expect("temp dir");
+    for name in ["tiny", "messy"] {
+        let mut config = crate::support::config_for(&fixture(name));
+        if name == "messy" {
+            let with_placements = config_with(directory.path(), "", "placements_file = \"placements.csv\"");
+            config = permanency_report::commands::load_config(
+                &permanency_report::cli::InputArgs {
+                    config: with_placements,
+                    input_dir: Some(fixture(name)),
+                },
+                None,
+            )
+            .expect("configuration");
+        }
+        let data = permanency_report::ingest::read_extracts(&config, permanency_report::progress::Progress::hidden())
+            .expect("extracts");
+        let measures = permanency_report::measures::reported_measures(&data.extracts_read());
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let results = permanency_report::engine::compute(
+            permanency_report::engine::Knowledge::of(&data, &config, &measures),
+            as_of,
+        );
+        let table = tables::EpisodesWithDecidingDates(tables::EpisodesTable {
+            episodes: &data.episodes,
+            results: &results,
+        });
+        assert_eq!(
+            parquet_writer::render_episodes(&table).expect("columnar"),
+            parquet_writer::render(&table).expect("generic"),
+            "{name}"
+        );
+    }
+}
