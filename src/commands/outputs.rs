@@ -100,20 +100,24 @@ pub fn result_files(
             if !detail.episodes {
                 return Ok(None);
             }
+            // episodes.parquet on a thread of its own, beside the CSV and the reports.
+            let parquet = config.parquet_tables.then(|| {
+                scope.spawn(|| {
+                    parquet_writer::render_episodes(&EpisodesWithDecidingDates(EpisodesTable {
+                        episodes: &data.episodes,
+                        results,
+                    }))
+                })
+            });
             let csv = match staging {
                 Some(staging) => EpisodesCsv::Streamed(
                     staging.stream_file(&episodes_file, |out| csv_writer::write_episodes(out, &episodes_table))?,
                 ),
                 None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
             };
-            let parquet = if config.parquet_tables {
-                let with_dates = EpisodesWithDecidingDates(EpisodesTable {
-                    episodes: &data.episodes,
-                    results,
-                });
-                Some(parquet_writer::render_episodes(&with_dates)?)
-            } else {
-                None
+            let parquet = match parquet {
+                Some(thread) => Some(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?),
+                None => None,
             };
             Ok(Some((csv, parquet)))
         });

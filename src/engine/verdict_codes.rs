@@ -3,7 +3,7 @@
 //! when asked (`Wanted::evidence`, for `episodes.parquet`), the dates that decided it as days
 //! (nine bytes more an episode).
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::measures::Verdict;
 
@@ -31,9 +31,11 @@ fn epoch() -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
 }
 
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
 fn to_days(date: Option<NaiveDate>) -> i32 {
-    date.and_then(|date| i32::try_from((date - epoch()).num_days()).ok())
-        .unwrap_or(NONE)
+    date.map_or(NONE, |date| date.num_days_from_ce() - EPOCH_DAYS_FROM_CE)
 }
 
 fn from_days(days: i32) -> Option<NaiveDate> {
@@ -49,7 +51,10 @@ pub struct DecidingDates {
 
 impl EvidenceColumns {
     fn kind_of(&mut self, name: &'static str) -> u8 {
-        let index = match self.event_names.iter().position(|known| *known == name) {
+        // Names are literals: the same name is almost always the same pointer.
+        let index = match (self.event_names.iter().position(|known| std::ptr::eq(*known, name)))
+            .or_else(|| self.event_names.iter().position(|known| *known == name))
+        {
             Some(index) => index,
             None => {
                 self.event_names.push(name);
@@ -222,5 +227,20 @@ mod tests {
                 "denominator"
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod evidence_tests {
+    use super::{from_days, to_days};
+
+    #[test]
+    fn days_count_from_1970() {
+        let date = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+        assert_eq!(to_days(date("1970-01-01")), 0);
+        assert_eq!(to_days(date("2024-02-29")), 19_782);
+        assert_eq!(to_days(date("1969-12-31")), -1);
+        assert_eq!(from_days(to_days(date("2026-10-31"))), date("2026-10-31"));
+        assert_eq!(from_days(to_days(None)), None);
     }
 }

@@ -14,8 +14,8 @@ use crate::output::tables::{Cell, ColumnType, EpisodesWithDecidingDates, Table};
 
 /// Days from 1970-01-01, as Parquet's Date counts them.
 fn days_since_epoch(date: chrono::NaiveDate) -> i32 {
-    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    i32::try_from((date - epoch).num_days()).unwrap_or(i32::MAX)
+    // `num_days_from_ce` of 1970-01-01 is 719,163.
+    chrono::Datelike::num_days_from_ce(&date) - 719_163
 }
 
 /// One column's values while the rows are visited.
