@@ -76,16 +76,35 @@ impl ColumnBuilder {
 /// columns: visiting rows cell by cell took seconds); the same bytes as `render` gives for
 /// the table (a test holds it to that).
 pub fn render_episodes(table: &EpisodesWithDecidingDates<'_>) -> anyhow::Result<Vec<u8>> {
-    let (episodes, results) = (table.0.episodes, table.0.results);
     let spec = table.spec();
-    let names: Vec<PlSmallStr> = spec
-        .columns
-        .iter()
+    let names: Vec<PlSmallStr> = (spec.columns.iter())
         .map(|column| PlSmallStr::from(column.name.as_ref()))
         .collect();
-    let mut names = names.into_iter();
+    let rows = table.0.episodes.len();
+    let first = episodes_frame(table, &names, 0..rows.min(ROWS_PER_GROUP))?;
+    let mut bytes = Vec::new();
+    let mut writer = ParquetWriter::new(&mut bytes)
+        .with_compression(ParquetCompression::Zstd(None))
+        .batched(&first.schema())?;
+    writer.write_batch(&first)?;
+    // One row group at a time: the memory is a group's, not the table's.
+    for start in (ROWS_PER_GROUP..rows).step_by(ROWS_PER_GROUP) {
+        writer.write_batch(&episodes_frame(table, &names, start..rows.min(start + ROWS_PER_GROUP))?)?;
+    }
+    writer.finish()?;
+    Ok(bytes)
+}
+
+/// The episodes at `range` as a frame of `episodes.parquet`'s columns (`names`, in order).
+fn episodes_frame(
+    table: &EpisodesWithDecidingDates<'_>,
+    names: &[PlSmallStr],
+    range: std::ops::Range<usize>,
+) -> anyhow::Result<DataFrame> {
+    let (episodes, results) = (&table.0.episodes[range.clone()], table.0.results);
+    let mut names = names.iter().cloned();
     let mut next_name = || names.next().unwrap_or_default();
-    let mut columns: Vec<Column> = Vec::with_capacity(spec.columns.len());
+    let mut columns: Vec<Column> = Vec::new();
     let ids = [
         episodes
             .iter()
@@ -101,7 +120,7 @@ pub fn render_episodes(table: &EpisodesWithDecidingDates<'_>) -> anyhow::Result<
     columns.push(date_column(next_name(), removal_days.map(Some)));
     for verdicts in &results.headline_verdicts {
         let (codes, texts) = verdicts.codes_and_texts();
-        let values = codes
+        let values = codes[range.clone()]
             .iter()
             .map(|&code| texts.get(usize::from(code)).map_or("", String::as_str));
         columns.push(StringChunked::from_iter_values(next_name(), values).into_column());
@@ -112,28 +131,14 @@ pub fn render_episodes(table: &EpisodesWithDecidingDates<'_>) -> anyhow::Result<
         let (deadlines, decided) = verdicts
             .deciding_days()
             .ok_or_else(|| anyhow::anyhow!("episodes.parquet needs the engine's deciding dates (Wanted::evidence)"))?;
+        let (deadlines, decided) = (&deadlines[range.clone()], &decided[range.clone()]);
         columns.push(date_column(next_name(), deadlines.iter().map(|&days| known(days))));
         columns.push(date_column(next_name(), decided.iter().map(|&days| known(days))));
         let days_from_deadline = (deadlines.iter().zip(decided))
             .map(|(&deadline, &decided)| Some(i64::from(known(decided)?) - i64::from(known(deadline)?)));
         columns.push(Int64Chunked::from_iter_options(next_name(), days_from_deadline).into_column());
     }
-    let frame = DataFrame::new(episodes.len(), columns)?;
-    let mut bytes = Vec::new();
-    let mut writer = ParquetWriter::new(&mut bytes)
-        .with_compression(ParquetCompression::Zstd(None))
-        .batched(&frame.schema())?;
-    let mut offset = 0;
-    loop {
-        let rows = ROWS_PER_GROUP.min(frame.height() - offset);
-        writer.write_batch(&frame.slice(offset as i64, rows))?;
-        offset += rows;
-        if offset >= frame.height() {
-            break;
-        }
-    }
-    writer.finish()?;
-    Ok(bytes)
+    Ok(DataFrame::new(episodes.len(), columns)?)
 }
 
 fn date_column(name: PlSmallStr, days: impl Iterator<Item = Option<i32>>) -> Column {
