@@ -85,7 +85,7 @@ pub fn render_episodes(table: &EpisodesWithDecidingDates<'_>) -> anyhow::Result<
     let mut bytes = Vec::new();
     let mut writer = ParquetWriter::new(&mut bytes)
         .with_compression(ParquetCompression::Zstd(None))
-        .batched(&first.schema())?;
+        .batched(first.schema())?;
     writer.write_batch(&first)?;
     // One row group at a time: the memory is a group's, not the table's.
     for start in (ROWS_PER_GROUP..rows).step_by(ROWS_PER_GROUP) {
@@ -164,7 +164,7 @@ pub fn render(table: &dyn Table) -> anyhow::Result<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut writer = ParquetWriter::new(&mut bytes)
         .with_compression(ParquetCompression::Zstd(None))
-        .batched(&empty.schema())?;
+        .batched(empty.schema())?;
     let mut builders = new_builders();
     let mut rows = 0;
     let mut wrote_a_group = false;
