@@ -333,7 +333,7 @@ impl ReportModel {
                 format!(
                     "{} {}",
                     line.extract,
-                    line.input.newest_date.as_deref().unwrap_or("none")
+                    line.input.newest_date.as_deref().unwrap_or("no dates")
                 )
             })
             .collect();
