@@ -42,54 +42,77 @@ pub struct RunFacts {
 
 const SUCCESS: &str = "permanency_report_last_success_timestamp_seconds";
 
+/// One gauge's samples: the labels (`{extract="removals"}`, or empty) and the value.
+type Samples = Vec<(String, f64)>;
+
 /// The text exposition format of `facts`; with `previous_success` (a failing run), the last
-/// success as the previous file said it.
+/// success as the previous file said it. A gauge without samples is left out.
 pub fn exposition(facts: &RunFacts, previous_success: Option<f64>) -> String {
-    let mut text = String::new();
     let now = seconds_since_epoch(facts.finished.unwrap_or(SystemTime::UNIX_EPOCH));
-    let mut gauge = |name: &str, help: &str, samples: &[(String, f64)]| {
-        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
-        for (labels, value) in samples {
-            let _ = writeln!(text, "{name}{labels} {value}");
-        }
-    };
-    gauge(
-        "permanency_report_last_run_timestamp_seconds",
-        "When the last run finished, whatever its exit status.",
-        &[(String::new(), now)],
-    );
+    let unlabelled =
+        |value: Option<f64>| -> Samples { value.map(|value| (String::new(), value)).into_iter().collect() };
     let success = if facts.exit_status == 0 {
         Some(now)
     } else {
         previous_success
     };
-    if let Some(success) = success {
-        gauge(
+    let gauges: [(&str, &str, Samples); 8] = [
+        (
+            "permanency_report_last_run_timestamp_seconds",
+            "When the last run finished, whatever its exit status.",
+            unlabelled(Some(now)),
+        ),
+        (
             SUCCESS,
             "When the last run that exited 0 finished.",
-            &[(String::new(), success)],
-        );
-    }
-    gauge(
-        "permanency_report_exit_status",
-        "The last run's exit status: 0 done, 1 configuration or output, 2 input (reports withheld), 3 delivery.",
-        &[(String::new(), f64::from(facts.exit_status))],
-    );
-    gauge(
-        "permanency_report_duration_seconds",
-        "How long the last run took.",
-        &[(String::new(), facts.duration.as_secs_f64())],
-    );
-    if let Some(as_of) = facts.as_of {
-        gauge(
+            unlabelled(success),
+        ),
+        (
+            "permanency_report_exit_status",
+            "The last run's exit status: 0 done, 1 configuration or output, 2 input (reports withheld), 3 delivery.",
+            unlabelled(Some(f64::from(facts.exit_status))),
+        ),
+        (
+            "permanency_report_duration_seconds",
+            "How long the last run took.",
+            unlabelled(Some(facts.duration.as_secs_f64())),
+        ),
+        (
             "permanency_report_as_of_timestamp_seconds",
             "The as-of date the last run reported on (midnight UTC).",
-            &[(String::new(), date_seconds(as_of))],
-        );
+            unlabelled(facts.as_of.map(date_seconds)),
+        ),
+        (
+            "permanency_report_rows",
+            "Rows of each extract, by what became of them.",
+            row_samples(facts),
+        ),
+        (
+            "permanency_report_extract_newest_date_timestamp_seconds",
+            "The newest date each extract holds (midnight UTC): how fresh it is.",
+            (facts.newest_dates.iter())
+                .map(|(extract, date)| (format!("{{extract=\"{extract}\"}}"), date_seconds(*date)))
+                .collect(),
+        ),
+        (
+            "permanency_report_messages",
+            "The last run's messages, by what became of them.",
+            message_samples(facts),
+        ),
+    ];
+    let mut text = String::new();
+    for (name, help, samples) in gauges.iter().filter(|(_, _, samples)| !samples.is_empty()) {
+        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+        for (labels, value) in samples {
+            let _ = writeln!(text, "{name}{labels} {value}");
+        }
     }
-    let rows: Vec<(String, f64)> = facts
-        .rows
-        .iter()
+    text
+}
+
+/// Each extract's rows read, accepted, rejected and orphaned.
+fn row_samples(facts: &RunFacts) -> Samples {
+    (facts.rows.iter())
         .flat_map(|(extract, counts)| {
             [
                 ("read", counts.read),
@@ -99,40 +122,21 @@ pub fn exposition(facts: &RunFacts, previous_success: Option<f64>) -> String {
             ]
             .map(|(kind, value)| (format!("{{extract=\"{extract}\",kind=\"{kind}\"}}"), value as f64))
         })
-        .collect();
-    if !rows.is_empty() {
-        gauge(
-            "permanency_report_rows",
-            "Rows of each extract, by what became of them.",
-            &rows,
-        );
-    }
-    let newest: Vec<(String, f64)> = facts
-        .newest_dates
-        .iter()
-        .map(|(extract, date)| (format!("{{extract=\"{extract}\"}}"), date_seconds(*date)))
-        .collect();
-    if !newest.is_empty() {
-        gauge(
-            "permanency_report_extract_newest_date_timestamp_seconds",
-            "The newest date each extract holds (midnight UTC): how fresh it is.",
-            &newest,
-        );
-    }
-    if let Some(messages) = facts.messages {
-        let samples = [
-            ("sent", messages.sent),
-            ("failed", messages.failed),
-            ("skipped", messages.skipped),
-        ]
-        .map(|(status, count)| (format!("{{status=\"{status}\"}}"), count as f64));
-        gauge(
-            "permanency_report_messages",
-            "The last run's messages, by what became of them.",
-            &samples,
-        );
-    }
-    text
+        .collect()
+}
+
+/// Messages sent, failed and skipped, when the run got as far as delivering.
+fn message_samples(facts: &RunFacts) -> Samples {
+    let Some(messages) = facts.messages else {
+        return Vec::new();
+    };
+    [
+        ("sent", messages.sent),
+        ("failed", messages.failed),
+        ("skipped", messages.skipped),
+    ]
+    .map(|(status, count)| (format!("{{status=\"{status}\"}}"), count as f64))
+    .to_vec()
 }
 
 fn seconds_since_epoch(time: SystemTime) -> f64 {

@@ -4,6 +4,7 @@
 //! nor the workbooks are made for each date.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use tracing::info;
@@ -12,9 +13,10 @@ use crate::calendar::as_of_series;
 use crate::cli::BackfillArgs;
 use crate::commands::guards::over_limit_extracts;
 use crate::commands::{load_config, outputs};
+use crate::config::Config;
 use crate::engine::{self, RateRow};
 use crate::failure::Failure;
-use crate::ingest;
+use crate::ingest::{self, IngestedData};
 use crate::output::data_quality::data_quality_text;
 use crate::output::tables::{SeriesTable, Table};
 use crate::output::{csv_writer, parquet_writer, run_directory};
@@ -37,31 +39,11 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
             "no as-of date between --from {from} and --to {to}"
         )));
     }
-    // Never beside the nightly runs unless asked: `<output.dir>/backfill/` by default.
-    let out_root = (arguments.out.clone()).unwrap_or_else(|| config.output_dir.join("backfill"));
-    let _lock = run_directory::lock_output_directory(&out_root, config.output_permissions)
-        .map_err(|error| Failure::Output(error.into()))?;
-    refuse_run_directories(&out_root, &dates)?;
-
+    let (out_root, _lock) = backfill_directory(arguments, &config, &dates)?;
     let started = Instant::now();
-    let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
+    let data = read_checked(&config, progress)?;
     let ingest_ms = started.elapsed().as_millis();
-    let over_limit = over_limit_extracts(&data.reports, config.limits.max_rejected_share);
-    if !over_limit.is_empty() {
-        eprint!("{}", data_quality_text(&data.reports, config.limits.max_rejected_share));
-        return Err(Failure::Input(anyhow::anyhow!(
-            "too many rejected rows in {} (limit {:.2}% of rows read): nothing written",
-            over_limit.join(", "),
-            config.limits.max_rejected_share * 100.0
-        )));
-    }
-    let render = |error: anyhow::Error| Failure::Output(error.context("cannot render outputs"));
-    let quality = outputs::quality_files(&data, &config).map_err(render)?;
-    let detail = outputs::Detail {
-        episodes: arguments.with_episodes,
-        reports: arguments.with_reports,
-        units: arguments.with_units,
-    };
+    let quality = outputs::quality_files(&data, &config).map_err(render_failure)?;
 
     let bar = progress.steps("as-of dates", dates.len() as u64);
     let measures = crate::measures::reported_measures(&data.extracts_read());
@@ -70,25 +52,12 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     // date keeps both cores busy. Only each date's headline rows are kept, for series.csv.
     let one_date = |&as_of: &chrono::NaiveDate| -> Result<Vec<RateRow>, Failure> {
         let started = Instant::now();
-        let wanted = engine::Wanted {
-            verdicts: arguments.with_episodes,
-            evidence: arguments.with_episodes && config.parquet_tables,
-            breakdown: arguments.with_units || arguments.with_reports,
-        };
-        let results = engine.compute(as_of, wanted);
-        let measures_ms = started.elapsed().as_millis();
-        let staging = run_directory::Staging::create(&out_root, &as_of.to_string(), config.output_permissions)
-            .map_err(Failure::Output)?;
-        let outputs::ResultFiles {
-            mut files, streamed, ..
-        } = outputs::result_files(&data, &results, &config, detail, Some(&staging)).map_err(render)?;
-        files.extend(quality.clone());
-        let timings = BTreeMap::from([("ingest_shared", ingest_ms), ("measures", measures_ms)]);
-        let manifest =
-            outputs::manifest_file("backfill", &config, &data, as_of, &files, &streamed, timings).map_err(render)?;
-        files.insert("manifest.json".into(), manifest);
-        staging.write_files(&files).map_err(Failure::Output)?;
-        staging.publish().map_err(Failure::Output)?;
+        let results = engine.compute(as_of, wanted(arguments, &config));
+        let timings = BTreeMap::from([
+            ("ingest_shared", ingest_ms),
+            ("measures", started.elapsed().as_millis()),
+        ]);
+        write_date(arguments, &config, &data, &results, quality.clone(), &out_root, timings)?;
         bar.inc(1);
         Ok(results.headline_rows())
     };
@@ -97,17 +66,7 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     super::release_in_background(data);
     let series_rows: Vec<(chrono::NaiveDate, Vec<RateRow>)> = dates.iter().copied().zip(finished).collect();
     bar.finish_and_clear();
-    let series = SeriesTable(&series_rows);
-    let bytes = csv_writer::render(&series).map_err(render)?;
-    let file_name = format!("{}.csv", series.spec().name);
-    let path = run_directory::publish_file(&out_root, &file_name, &bytes, config.output_permissions)
-        .map_err(Failure::Output)?;
-    if config.parquet_tables {
-        let bytes = parquet_writer::render(&series).map_err(render)?;
-        let file_name = format!("{}.parquet", series.spec().name);
-        run_directory::publish_file(&out_root, &file_name, &bytes, config.output_permissions)
-            .map_err(Failure::Output)?;
-    }
+    let path = publish_table(&out_root, &SeriesTable(&series_rows), &config)?;
     info!(dates = dates.len(), directory = %out_root.display(), "backfill written");
     println!(
         "wrote {} as-of dates ({} to {}) into {} and the series into {}",
@@ -120,10 +79,105 @@ pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Fail
     Ok(())
 }
 
+// What `backfill` and `backfill --snapshots` share.
+
+pub(super) fn render_failure(error: anyhow::Error) -> Failure {
+    Failure::Output(error.context("cannot render outputs"))
+}
+
+/// `--out` (by default `<output.dir>/backfill/`: never beside the nightly runs unless asked),
+/// locked, and refused when a date's directory is a run's.
+pub(super) fn backfill_directory(
+    arguments: &BackfillArgs,
+    config: &Config,
+    dates: &[chrono::NaiveDate],
+) -> Result<(PathBuf, run_directory::OutputLock), Failure> {
+    let out_root = (arguments.out.clone()).unwrap_or_else(|| config.output_dir.join("backfill"));
+    let lock = run_directory::lock_output_directory(&out_root, config.output_permissions)
+        .map_err(|error| Failure::Output(error.into()))?;
+    refuse_run_directories(&out_root, dates)?;
+    Ok((out_root, lock))
+}
+
+/// The extracts `config` names; too many rejected rows stop the backfill, as they stop a night.
+pub(super) fn read_checked(config: &Config, progress: Progress) -> Result<IngestedData, Failure> {
+    let data = ingest::read_extracts(config, progress).map_err(|error| Failure::Input(error.into()))?;
+    let over_limit = over_limit_extracts(&data.reports, config.limits.max_rejected_share);
+    if !over_limit.is_empty() {
+        eprint!("{}", data_quality_text(&data.reports, config.limits.max_rejected_share));
+        return Err(Failure::Input(anyhow::anyhow!(
+            "too many rejected rows in {} (limit {:.2}% of rows read): nothing written",
+            over_limit.join(", "),
+            config.limits.max_rejected_share * 100.0
+        )));
+    }
+    Ok(data)
+}
+
+/// What the engine makes for each date: episodes' verdicts (and their deciding dates for
+/// Parquet) and the unit breakdown only when their files are asked for.
+pub(super) fn wanted(arguments: &BackfillArgs, config: &Config) -> engine::Wanted {
+    engine::Wanted {
+        verdicts: arguments.with_episodes,
+        evidence: arguments.with_episodes && config.parquet_tables,
+        breakdown: arguments.with_units || arguments.with_reports,
+    }
+}
+
+/// One date's directory, as a run writes it (no email), with `quality` (the data-quality
+/// files of the extracts read).
+pub(super) fn write_date(
+    arguments: &BackfillArgs,
+    config: &Config,
+    data: &IngestedData,
+    results: &engine::Results,
+    quality: outputs::Files,
+    out_root: &Path,
+    timings: BTreeMap<&'static str, u128>,
+) -> Result<(), Failure> {
+    let detail = outputs::Detail {
+        episodes: arguments.with_episodes,
+        reports: arguments.with_reports,
+        units: arguments.with_units,
+    };
+    let as_of = results.as_of;
+    let staging = run_directory::Staging::create(out_root, &as_of.to_string(), config.output_permissions)
+        .map_err(Failure::Output)?;
+    let outputs::ResultFiles {
+        mut files, streamed, ..
+    } = outputs::result_files(data, results, config, detail, Some(&staging)).map_err(render_failure)?;
+    files.extend(quality);
+    let manifest =
+        outputs::manifest_file("backfill", config, data, as_of, &files, &streamed, timings).map_err(render_failure)?;
+    files.insert("manifest.json".into(), manifest);
+    staging.write_files(&files).map_err(Failure::Output)?;
+    staging.publish().map_err(Failure::Output)?;
+    Ok(())
+}
+
+/// Writes `<name>.csv` (and `.parquet` when configured) into `out_root`; the CSV's path.
+pub(super) fn publish_table(out_root: &Path, table: &dyn Table, config: &Config) -> Result<PathBuf, Failure> {
+    let name = table.spec().name;
+    let csv = csv_writer::render(table).map_err(render_failure)?;
+    let path = run_directory::publish_file(out_root, &format!("{name}.csv"), &csv, config.output_permissions)
+        .map_err(Failure::Output)?;
+    if config.parquet_tables {
+        let parquet = parquet_writer::render(table).map_err(render_failure)?;
+        run_directory::publish_file(
+            out_root,
+            &format!("{name}.parquet"),
+            &parquet,
+            config.output_permissions,
+        )
+        .map_err(Failure::Output)?;
+    }
+    Ok(path)
+}
+
 /// A backfill never replaces or deletes a run's directory (outputs.md): before anything is
 /// written, every date's directory that already exists must be one a backfill wrote (its
 /// manifest says `"command": "backfill"`).
-pub(super) fn refuse_run_directories(out_root: &std::path::Path, dates: &[chrono::NaiveDate]) -> Result<(), Failure> {
+fn refuse_run_directories(out_root: &std::path::Path, dates: &[chrono::NaiveDate]) -> Result<(), Failure> {
     for date in dates {
         let directory = out_root.join(date.to_string());
         if !directory.exists() {

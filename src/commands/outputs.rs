@@ -89,69 +89,23 @@ pub fn result_files(
     if detail.units && data.has_assignments() {
         insert_table(&mut files, &UnitsTable(results, &case_counts), config)?;
     }
-    let episodes_table = EpisodesTable {
-        episodes: &data.episodes,
-        results,
-    };
-    let episodes_file = format!("{}.csv", episodes_table.spec().name);
-    // episodes.csv is written on its own thread while the reports render.
-    let (episodes_csv, rendered) = std::thread::scope(|scope| {
-        let episodes_csv = scope.spawn(|| -> anyhow::Result<Option<(EpisodesCsv, Option<EpisodesParquet>)>> {
-            if !detail.episodes {
-                return Ok(None);
-            }
-            // episodes.parquet on a thread of its own, beside the CSV and the reports.
-            let parquet = config.parquet_tables.then(|| {
-                scope.spawn(|| {
-                    parquet_writer::render_episodes(&EpisodesWithDecidingDates(EpisodesTable {
-                        episodes: &data.episodes,
-                        results,
-                    }))
-                })
-            });
-            let csv = match staging {
-                Some(staging) => EpisodesCsv::Streamed(
-                    staging.stream_file(&episodes_file, |out| csv_writer::write_episodes(out, &episodes_table))?,
-                ),
-                None => EpisodesCsv::InMemory(csv_writer::render(&episodes_table)?),
-            };
-            let parquet = match parquet {
-                Some(thread) => Some(thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?),
-                None => None,
-            };
-            Ok(Some((csv, parquet)))
+    // episodes.csv (and .parquet) are written on threads of their own while the reports render.
+    let (episodes, rendered) = std::thread::scope(|scope| {
+        let episodes = scope.spawn(|| -> anyhow::Result<Option<EpisodesFiles>> {
+            detail
+                .episodes
+                .then(|| episodes_files(scope, data, results, config, staging))
+                .transpose()
         });
         let rendered = if detail.reports {
-            let office_quality = crate::ingest::office_quality::OfficeQuality::count(data, config);
-            crate::reports::render_all(&crate::reports::ReportSources {
-                results,
-                config,
-                extract_reports: &data.reports,
-                staff: &data.staff,
-                has_assignments: data.has_assignments(),
-                case_counts: &case_counts,
-                office_quality: &office_quality,
-            })
+            rendered_reports(data, results, config, &case_counts)
         } else {
             Ok(Vec::new())
         };
-        let episodes_csv = episodes_csv
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (episodes_csv, rendered)
+        (joined(episodes), rendered)
     });
-    if let Some((csv, parquet)) = episodes_csv? {
-        if let Some(episodes) = parquet {
-            files.insert(episodes_file.replace(".csv", ".parquet"), episodes);
-        }
-        match csv {
-            EpisodesCsv::InMemory(bytes) => {
-                files.insert(episodes_file, bytes);
-            }
-            EpisodesCsv::Streamed(sha256) => {
-                streamed.insert(episodes_file, sha256);
-            }
-        }
+    if let Some(episodes) = episodes? {
+        episodes.add_to(&mut files, &mut streamed);
     }
     let rendered = rendered?;
     for report in &rendered {
@@ -165,6 +119,80 @@ pub fn result_files(
     })
 }
 
+/// A scoped thread's result (its panic, resumed).
+fn joined<T>(thread: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
+/// `episodes.csv` and, when configured, `episodes.parquet`.
+struct EpisodesFiles {
+    csv: EpisodesCsv,
+    parquet: Option<Vec<u8>>,
+}
+
+impl EpisodesFiles {
+    fn add_to(self, files: &mut Files, streamed: &mut BTreeMap<String, String>) {
+        if let Some(parquet) = self.parquet {
+            files.insert(format!("{EPISODES}.parquet"), parquet);
+        }
+        match self.csv {
+            EpisodesCsv::InMemory(bytes) => {
+                files.insert(format!("{EPISODES}.csv"), bytes);
+            }
+            EpisodesCsv::Streamed(sha256) => {
+                streamed.insert(format!("{EPISODES}.csv"), sha256);
+            }
+        }
+    }
+}
+
+/// The episodes table's name (`EpisodesTable`'s spec).
+const EPISODES: &str = "episodes";
+
+/// `episodes.csv` (streamed into `staging`, or held) and `episodes.parquet` on a thread of its
+/// own beside it.
+fn episodes_files<'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    data: &'scope IngestedData,
+    results: &'scope Results,
+    config: &'scope Config,
+    staging: Option<&Staging>,
+) -> anyhow::Result<EpisodesFiles> {
+    let table = EpisodesTable {
+        episodes: &data.episodes,
+        results,
+    };
+    let parquet = (config.parquet_tables)
+        .then(|| scope.spawn(move || parquet_writer::render_episodes(&EpisodesWithDecidingDates(table))));
+    let csv = match staging {
+        Some(staging) => EpisodesCsv::Streamed(staging.stream_file(&format!("{EPISODES}.csv"), |out| {
+            csv_writer::write_episodes(out, &table)
+        })?),
+        None => EpisodesCsv::InMemory(csv_writer::render(&table)?),
+    };
+    let parquet = parquet.map(joined).transpose()?;
+    Ok(EpisodesFiles { csv, parquet })
+}
+
+/// Every workbook and page of the night.
+fn rendered_reports(
+    data: &IngestedData,
+    results: &Results,
+    config: &Config,
+    case_counts: &crate::engine::CaseCounts<'_>,
+) -> anyhow::Result<Vec<RenderedReport>> {
+    let office_quality = crate::ingest::office_quality::OfficeQuality::count(data, config);
+    crate::reports::render_all(&crate::reports::ReportSources {
+        results,
+        config,
+        extract_reports: &data.reports,
+        staff: &data.staff,
+        has_assignments: data.has_assignments(),
+        case_counts,
+        office_quality: &office_quality,
+    })
+}
+
 /// Adds `<name>.csv` for `table`, and `<name>.parquet` when the configuration asks for it.
 fn insert_table(files: &mut Files, table: &dyn Table, config: &Config) -> anyhow::Result<()> {
     let name = table.spec().name;
@@ -174,9 +202,6 @@ fn insert_table(files: &mut Files, table: &dyn Table, config: &Config) -> anyhow
     }
     Ok(())
 }
-
-/// `episodes.parquet` (with the deciding dates).
-type EpisodesParquet = Vec<u8>;
 
 enum EpisodesCsv {
     InMemory(Vec<u8>),

@@ -252,6 +252,7 @@ impl Table for EquityTable<'_> {
 
 /// `episodes.csv`: one row per accepted episode, each measure's headline verdict
 /// (`numerator`, `denominator` or `excluded:<rule>`).
+#[derive(Clone, Copy)]
 pub struct EpisodesTable<'a> {
     pub episodes: &'a [Episode],
     pub results: &'a Results,

@@ -536,13 +536,18 @@ fn summary_and_trend(
     suppress_here: Option<SmallCellRule>,
     min_denominator: u64,
 ) -> Trends {
-    let series = SeriesIndex::new(results);
-    let office_scopes: Vec<Scope> = results
-        .offices
-        .iter()
-        .map(|office| Scope::Office { office: office.clone() })
-        .collect();
-    let shown = |counts: &Counts| suppress_here.map_or(Figure::Shown(*counts), |rule| rule.single(*counts));
+    let lines = SummaryLines {
+        results,
+        series: SeriesIndex::new(results),
+        office_scopes: results
+            .offices
+            .iter()
+            .map(|office| Scope::Office { office: office.clone() })
+            .collect(),
+        case_counts,
+        suppress_here,
+        min_denominator,
+    };
     let mut trends = Trends {
         summary: Vec::new(),
         trend: Vec::new(),
@@ -550,84 +555,124 @@ fn summary_and_trend(
         office_rolling: Vec::new(),
     };
     for (index, measure) in measures.iter().enumerate() {
-        let office_counts: Vec<Counts> = office_scopes
-            .iter()
-            .map(|office| series.of(measure.id, office).headline)
+        trends.summary.extend(lines.of_measure(index, measure, scope));
+        let own = lines.series.get(measure.id, scope);
+        let points = |pick: fn(&Series) -> &[Counts]| -> Vec<Figure> {
+            own.map_or(Vec::new(), |own| {
+                pick(own).iter().map(|counts| lines.shown(counts)).collect()
+            })
+        };
+        trends.trend.push(points(|own| &own.months));
+        trends.rolling.push(points(|own| &own.rolling));
+    }
+    if *scope == Scope::Statewide {
+        trends.office_rolling = lines.office_rolling(measures);
+    }
+    trends
+}
+
+/// What the summary lines of one report are made from.
+struct SummaryLines<'a> {
+    results: &'a Results,
+    series: SeriesIndex<'a>,
+    office_scopes: Vec<Scope>,
+    case_counts: &'a CaseCounts<'a>,
+    suppress_here: Option<SmallCellRule>,
+    min_denominator: u64,
+}
+
+impl SummaryLines<'_> {
+    /// Counts as the report shows them: suppressed where the rule applies.
+    fn shown(&self, counts: &Counts) -> Figure {
+        self.suppress_here
+            .map_or(Figure::Shown(*counts), |rule| rule.single(*counts))
+    }
+
+    /// The measure's lines: the state's and every office's in the statewide report, the
+    /// office's (or the unit's) in an office's (or a unit's).
+    fn of_measure(&self, index: usize, measure: &MeasureLine, scope: &Scope) -> Vec<SummaryLine> {
+        let office_counts: Vec<Counts> = (self.office_scopes.iter())
+            .map(|office| self.series.of(measure.id, office).headline)
             .collect();
-        let statewide_counts = series.of(measure.id, &Scope::Statewide).headline;
-        let (office_figures, statewide_figure) = match suppress_here {
+        let statewide_counts = self.series.of(measure.id, &Scope::Statewide).headline;
+        let (office_figures, statewide) = match self.suppress_here {
             Some(rule) => rule.partition(&office_counts, statewide_counts),
             None => (
                 office_counts.iter().map(|&counts| Figure::Shown(counts)).collect(),
                 Figure::Shown(statewide_counts),
             ),
         };
-        let changes = |line_scope: &Scope, figure: Figure| -> (Option<Change>, Option<Change>) {
-            let Some(own) = series.get(measure.id, line_scope) else {
-                return (None, None);
-            };
-            let rate = figure.rate();
-            let month_earlier = own.rolling.iter().rev().nth(1).and_then(|counts| shown(counts).rate());
-            let year_earlier = shown(&own.year_ago).rate();
-            (measure.change(rate, month_earlier), measure.change(rate, year_earlier))
-        };
-        let line = |line_scope: &Scope, figure: Figure| {
-            let (change_since_last_month, change_since_a_year_ago) = changes(line_scope, figure);
-            SummaryLine {
-                measure: index,
-                scope: line_scope.clone(),
-                figure,
-                statewide: statewide_figure,
-                status: Status::of(figure, measure.target, measure.direction, min_denominator),
-                national_status: measure
-                    .national
-                    .map(|national| Status::of(figure, Some(national), measure.direction, min_denominator)),
-                change_since_last_month,
-                change_since_a_year_ago,
-                overdue: case_counts.of(measure.id, line_scope).overdue,
-                due_soon: case_counts.of(measure.id, line_scope).due_soon,
-            }
-        };
+        let line = |line_scope: &Scope, figure: Figure| self.line(index, measure, line_scope, figure, statewide);
         if *scope == Scope::Statewide {
-            trends.summary.push(line(&Scope::Statewide, statewide_figure));
-            for (office, &figure) in office_scopes.iter().zip(&office_figures) {
-                trends.summary.push(line(office, figure));
-            }
-        } else if let Some(position) = office_scopes.iter().position(|office| office == scope) {
-            trends.summary.push(line(scope, office_figures[position]));
+            let offices = self.office_scopes.iter().zip(&office_figures);
+            std::iter::once(line(&Scope::Statewide, statewide))
+                .chain(offices.map(|(office, &figure)| line(office, figure)))
+                .collect()
+        } else if let Some(position) = self.office_scopes.iter().position(|office| office == scope) {
+            vec![line(scope, office_figures[position])]
         } else {
             // A unit: its headline is in the breakdown (no trend is counted per unit).
-            let counts = results
-                .breakdown_of(measure.id, scope.office_label())
-                .iter()
+            let counts = (self.results.breakdown_of(measure.id, scope.office_label()).iter())
                 .find(|row| row.scope == *scope)
                 .map_or(Counts::default(), |row| row.counts);
-            trends.summary.push(line(scope, shown(&counts)));
+            vec![line(scope, self.shown(&counts))]
         }
-        let own = series.get(measure.id, scope);
-        trends
-            .trend
-            .push(own.map_or(Vec::new(), |own| own.months.iter().map(shown).collect()));
-        trends
-            .rolling
-            .push(own.map_or(Vec::new(), |own| own.rolling.iter().map(shown).collect()));
     }
-    if *scope == Scope::Statewide {
-        trends.office_rolling = office_scopes
-            .iter()
+
+    /// One line: the figure judged against the target and the national figure, its changes and
+    /// its case counts.
+    fn line(
+        &self,
+        index: usize,
+        measure: &MeasureLine,
+        scope: &Scope,
+        figure: Figure,
+        statewide: Figure,
+    ) -> SummaryLine {
+        let (change_since_last_month, change_since_a_year_ago) = self.changes(measure, scope, figure);
+        let judged = |target: Option<f64>| Status::of(figure, target, measure.direction, self.min_denominator);
+        let cases = self.case_counts.of(measure.id, scope);
+        SummaryLine {
+            measure: index,
+            scope: scope.clone(),
+            figure,
+            statewide,
+            status: judged(measure.target),
+            national_status: measure.national.map(|national| judged(Some(national))),
+            change_since_last_month,
+            change_since_a_year_ago,
+            overdue: cases.overdue,
+            due_soon: cases.due_soon,
+        }
+    }
+
+    /// Since the rolling point a month earlier and the one a year earlier (none for a unit:
+    /// no trend is counted there).
+    fn changes(&self, measure: &MeasureLine, scope: &Scope, figure: Figure) -> (Option<Change>, Option<Change>) {
+        let Some(own) = self.series.get(measure.id, scope) else {
+            return (None, None);
+        };
+        let rate = figure.rate();
+        let month_earlier = (own.rolling.iter().rev().nth(1)).and_then(|counts| self.shown(counts).rate());
+        let year_earlier = self.shown(&own.year_ago).rate();
+        (measure.change(rate, month_earlier), measure.change(rate, year_earlier))
+    }
+
+    /// Each office's rolling points, by measure.
+    fn office_rolling(&self, measures: &[MeasureLine]) -> Vec<(String, Vec<Vec<Figure>>)> {
+        (self.office_scopes.iter())
             .map(|office| {
-                let by_measure = measures
-                    .iter()
+                let by_measure = (measures.iter())
                     .map(|measure| {
-                        (series.get(measure.id, office))
-                            .map_or(Vec::new(), |own| own.rolling.iter().map(shown).collect())
+                        (self.series.get(measure.id, office)).map_or(Vec::new(), |own| {
+                            own.rolling.iter().map(|counts| self.shown(counts)).collect()
+                        })
                     })
                     .collect();
                 (office.office_label().to_string(), by_measure)
             })
-            .collect();
+            .collect()
     }
-    trends
 }
 
 /// The office's own rows, for any report below the state.
