@@ -32,6 +32,19 @@ pub fn add_days(date: NaiveDate, days: i64) -> NaiveDate {
 }
 
 /// Whole days from `earlier` to `later` (negative when `later` is before `earlier`).
+/// `NaiveDate::num_days_from_ce` of 1970-01-01.
+const EPOCH_DAYS_FROM_CE: i32 = 719_163;
+
+/// Days from 1970-01-01 (negative before), as Parquet's Date counts them.
+pub fn days_since_epoch(date: NaiveDate) -> i32 {
+    date.num_days_from_ce() - EPOCH_DAYS_FROM_CE
+}
+
+/// The date `days` days from 1970-01-01 (`None` out of chrono's range).
+pub fn date_from_epoch_days(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(EPOCH_DAYS_FROM_CE)?)
+}
+
 pub fn days_between(earlier: NaiveDate, later: NaiveDate) -> i64 {
     (later - earlier).num_days()
 }
@@ -214,6 +227,19 @@ mod tests {
             Period::reporting_period(d("2024-02-29")),
             Period::new(d("2023-03-01"), d("2024-02-29"))
         );
+    }
+
+    #[test]
+    fn days_count_from_1970_both_ways() {
+        for (date, days) in [
+            ("1970-01-01", 0),
+            ("1969-12-31", -1),
+            ("2024-02-29", 19_782),
+            ("2026-10-31", 20_757),
+        ] {
+            assert_eq!(days_since_epoch(d(date)), days, "{date}");
+            assert_eq!(date_from_epoch_days(days), Some(d(date)), "{date}");
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progr
     }
     let data = ingest::read_extracts(&config, progress).map_err(|error| Failure::Input(error.into()))?;
     let positions: Vec<(&str, Option<usize>)> = (removal_ids.iter())
-        .map(|removal_id| (removal_id.as_str(), position_of(&data, removal_id)))
+        .map(|removal_id| (removal_id.as_str(), data.position_of(removal_id)))
         .collect();
     if positions.iter().all(|(_, position)| position.is_none()) {
         let removals = config
@@ -61,13 +61,6 @@ pub fn explain(arguments: &ExplainArgs, today: NaiveDate, progress: crate::progr
     };
     print!("{output}");
     Ok(())
-}
-
-/// The accepted episode with `removal_id` (episodes are sorted by removal_id).
-fn position_of(data: &ingest::IngestedData, removal_id: &str) -> Option<usize> {
-    (data.episodes)
-        .binary_search_by(|episode| (*episode.removal_id).cmp(removal_id.trim()))
-        .ok()
 }
 
 /// The removal ids in `file`: one a line, blank lines skipped, a first line `removal_id` taken

@@ -3,7 +3,9 @@
 //! when asked (`Wanted::evidence`, for `episodes.parquet`), the dates that decided it as days
 //! (nine bytes more an episode).
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
+
+use crate::calendar::{date_from_epoch_days, days_since_epoch};
 
 use crate::measures::Verdict;
 
@@ -27,19 +29,12 @@ struct EvidenceColumns {
 
 const NONE: i32 = i32::MIN;
 
-fn epoch() -> NaiveDate {
-    NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()
-}
-
-/// `NaiveDate::num_days_from_ce` of 1970-01-01.
-const EPOCH_DAYS_FROM_CE: i32 = 719_163;
-
 fn to_days(date: Option<NaiveDate>) -> i32 {
-    date.map_or(NONE, |date| date.num_days_from_ce() - EPOCH_DAYS_FROM_CE)
+    date.map_or(NONE, days_since_epoch)
 }
 
 fn from_days(days: i32) -> Option<NaiveDate> {
-    (days != NONE).then(|| epoch() + chrono::Duration::days(i64::from(days)))
+    (days != NONE).then(|| date_from_epoch_days(days)).flatten()
 }
 
 /// The deadline and the deciding event of one episode's verdict.
@@ -235,12 +230,9 @@ mod evidence_tests {
     use super::{from_days, to_days};
 
     #[test]
-    fn days_count_from_1970() {
-        let date = |text: &str| chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
-        assert_eq!(to_days(date("1970-01-01")), 0);
-        assert_eq!(to_days(date("2024-02-29")), 19_782);
-        assert_eq!(to_days(date("1969-12-31")), -1);
-        assert_eq!(from_days(to_days(date("2026-10-31"))), date("2026-10-31"));
+    fn no_date_is_kept_as_none() {
+        let date = chrono::NaiveDate::from_ymd_opt(2024, 2, 29);
+        assert_eq!(from_days(to_days(date)), date);
         assert_eq!(from_days(to_days(None)), None);
     }
 }

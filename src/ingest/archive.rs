@@ -2,9 +2,9 @@
 //! `<archive>/<as_of>/<extract>.parquet` (zstd), so that `run --input-dir <archive>/<as_of>
 //! --as-of <as_of>` reproduces that night's outputs (outputs.md, "Historical extracts").
 //!
-//! Every column is kept as bytes exactly as the CSV reader split them (invalid UTF-8 and all),
-//! with the CSV line each record started on (`__line`), and fields past the header's in
-//! `__extra_<n>`; a field a short row did not have is null (`parquet_extract` reads it back).
+//! Every column is kept exactly as the CSV reader split it: as text, or, when a value is not
+//! UTF-8, as the bytes read (Binary); with the CSV line each record started on (`__line`), and
+//! fields past the header's in `__extra_<n>`; a field a short row did not have is null (`parquet_extract` reads it back).
 //! The file is read again for the archive and must hash to what the night read.
 
 use std::fs::File;
@@ -13,15 +13,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use polars::prelude::{
-    BinaryChunkedBuilder, Column, DataFrame, Int64Chunked, IntoColumn, ParquetCompression, ParquetWriter, PlSmallStr,
+    BinaryChunkedBuilder, Column, DataFrame, DataType, Int64Chunked, IntoColumn, ParquetCompression, ParquetWriter,
+    PlSmallStr,
 };
-use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::extracts::Extract;
 use crate::ingest::csv_records::{CsvRecordBatch, CsvRecords, NormalizeLineEnds, RecordLimits};
 use crate::ingest::parquet_extract::{EXTRA_COLUMN_PREFIX, LINE_COLUMN, is_parquet};
-use crate::ingest::reader::ExtractReport;
+use crate::ingest::reader::{ExtractReport, HashingReader};
 
 /// What archiving one extract wrote.
 #[derive(Debug)]
@@ -92,14 +92,17 @@ fn archive_extract(
     })
 }
 
+/// A column as text (String) when every value is UTF-8, as nearly every extract's is; as the
+/// bytes read (Binary) otherwise, so that nothing read is changed.
+fn as_text_when_it_is(column: Column) -> Column {
+    column.cast(&DataType::String).unwrap_or(column)
+}
+
 /// The CSV extract at `path` as archive Parquet bytes; its SHA-256 must be `expected_sha256`
 /// (the file the night read).
 fn csv_as_archive(path: &Path, delimiter: u8, expected_sha256: &str) -> anyhow::Result<Vec<u8>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hashing = HashingFile {
-        inner: file,
-        hasher: Sha256::new(),
-    };
+    let mut hashing = HashingReader::new(file);
     let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), delimiter);
     records.set_limits(RecordLimits::UNLIMITED);
     let mut batch = CsvRecordBatch::default();
@@ -150,18 +153,16 @@ fn csv_as_archive(path: &Path, delimiter: u8, expected_sha256: &str) -> anyhow::
         }
     }
     drop(records);
-    let sha256 = crate::digest::hex(&hashing.hasher.finalize());
+    let sha256 = hashing.sha256();
     anyhow::ensure!(
         sha256 == expected_sha256,
         "{} changed after the night read it (SHA-256 {sha256}, read {expected_sha256}): not archived",
         path.display()
     );
     let rows = lines.len();
-    let mut all: Vec<Column> = columns
-        .into_iter()
-        .map(|column| column.finish().into_column())
+    let mut all: Vec<Column> = (columns.into_iter().chain(extras))
+        .map(|column| as_text_when_it_is(column.finish().into_column()))
         .collect();
-    all.extend(extras.into_iter().map(|extra| extra.finish().into_column()));
     all.push(Int64Chunked::from_vec(PlSmallStr::from(LINE_COLUMN), lines).into_column());
     let mut frame = DataFrame::new(rows, all)?;
     let mut bytes = Vec::new();
@@ -169,18 +170,4 @@ fn csv_as_archive(path: &Path, delimiter: u8, expected_sha256: &str) -> anyhow::
         .with_compression(ParquetCompression::Zstd(None))
         .finish(&mut frame)?;
     Ok(bytes)
-}
-
-/// The file's bytes hashed as they are read.
-struct HashingFile {
-    inner: File,
-    hasher: Sha256,
-}
-
-impl std::io::Read for HashingFile {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let read = self.inner.read(buffer)?;
-        self.hasher.update(&buffer[..read]);
-        Ok(read)
-    }
 }

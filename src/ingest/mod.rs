@@ -46,6 +46,13 @@ pub struct IngestedData {
 }
 
 impl IngestedData {
+    /// Where the accepted episode with `removal_id` is (episodes are sorted by removal_id).
+    pub fn position_of(&self, removal_id: &str) -> Option<usize> {
+        (self.episodes)
+            .binary_search_by(|episode| (*episode.removal_id).cmp(removal_id.trim()))
+            .ok()
+    }
+
     /// The extracts read tonight (the optional ones only when configured).
     pub fn extracts_read(&self) -> Vec<Extract> {
         self.reports.keys().copied().collect()
@@ -318,18 +325,11 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
     })
 }
 
-/// The office in its canonical spelling: the configured one (any other office is a problem),
-/// or, with no offices configured, `scope::canonical_name` (so `HARTFORD` is `Hartford`).
+/// The office in its canonical spelling (`office_spelling`); an office that is not a
+/// configured one is a problem of the row.
 fn office_of(fields: &mut RowFields<'_>, config: &Config) -> Option<String> {
     let office = fields.required("office")?;
-    if config.codes.offices.is_empty() {
-        return Some(if crate::scope::is_canonical_name(office) {
-            office.to_string()
-        } else {
-            crate::scope::canonical_name(office)
-        });
-    }
-    let known = config.codes.offices.get(&normalize_code(office)).cloned();
+    let known = office_spelling(office, config);
     if known.is_none() {
         fields.add_problem(
             RejectKind::UnknownOffice,
@@ -339,6 +339,20 @@ fn office_of(fields: &mut RowFields<'_>, config: &Config) -> Option<String> {
         );
     }
     known
+}
+
+/// An office as written in an extract, in its canonical spelling: the configured one (`None`
+/// when it is not configured), or, with no offices configured, `scope::canonical_name` (so
+/// `HARTFORD` is `Hartford`).
+pub fn office_spelling(office: &str, config: &Config) -> Option<String> {
+    if config.codes.offices.is_empty() {
+        return Some(if crate::scope::is_canonical_name(office) {
+            office.to_string()
+        } else {
+            crate::scope::canonical_name(office)
+        });
+    }
+    config.codes.offices.get(&normalize_code(office)).cloned()
 }
 
 /// The reporting category: the configured one for the value or alias, the missing category

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use crate::config::Config;
 use crate::extracts::Extract;
 use crate::ingest::IngestedData;
-use crate::model::Episode;
+use crate::ingest::office_spelling;
 
 /// One extract's rows for one office.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -55,8 +55,12 @@ impl OfficeQuality {
             for row in &report.rejected {
                 let value_at = |position: Option<usize>| position.and_then(|position| row.raw_values.get(position));
                 let office = match extract {
-                    Extract::Removals => value_at(office_position).and_then(|raw| office_spelling(raw, config)),
-                    _ => value_at(removal_position).and_then(|raw| office_of_removal(&data.episodes, raw)),
+                    Extract::Removals => value_at(office_position)
+                        .filter(|raw| !raw.trim().is_empty())
+                        .and_then(|raw| office_spelling(raw.trim(), config)),
+                    _ => value_at(removal_position)
+                        .and_then(|raw| data.position_of(raw))
+                        .map(|position| data.episodes[position].office.to_string()),
                 };
                 match office.and_then(|office| quality.by_office.get_mut(&office)) {
                     Some(office) => {
@@ -75,23 +79,4 @@ impl OfficeQuality {
     pub fn of(&self, office: &str) -> Option<&BTreeMap<Extract, OfficeExtractQuality>> {
         self.by_office.get(office)
     }
-}
-
-/// A raw `office` value as ingest spells it (the configured spelling, or the canonical one
-/// without configured offices).
-fn office_spelling(raw: &str, config: &Config) -> Option<String> {
-    if config.codes.offices.is_empty() {
-        let raw = raw.trim();
-        return (!raw.is_empty()).then(|| crate::scope::canonical_name(raw));
-    }
-    config.codes.offices.get(&crate::config::normalize_code(raw)).cloned()
-}
-
-/// The office of the accepted removal `raw` names (episodes are sorted by removal_id).
-fn office_of_removal(episodes: &[Episode], raw: &str) -> Option<String> {
-    let removal_id = raw.trim();
-    let position = episodes
-        .binary_search_by(|episode| (*episode.removal_id).cmp(removal_id))
-        .ok()?;
-    Some(episodes[position].office.to_string())
 }

@@ -4,10 +4,11 @@
 //! as `true`/`false`, a number as its digits), a null as an empty value. A rejected row's line
 //! is its 1-based row number in the file.
 //!
-//! The nightly archive (`archive`) writes extracts in this form with every column as bytes
-//! exactly as read, plus two reserved columns: `__line`, the CSV line each record started on
-//! (reported instead of the row number, so a rerun from the archive names the same lines), and
-//! `__extra_<n>`, fields past the header's (a row with too many fields). In an archive a null
+//! The nightly archive (`archive`) writes extracts in this form with every column exactly as
+//! read (text, or bytes when a value is not UTF-8), plus two reserved columns: `__line`, the
+//! CSV line each record started on (reported instead of the row number, so a rerun from the
+//! archive names the same lines), and `__extra_<n>`, fields past the header's (a row with too
+//! many fields). In an archive a null
 //! header column is a field the row did not have (too few fields), not an empty one.
 
 use std::io::Cursor;
@@ -152,4 +153,40 @@ fn column_bytes(column: &polars::prelude::Column) -> anyhow::Result<ColumnBytes>
         DataType::String => ColumnBytes::Text(column.str()?.rechunk().into_owned()),
         _ => ColumnBytes::Text(column.cast(&DataType::String)?.str()?.rechunk().into_owned()),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use polars::prelude::{Column, DataFrame, DataType, IntoColumn, NamedFrom, ParquetWriter, Series};
+
+    use super::read_as_csv;
+
+    #[test]
+    fn typed_values_are_read_as_the_text_a_csv_would_have() {
+        let directory = tempfile::tempdir().expect("temp dir");
+        let path = directory.path().join("removals.parquet");
+        let dates = Series::new("removal_date".into(), [Some(19_782), None])
+            .cast(&DataType::Date)
+            .expect("dates");
+        let columns: Vec<Column> = vec![
+            Series::new("removal_id".into(), ["R1", "R,2"]).into_column(),
+            dates.into_column(),
+            Series::new("emergency".into(), [Some(true), Some(false)]).into_column(),
+            Series::new("children".into(), [3_i64, 12]).into_column(),
+        ];
+        let mut frame = DataFrame::new(2, columns).expect("frame");
+        ParquetWriter::new(std::fs::File::create(&path).expect("file"))
+            .finish(&mut frame)
+            .expect("write");
+        let read = read_as_csv(&path, b',').expect("read");
+        assert_eq!(
+            String::from_utf8(read.csv.clone()).expect("utf-8"),
+            "removal_id,removal_date,emergency,children\nR1,2024-02-29,true,3\n\"R,2\",,false,12\n"
+        );
+        assert_eq!(
+            (read.reported_line(2), read.reported_line(3)),
+            (1, 2),
+            "row numbers, not CSV lines"
+        );
+    }
 }

@@ -272,11 +272,28 @@ fn trim_whitespace(value: &str) -> &str {
 }
 
 /// Feeds every byte it reads into a SHA-256, so the manifest's digest costs no second read.
-struct HashingReader<Inner> {
+pub(crate) struct HashingReader<Inner> {
     inner: Inner,
     hasher: Sha256,
     bytes: u64,
     progress: indicatif::ProgressBar,
+}
+
+impl<Inner> HashingReader<Inner> {
+    /// Reads `inner` with no progress bar.
+    pub(crate) fn new(inner: Inner) -> Self {
+        Self {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+            progress: indicatif::ProgressBar::hidden(),
+        }
+    }
+
+    /// The SHA-256 of everything read, in hex.
+    pub(crate) fn sha256(self) -> String {
+        crate::digest::hex(&self.hasher.finalize())
+    }
 }
 
 impl<Inner: Read> Read for HashingReader<Inner> {

@@ -10,13 +10,8 @@ use polars::prelude::{
     ParquetCompression, ParquetWriter, PlSmallStr, StringChunked, StringChunkedBuilder,
 };
 
+use crate::calendar::days_since_epoch;
 use crate::output::tables::{Cell, ColumnType, EpisodesWithDecidingDates, Table};
-
-/// Days from 1970-01-01, as Parquet's Date counts them.
-fn days_since_epoch(date: chrono::NaiveDate) -> i32 {
-    // `num_days_from_ce` of 1970-01-01 is 719,163.
-    chrono::Datelike::num_days_from_ce(&date) - 719_163
-}
 
 /// One column's values while the rows are visited.
 enum ColumnBuilder {

@@ -22,9 +22,9 @@ fn as_csv_text(value: &AnyValue<'_>) -> String {
         AnyValue::Null => String::new(),
         AnyValue::String(text) => permanency_report::output::neutralise_csv_text(text).into_owned(),
         AnyValue::StringOwned(text) => permanency_report::output::neutralise_csv_text(text).into_owned(),
-        AnyValue::Date(days) => (chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")
-            + chrono::Duration::days(i64::from(*days)))
-        .to_string(),
+        AnyValue::Date(days) => permanency_report::calendar::date_from_epoch_days(*days)
+            .expect("a date")
+            .to_string(),
         AnyValue::Int64(value) => value.to_string(),
         AnyValue::Float64(value) => value.to_string(),
         other => panic!("an unexpected Parquet value {other:?}"),
@@ -266,6 +266,16 @@ fn a_rerun_from_the_archive_reproduces_the_night() {
         let mode = std::fs::metadata(&file).expect("metadata").permissions().mode() & 0o777;
         assert_eq!(mode, 0o600, "{extract}: owner only, like every output");
     }
+    // Text as text; the column with a value that is not UTF-8 as the bytes read.
+    let meetings = read_parquet(&archived.join("meetings.parquet"));
+    assert_eq!(
+        meetings.column("meeting_id").expect("column").dtype(),
+        &DataType::String
+    );
+    assert_eq!(
+        meetings.column("meeting_type").expect("column").dtype(),
+        &DataType::Binary
+    );
     let rerun = directory.path().join("rerun");
     let output = run_as_of(&config, &archived, &rerun, &["--no-email"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));

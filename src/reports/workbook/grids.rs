@@ -3,7 +3,7 @@
 
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
-use super::{Formats, heading};
+use super::{Formats, heading, status_colours};
 use crate::measures::RateDisplay;
 use crate::reports::suppression::Figure;
 use crate::reports::{EquityLine, MeasureLine, ReportModel, Scope, Status};
@@ -57,12 +57,7 @@ fn rate_format(measure: &MeasureLine, status: Status) -> Format {
         RateDisplay::Percent => Format::new().set_num_format("0.0%"),
         RateDisplay::PerThousandDays => Format::new().set_num_format("0.00"),
     };
-    match status {
-        Status::OnTrack => format.set_font_color("006100").set_background_color("C6EFCE"),
-        Status::OffTrack => format.set_font_color("9C0006").set_background_color("FFC7CE"),
-        Status::TooFew => format.set_font_color("7F7F7F").set_italic(),
-        _ => format,
-    }
+    status_colours(format, status)
 }
 
 /// Rate, "n/N" and a word in three cells from `column`.

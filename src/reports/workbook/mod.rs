@@ -56,15 +56,26 @@ impl Formats {
             date: Format::new().set_num_format("yyyy-mm-dd"),
             month: Format::new().set_num_format("mmm yyyy"),
             wrapped: Format::new().set_text_wrap().set_align(FormatAlign::Top),
-            on_track: Format::new().set_font_color("006100").set_background_color("C6EFCE"),
-            off_track: Format::new().set_font_color("9C0006").set_background_color("FFC7CE"),
-            muted: Format::new().set_font_color("7F7F7F").set_italic(),
+            on_track: status_colours(Format::new(), Status::OnTrack),
+            off_track: status_colours(Format::new(), Status::OffTrack),
+            muted: status_colours(Format::new(), Status::TooFew),
             muted_plain: Format::new().set_font_color("595959"),
             bold: Format::new().set_bold(),
             plain: Format::new(),
             change_points: Format::new().set_num_format("+0.0\" pts\";-0.0\" pts\";0.0\" pts\""),
             change_per_thousand: Format::new().set_num_format("+0.00;-0.00;0.00"),
         }
+    }
+}
+
+/// `format` in a status's colours: green on track, red off track, grey italics when not judged
+/// for too few cases (a grey, italic cell is also how the workbook mutes a note).
+fn status_colours(format: Format, status: Status) -> Format {
+    match status {
+        Status::OnTrack => format.set_font_color("006100").set_background_color("C6EFCE"),
+        Status::OffTrack => format.set_font_color("9C0006").set_background_color("FFC7CE"),
+        Status::TooFew => format.set_font_color("7F7F7F").set_italic(),
+        _ => format,
     }
 }
 
