@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::support::{
-    copy_extracts, fixture, read_csv, repository_root, run_binary, stderr_of, stdout_of, test_config_path,
+    copy_extracts, fixture, read_csv, repository_root, run_binary, stderr_of, stdout_of, test_config_path, walk,
 };
 
 fn path_text(path: &Path) -> &str {
@@ -113,19 +113,6 @@ fn two_runs_with_the_same_inputs_write_byte_identical_files_except_manifest_timi
             assert!(left == right, "{name} differs between two identical runs");
         }
     }
-}
-
-fn walk(directory: &Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(directory).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
 
 #[test]

@@ -8,7 +8,7 @@ use polars::prelude::{
     AnyValue, Column, DataFrame, DataType, IntoColumn, NamedFrom, ParquetReader, ParquetWriter, SerReader, Series,
 };
 
-use crate::support::{fixture, read_csv, run_as_of, stderr_of, test_config_path};
+use crate::support::{fixture, read_csv, run_as_of, stderr_of, test_config_path, walk};
 
 fn read_parquet(path: &Path) -> DataFrame {
     let file = File::open(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
@@ -322,20 +322,6 @@ fn a_rerun_from_the_archive_reproduces_the_night() {
             .collect()
     };
     assert_eq!(summary(&night), summary(&rerun));
-}
-
-fn walk(directory: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(directory).expect("read_dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }
 
 /// `episodes.parquet` carries, per measure, the deadline, the deciding date and the days from

@@ -93,3 +93,18 @@ pub fn measures_without_placements() -> usize {
         .filter(|measure| measure.requires().is_empty())
         .count()
 }
+
+/// Every file under `directory`, in name order.
+pub fn walk(directory: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(directory).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
