@@ -156,6 +156,11 @@ fn header_row(
         sheet.write_string_with_format(row, column as u16, *title, &formats.header)?;
         sheet.set_column_width(column as u16, *width)?;
     }
+    // Titles wrap to two lines in narrow columns; a program's row does not grow by itself.
+    let wraps = (titles.iter().zip(widths)).any(|(title, width)| title.chars().count() as f64 > *width);
+    if wraps {
+        sheet.set_row_height(row, 30)?;
+    }
     sheet.set_freeze_panes(row + 1, 0)?;
     sheet.set_repeat_rows(row, row)?;
     Ok(())
@@ -246,7 +251,7 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             "Since a year ago",
         ],
         &[
-            50.0, 18.0, 11.0, 11.0, 12.0, 10.0, 15.0, 11.0, 10.0, 9.0, 11.0, 17.0, 12.0, 12.0,
+            58.0, 16.0, 14.0, 11.0, 12.0, 14.0, 15.0, 14.0, 10.0, 9.0, 14.0, 17.0, 12.0, 12.0,
         ],
         formats,
     )?;

@@ -16,7 +16,7 @@ use crate::reports::{MeasureLine, ReportModel, Status};
 /// for its chart.
 const BLOCK_ROWS: u32 = 17;
 /// The chart sits to the right of the block's table, from this column.
-const CHART_COLUMN: u16 = 10;
+const CHART_COLUMN: u16 = 9;
 
 pub(super) fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) -> anyhow::Result<()> {
     sheet.set_name("Trend")?;
@@ -46,7 +46,7 @@ pub(super) fn trend_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &
         sheet,
         row - 1,
         &titles,
-        &[11.0, 15.0, 9.0, 9.0, 14.0, 13.0, 8.0, 8.0, 30.0],
+        &[11.0, 15.0, 9.0, 9.0, 14.0, 13.0, 8.0, 8.0, 46.0],
         formats,
     )?;
     for (index, measure) in model.measures.iter().enumerate() {
@@ -106,10 +106,10 @@ fn measure_block(
 fn month_note(model: &ReportModel, measure: &MeasureLine, month: &Period, point: Figure) -> String {
     let mut notes = Vec::new();
     if month.is_partial_month() {
-        notes.push(format!("month in progress, to {}", month.end));
+        notes.push(format!("in progress, to {}", month.end));
     }
     if Status::of(point, measure.target, measure.direction, model.min_denominator) == Status::TooFew {
-        notes.push(format!("fewer than {}: too few to judge", model.min_denominator));
+        notes.push(format!("too few to judge (N < {})", model.min_denominator));
     }
     notes.join("; ")
 }
