@@ -24,9 +24,14 @@ pub struct OutgoingMessage {
 }
 
 impl OutgoingMessage {
+    /// Whether this is a worker's own list (report `worker-<id>`).
+    pub fn is_workers_list(&self) -> bool {
+        self.report.starts_with("worker-")
+    }
+
     /// How logs and failure lists name the message: its report, but never a worker's id.
     pub fn log_label(&self) -> &str {
-        if self.report.starts_with("worker-") {
+        if self.is_workers_list() {
             "a worker's case list"
         } else {
             &self.report

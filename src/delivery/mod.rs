@@ -4,6 +4,7 @@
 //! never sends it twice.
 
 pub mod ledger;
+pub mod mbox;
 pub mod messages;
 pub mod smtp;
 
@@ -18,14 +19,27 @@ use crate::config::delivery::DeliverySettings;
 use messages::OutgoingMessage;
 pub use smtp::DeliveryReport;
 
-/// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`.
-fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>) {
+/// Where workers' messages go in the outbox (`mbox`).
+pub const WORKERS_MAILBOX: &str = "outbox/workers.mbox";
+
+/// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
+/// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`).
+fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>, as_of: NaiveDate) {
     // Formatting 20,000 messages (200 MB at national scale) is worth both cores.
     let formatted: Result<Vec<Vec<u8>>, std::convert::Infallible> =
         crate::performance::work_queue::map_on_two_threads(messages, |message| Ok(message.message.formatted()));
     let Ok(formatted) = formatted;
+    let mut workers_mailbox = Vec::new();
     for (message, bytes) in messages.iter().zip(formatted) {
-        files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+        if message.is_workers_list() {
+            let sender = message.message.envelope().from().map(ToString::to_string);
+            mbox::append(&mut workers_mailbox, sender.as_deref(), as_of, &bytes);
+        } else {
+            files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+        }
+    }
+    if !workers_mailbox.is_empty() {
+        files.insert(WORKERS_MAILBOX.to_string(), workers_mailbox);
     }
     info!(
         messages = messages.len(),
@@ -37,7 +51,8 @@ fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<
 pub enum Mailer {
     /// `--no-email`, or no `[delivery]` section.
     Off,
-    /// No SMTP server configured: messages become `.eml` files in `<out>/<as_of>/outbox/`.
+    /// No SMTP server configured: messages become `.eml` files in `<out>/<as_of>/outbox/`
+    /// (workers' lists one mailbox, `outbox/workers.mbox`).
     Outbox(DeliverySettings),
     Smtp {
         settings: DeliverySettings,
@@ -85,7 +100,7 @@ impl Mailer {
         match self {
             Self::Off => Ok(DeliveryReport::default()),
             Self::Outbox(_) => {
-                add_to_outbox(messages, files);
+                add_to_outbox(messages, files, as_of);
                 Ok(DeliveryReport {
                     sent: messages.len(),
                     ..DeliveryReport::default()
@@ -123,7 +138,7 @@ impl Mailer {
         let outcome = messages::alert_messages(settings, as_of, subject, body).map(|alerts| match self {
             Self::Off => DeliveryReport::default(),
             Self::Outbox(_) => {
-                add_to_outbox(&alerts, files);
+                add_to_outbox(&alerts, files, as_of);
                 DeliveryReport::default()
             }
             Self::Smtp { sender, .. } => smtp::send_all(&alerts, sender, None, &as_of.to_string(), true),

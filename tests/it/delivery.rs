@@ -371,34 +371,60 @@ fn without_an_smtp_server_every_message_goes_to_the_outbox() {
         .collect();
     names.sort();
     // 14 offices (Hartford has two recipients) and two leaders in the shipped configuration,
-    // two units' supervisors, and each worker of the staff extract with an open item.
+    // two units' supervisors, and the workers' mailbox.
     let count = |prefix: &str| names.iter().filter(|name| name.starts_with(prefix)).count();
     assert_eq!(count("office-") + count("statewide-"), 17, "{names:?}");
     assert_eq!(count("unit-"), 2, "{names:?}");
+    assert_eq!(count("worker-"), 0, "workers' lists are in workers.mbox: {names:?}");
+    assert_eq!(names.len(), 17 + 2 + 1, "{names:?}");
     let cases = crate::support::read_csv(&out.path().join("2026-10-31/cases.csv"));
     let staff = crate::support::read_csv(&repository_root().join("sample-data/staff.csv"));
-    let with_items: std::collections::BTreeSet<&str> = cases[1..]
+    let addresses_with_items: std::collections::BTreeSet<&str> = cases[1..]
         .iter()
         .map(|row| row[9].as_str())
-        .filter(|worker| {
+        .filter_map(|worker| {
             staff
                 .iter()
-                .any(|member| member[0] == *worker && member[1].ends_with("@agency.example"))
+                .find(|member| member[0] == worker && member[1].ends_with("@agency.example"))
+                .map(|member| member[1].as_str())
         })
         .collect();
-    assert!(with_items.len() > 20);
+    assert!(addresses_with_items.len() > 20);
+    // Read back with a real mailbox reader: one message per worker with an open item.
+    let recipients = recipients_in_mailbox(&outbox.join("workers.mbox"));
     assert_eq!(
-        count("worker-"),
-        with_items.len(),
+        recipients.iter().map(String::as_str).collect::<Vec<_>>(),
+        addresses_with_items.iter().copied().collect::<Vec<_>>(),
         "one message per worker with an open item"
     );
-    assert_eq!(names.len(), 17 + 2 + with_items.len());
     let hartford = std::fs::read(outbox.join("office-hartford--hartford.manager_agency.example.eml")).expect("eml");
     let parsed = MessageParser::default().parse(&hartford).expect("MIME");
     assert_eq!(
         parsed.attachments().next().and_then(|part| part.attachment_name()),
         Some("office-hartford.xlsx")
     );
+}
+
+/// Each message's To address in an mbox file, as Python's `mailbox` module reads it, sorted;
+/// and every message's HTML part parses.
+fn recipients_in_mailbox(path: &Path) -> Vec<String> {
+    let script = "import email.utils, mailbox, sys\n\
+                  for message in mailbox.mbox(sys.argv[1]):\n\
+                  \x20   assert message.get_content_type() == 'multipart/mixed'\n\
+                  \x20   html = [part for part in message.walk() if part.get_content_type() == 'text/html']\n\
+                  \x20   assert b'</html>' in html[0].get_payload(decode=True)\n\
+                  \x20   print(email.utils.parseaddr(message['To'])[1])\n";
+    let output = Command::new("python3")
+        .args(["-c", script, path.to_str().expect("utf-8")])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut recipients: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    recipients.sort();
+    recipients
 }
 
 #[derive(Clone)]
