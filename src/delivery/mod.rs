@@ -25,15 +25,24 @@ pub const WORKERS_MAILBOX: &str = "outbox/workers.mbox";
 /// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
 /// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`).
 fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>, as_of: NaiveDate) {
-    // Formatting 20,000 messages (200 MB at national scale) is worth both cores.
+    // Formatting 20,000 messages (200 MB at national scale) is worth both cores; a worker's
+    // list is formatted straight into its piece of the mailbox.
     let formatted: Result<Vec<Vec<u8>>, std::convert::Infallible> =
-        crate::performance::work_queue::map_on_two_threads(messages, |message| Ok(message.message.formatted()));
+        crate::performance::work_queue::map_on_two_threads(messages, |message| {
+            let bytes = message.message.formatted();
+            if !message.is_workers_list() {
+                return Ok(bytes);
+            }
+            let sender = message.message.envelope().from().map(ToString::to_string);
+            let mut piece = Vec::with_capacity(bytes.len() + 100);
+            mbox::append(&mut piece, sender.as_deref(), as_of, &bytes);
+            Ok(piece)
+        });
     let Ok(formatted) = formatted;
     let mut workers_mailbox = Vec::new();
     for (message, bytes) in messages.iter().zip(formatted) {
         if message.is_workers_list() {
-            let sender = message.message.envelope().from().map(ToString::to_string);
-            mbox::append(&mut workers_mailbox, sender.as_deref(), as_of, &bytes);
+            workers_mailbox.extend_from_slice(&bytes);
         } else {
             files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
         }

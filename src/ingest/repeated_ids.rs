@@ -41,27 +41,27 @@ pub struct RepeatedIdDetector {
     other_shapes: IdSeries,
 }
 
-/// An id's length and the bytes before its first ASCII digit (at most `MAX_PREFIX`).
+/// An id's length and the bytes before its first ASCII digit (at most `MAX_PREFIX`, packed
+/// into one number with their count, so comparing two shapes is two comparisons). Two shapes
+/// that pack alike share a series, which is still exact: equal ids never have two shapes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 struct IdShape {
     length: usize,
-    prefix_length: usize,
-    prefix: [u8; MAX_PREFIX],
+    prefix: u64,
 }
 
 impl IdShape {
     fn of(id: &[u8]) -> Self {
-        let prefix_length = id
-            .iter()
-            .take(MAX_PREFIX)
-            .position(u8::is_ascii_digit)
-            .unwrap_or(id.len().min(MAX_PREFIX));
-        let mut prefix = [0; MAX_PREFIX];
-        prefix[..prefix_length].copy_from_slice(&id[..prefix_length]);
+        let mut prefix_length = 0;
+        let mut prefix = 0_u64;
+        while prefix_length < MAX_PREFIX.min(id.len()) && !id[prefix_length].is_ascii_digit() {
+            prefix = prefix << 8 | u64::from(id[prefix_length]);
+            prefix_length += 1;
+        }
         Self {
             length: id.len(),
-            prefix_length,
-            prefix,
+            // The count tells "\0A" from "A" (8 bytes fill the 64 bits; see above).
+            prefix: prefix ^ (prefix_length as u64).rotate_right(4),
         }
     }
 }
@@ -96,6 +96,8 @@ struct IdSeries {
     /// The in-order ids, concatenated; id `i` is `ordered_bytes[ordered_ends[i-1]..ordered_ends[i]]`.
     ordered_bytes: Vec<u8>,
     ordered_ends: Vec<u32>,
+    /// Where the last in-order id starts in `ordered_bytes`.
+    last_start: usize,
     /// Set once `ordered_bytes` would pass `u32::MAX`, or once most ids come out of order:
     /// from then on every id goes to the set.
     ordered_full: bool,
@@ -107,9 +109,11 @@ impl IdSeries {
     /// Records `id` and says whether an earlier call already recorded the same id.
     fn is_repeat(&mut self, id: &[u8]) -> bool {
         if !self.ordered_full {
-            let larger_than_every_earlier_id = self.last_ordered().is_none_or(|last| id > last);
+            let larger_than_every_earlier_id =
+                self.ordered_ends.is_empty() || id > &self.ordered_bytes[self.last_start..];
             if larger_than_every_earlier_id {
                 if let Ok(end) = u32::try_from(self.ordered_bytes.len() + id.len()) {
+                    self.last_start = self.ordered_bytes.len();
                     self.ordered_bytes.extend_from_slice(id);
                     self.ordered_ends.push(end);
                     return false;
@@ -136,6 +140,7 @@ impl IdSeries {
         }
         self.ordered_bytes = Vec::new();
         self.ordered_ends = Vec::new();
+        self.last_start = 0;
         self.ordered_full = true;
     }
 
@@ -146,13 +151,6 @@ impl IdSeries {
             self.ordered_ends[index - 1] as usize
         };
         &self.ordered_bytes[start..self.ordered_ends[index] as usize]
-    }
-
-    fn last_ordered(&self) -> Option<&[u8]> {
-        self.ordered_ends
-            .len()
-            .checked_sub(1)
-            .map(|index| self.ordered_id(index))
     }
 
     fn ordered_contains(&self, id: &[u8]) -> bool {
