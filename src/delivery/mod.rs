@@ -39,7 +39,11 @@ fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<
             Ok(piece)
         });
     let Ok(formatted) = formatted;
-    let mut workers_mailbox = Vec::new();
+    let mailbox_bytes = (messages.iter().zip(&formatted))
+        .filter(|(message, _)| message.is_workers_list())
+        .map(|(_, bytes)| bytes.len())
+        .sum();
+    let mut workers_mailbox = Vec::with_capacity(mailbox_bytes);
     for (message, bytes) in messages.iter().zip(formatted) {
         if message.is_workers_list() {
             workers_mailbox.extend_from_slice(&bytes);
