@@ -224,6 +224,37 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_a_hash_set_on_a_random_mix_of_shapes() {
+        // Several series (prefixes and lengths), mostly increasing each, with repeats within
+        // and across them, ids without digits, and more shapes than get a series of their own.
+        let mut random = crate::generate::Random::from_seed(2026);
+        let prefixes = ["M", "MD", "M-", "", "X", "ABCDEFGHIJ", "é", "m"];
+        let mut counters = [0_u64; 8];
+        let ids: Vec<String> = (0..30_000)
+            .map(|_| {
+                let series = (random.next() % 8) as usize;
+                let step = random.next() % 10;
+                if step < 7 {
+                    counters[series] += 1 + step % 2;
+                }
+                let value = if step == 9 {
+                    counters[series] / 2
+                } else {
+                    counters[series]
+                };
+                match random.next() % 20 {
+                    0 => format!("{}", random.next() % 30),
+                    1 => format!("Z{}", "q".repeat((random.next() % 24) as usize)),
+                    _ => format!("{}{value:0width$}", prefixes[series], width = 3 + series % 4),
+                }
+            })
+            .collect();
+        let distinct: std::collections::HashSet<&String> = ids.iter().collect();
+        assert!(distinct.len() + 5_000 < ids.len(), "the mix has many repeats");
+        check_owned(&ids);
+    }
+
+    #[test]
     fn interleaved_series_each_in_order_stay_out_of_the_hash_set() {
         // Two series of meeting ids written child by child: MD… sorts after M0… .
         let mut ids = Vec::new();
