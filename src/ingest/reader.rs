@@ -145,6 +145,8 @@ pub struct RowFields<'a> {
     headers: &'a [String],
     column_positions: &'a [Option<usize>],
     columns: &'static [CanonicalColumn],
+    /// Where in `columns` the next column asked for probably is (`position_of`).
+    next_column: std::cell::Cell<usize>,
     pub config: &'a Config,
     pub problems: Vec<Problem>,
 }
@@ -160,12 +162,20 @@ impl<'a> RowFields<'a> {
     }
 
     fn position_of(&self, column: &str) -> Option<usize> {
-        // Callers pass the same literals as `columns`, usually merged into one: pointer first.
-        let index = self
-            .columns
-            .iter()
-            .position(|known| std::ptr::eq(known.name, column))
-            .or_else(|| self.columns.iter().position(|known| known.name == column))?;
+        // Validation asks for the columns in the order they are declared, so the one after the
+        // last asked is tried first. Callers pass the same literals as `columns`, usually
+        // merged into one: pointer first.
+        let next = self.next_column.get();
+        let is = |known: &CanonicalColumn| std::ptr::eq(known.name, column);
+        let index = match self.columns.get(next) {
+            Some(known) if is(known) || known.name == column => next,
+            _ => self
+                .columns
+                .iter()
+                .position(is)
+                .or_else(|| self.columns.iter().position(|known| known.name == column))?,
+        };
+        self.next_column.set(index + 1);
         self.column_positions[index]
     }
 
@@ -741,6 +751,7 @@ fn check_row<Parsed>(
         headers: header,
         column_positions,
         columns,
+        next_column: std::cell::Cell::new(0),
         config,
         problems,
     };
