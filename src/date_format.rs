@@ -31,6 +31,9 @@ enum Token {
 pub struct DatePattern {
     text: String,
     tokens: Vec<Token>,
+    /// The first separator (`None` without one): a value's first byte that is not a digit
+    /// must be this for the value to fit (every token before it is digits).
+    first_separator: Option<u8>,
 }
 
 impl fmt::Display for DatePattern {
@@ -74,9 +77,14 @@ impl DatePattern {
                 "date format {text:?} must contain the year (YYYY), month (MM or M) and day (DD or D) once each"
             ));
         }
+        let first_separator = tokens.iter().find_map(|token| match *token {
+            Token::Separator(separator) => Some(separator as u8),
+            _ => None,
+        });
         Ok(Self {
             text: text.to_string(),
             tokens,
+            first_separator,
         })
     }
 
@@ -172,7 +180,12 @@ impl DateFormats {
     /// Tries every pattern; a value that reads as two different dates is rejected.
     pub fn parse(&self, value: &str) -> Result<NaiveDate, DateParseError> {
         let mut found: Option<NaiveDate> = None;
+        // Only patterns whose first separator is the value's first non-digit can fit it.
+        let first_non_digit = value.bytes().find(|byte| !byte.is_ascii_digit());
         for pattern in &self.patterns {
+            if pattern.first_separator != first_non_digit {
+                continue;
+            }
             if let Some(date) = pattern.parse_date(value) {
                 match found {
                     Some(earlier) if earlier != date => {
@@ -262,6 +275,83 @@ mod tests {
         );
         assert_eq!(accepted.parse("04/04/2025"), Ok(d("2025-04-04")));
         assert_eq!(accepted.parse("25/04/2025"), Ok(d("2025-04-25")));
+    }
+
+    #[test]
+    fn skipping_patterns_by_their_first_separator_changes_no_answer() {
+        // Against trying every pattern, on random values over patterns with every separator,
+        // none, and two that read the same text two ways.
+        let patterns = [
+            "YYYY-MM-DD",
+            "MM/DD/YYYY",
+            "DD/MM/YYYY",
+            "YYYYMMDD",
+            "D.M.YYYY",
+            "YYYY.M.D",
+            "DD-MM-YYYY",
+        ];
+        let accepted = formats(&patterns);
+        let every_pattern = |value: &str| -> Result<NaiveDate, DateParseError> {
+            let dates: Vec<NaiveDate> = accepted
+                .patterns
+                .iter()
+                .filter_map(|pattern| pattern.parse_date(value))
+                .collect();
+            match dates.as_slice() {
+                [] => Err(DateParseError::NoPatternFits),
+                [first, rest @ ..] => match rest.iter().find(|date| *date != first) {
+                    Some(second) => Err(DateParseError::Ambiguous(*first, *second)),
+                    None if *first < accepted.earliest || *first > accepted.latest => {
+                        Err(DateParseError::Implausible(*first))
+                    }
+                    None => Ok(*first),
+                },
+            }
+        };
+        let mut random = crate::generate::Random::from_seed(29);
+        let mut dates_read = 0;
+        for _ in 0..50_000 {
+            // A real or impossible day written in one of the layouts, then often damaged: a
+            // separator swapped, a digit dropped or doubled.
+            let (year, month, day) = (
+                1890 + random.next() % 220,
+                1 + random.next() % 13,
+                1 + random.next() % 31,
+            );
+            let mut value = match random.next() % 6 {
+                0 => format!("{year:04}-{month:02}-{day:02}"),
+                1 => format!("{month:02}/{day:02}/{year:04}"),
+                2 => format!("{year:04}{month:02}{day:02}"),
+                3 => format!("{day}.{month}.{year:04}"),
+                4 => format!("{year:04}.{month}.{day}"),
+                _ => format!("{day:02}-{month:02}-{year:04}"),
+            }
+            .into_bytes();
+            let position = (random.next() as usize) % value.len();
+            match random.next() % 4 {
+                0 => value[position] = b"-/.7"[(random.next() % 4) as usize],
+                1 => drop(value.remove(position)),
+                2 => value.insert(position, value[position]),
+                _ => {}
+            }
+            let value = String::from_utf8(value).expect("ASCII");
+            let answer = accepted.parse(&value);
+            assert_eq!(answer, every_pattern(&value), "{value:?}");
+            dates_read += usize::from(answer.is_ok());
+        }
+        for value in [
+            "2024-02-29",
+            "02/29/2024",
+            "29/02/2024",
+            "20240229",
+            "29.2.2024",
+            "2024.2.29",
+            "29-02-2024",
+            "03/04/2025",
+        ] {
+            assert_eq!(accepted.parse(value), every_pattern(value), "{value:?}");
+        }
+        assert!(dates_read > 10_000, "{dates_read}");
     }
 
     #[test]

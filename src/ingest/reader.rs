@@ -153,6 +153,7 @@ pub struct RowFields<'a> {
 
 impl<'a> RowFields<'a> {
     /// The field at `position` as text; `None` when it is not UTF-8 (already a problem).
+    #[inline]
     fn text_at(&self, position: usize) -> Option<&'a str> {
         let range = self.record.range(position)?;
         match self.record_text {
@@ -161,22 +162,27 @@ impl<'a> RowFields<'a> {
         }
     }
 
+    #[inline]
     fn position_of(&self, column: &str) -> Option<usize> {
         // Validation asks for the columns in the order they are declared, so the one after the
         // last asked is tried first. Callers pass the same literals as `columns`, usually
         // merged into one: pointer first.
         let next = self.next_column.get();
-        let is = |known: &CanonicalColumn| std::ptr::eq(known.name, column);
         let index = match self.columns.get(next) {
-            Some(known) if is(known) || known.name == column => next,
-            _ => self
-                .columns
-                .iter()
-                .position(is)
-                .or_else(|| self.columns.iter().position(|known| known.name == column))?,
+            Some(known) if std::ptr::eq(known.name, column) => next,
+            _ => self.index_of(column)?,
         };
         self.next_column.set(index + 1);
-        self.column_positions[index]
+        *self.column_positions.get(index)?
+    }
+
+    /// Where `column` is in `columns` when it is not the one `position_of` tried first.
+    #[cold]
+    #[inline(never)]
+    fn index_of(&self, column: &str) -> Option<usize> {
+        (self.columns.iter())
+            .position(|known| std::ptr::eq(known.name, column))
+            .or_else(|| self.columns.iter().position(|known| known.name == column))
     }
 
     /// The header the file uses for `column` (for messages).
@@ -188,6 +194,7 @@ impl<'a> RowFields<'a> {
     }
 
     /// The trimmed value, or `None` when the column is absent or the value empty.
+    #[inline]
     pub fn optional(&self, column: &str) -> Option<&'a str> {
         let position = self.position_of(column)?;
         let value = trim_whitespace(self.text_at(position)?);
@@ -195,17 +202,25 @@ impl<'a> RowFields<'a> {
     }
 
     /// The trimmed value; records a `missing_value` problem when it is empty.
+    #[inline]
     pub fn required(&mut self, column: &str) -> Option<&'a str> {
         let value = self.optional(column);
         if value.is_none() {
-            self.add_problem(
-                RejectKind::MissingValue,
-                column,
-                None,
-                "required value is missing".into(),
-            );
+            self.missing(column);
         }
         value
+    }
+
+    /// Records that the required `column` is empty.
+    #[cold]
+    #[inline(never)]
+    fn missing(&mut self, column: &str) {
+        self.add_problem(
+            RejectKind::MissingValue,
+            column,
+            None,
+            "required value is missing".into(),
+        );
     }
 
     /// A date in one of the configured formats; records `bad_date` when it does not parse.
