@@ -14,7 +14,8 @@ const UNKNOWN_SENDER: &str = "MAILER-DAEMON";
 
 /// Appends one formatted message (CRLF line ends, as sent) to `mailbox`.
 pub fn append(mailbox: &mut Vec<u8>, sender: Option<&str>, as_of: NaiveDate, message: &[u8]) {
-    let date = crate::calendar::add_days(as_of, 1).format("%a %b %e 06:00:00 %Y");
+    let sent = chrono::DateTime::<chrono::Utc>::from(super::messages::morning_after(as_of));
+    let date = sent.format("%a %b %e %H:%M:%S %Y");
     mailbox.extend_from_slice(format!("From {} {date}\n", sender.unwrap_or(UNKNOWN_SENDER)).as_bytes());
     let message = message.strip_suffix(b"\r\n").unwrap_or(message);
     for line in message.split(|&byte| byte == b'\n') {

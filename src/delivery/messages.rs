@@ -299,8 +299,9 @@ fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> any
     })
 }
 
-/// 06:00 UTC on the day after `as_of`: when the nightly run's mail is read.
-fn morning_after(as_of: NaiveDate) -> SystemTime {
+/// 06:00 UTC on the day after `as_of`: when the nightly run's mail is read (its Date header,
+/// and the date on its `From ` line in the workers' mailbox).
+pub fn morning_after(as_of: NaiveDate) -> SystemTime {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or(as_of);
     let days = (as_of - epoch).num_days().max(0) as u64 + 1;
     SystemTime::UNIX_EPOCH + Duration::from_secs(days * 86_400 + 6 * 3_600)

@@ -275,25 +275,44 @@ impl Table for EpisodesTable<'_> {
     }
 
     fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
-        let measures: Vec<(&[u8], Vec<String>)> = (self.results.headline_verdicts.iter())
-            .map(|verdicts| verdicts.codes_and_texts())
-            .collect();
-        let mut cells = Vec::with_capacity(4 + measures.len());
-        for (position, episode) in self.episodes.iter().enumerate() {
+        let verdicts = self.verdict_texts();
+        let mut cells = Vec::with_capacity(4 + verdicts.len());
+        for position in 0..self.episodes.len() {
             cells.clear();
-            cells.extend([
-                Cell::Text(&episode.removal_id),
-                Cell::Text(&episode.child_id),
-                Cell::Text(&episode.office),
-                Cell::Date(episode.removal_date),
-            ]);
-            for (codes, texts) in &measures {
-                let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
-                cells.push(Cell::Text(text.map_or("", String::as_str)));
-            }
+            self.push_cells(&mut cells, position, &verdicts);
             visit(&cells)?;
         }
         Ok(())
+    }
+}
+
+/// Each measure's verdicts: every episode's code, and the text of each code.
+type VerdictTexts<'a> = Vec<(&'a [u8], Vec<String>)>;
+
+impl<'a> EpisodesTable<'a> {
+    fn verdict_texts(&self) -> VerdictTexts<'a> {
+        (self.results.headline_verdicts.iter())
+            .map(|verdicts| verdicts.codes_and_texts())
+            .collect()
+    }
+
+    /// The cells of `episodes.csv` for the episode at `position`: ids, office, removal date
+    /// and each measure's verdict.
+    fn push_cells<'c>(&self, cells: &mut Vec<Cell<'c>>, position: usize, verdicts: &'c VerdictTexts<'_>)
+    where
+        'a: 'c,
+    {
+        let episode = &self.episodes[position];
+        cells.extend([
+            Cell::Text(&episode.removal_id),
+            Cell::Text(&episode.child_id),
+            Cell::Text(&episode.office),
+            Cell::Date(episode.removal_date),
+        ]);
+        for (codes, texts) in verdicts {
+            let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
+            cells.push(Cell::Text(text.map_or("", String::as_str)));
+        }
     }
 }
 
@@ -314,20 +333,11 @@ impl Table for EpisodesWithDecidingDates<'_> {
 
     fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
         let verdicts = &self.0.results.headline_verdicts;
-        let measures: Vec<(&[u8], Vec<String>)> = verdicts.iter().map(|codes| codes.codes_and_texts()).collect();
-        let mut cells = Vec::with_capacity(4 + 4 * measures.len());
-        for (position, episode) in self.0.episodes.iter().enumerate() {
+        let texts = self.0.verdict_texts();
+        let mut cells = Vec::with_capacity(4 + 4 * texts.len());
+        for position in 0..self.0.episodes.len() {
             cells.clear();
-            cells.extend([
-                Cell::Text(&episode.removal_id),
-                Cell::Text(&episode.child_id),
-                Cell::Text(&episode.office),
-                Cell::Date(episode.removal_date),
-            ]);
-            for (codes, texts) in &measures {
-                let text = codes.get(position).and_then(|&code| texts.get(usize::from(code)));
-                cells.push(Cell::Text(text.map_or("", String::as_str)));
-            }
+            self.0.push_cells(&mut cells, position, &texts);
             for measure in verdicts {
                 let dates = measure.deciding_dates(position);
                 let deadline = dates.and_then(|dates| dates.deadline);
