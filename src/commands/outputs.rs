@@ -77,33 +77,34 @@ pub fn result_files(
 ) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
     let mut streamed = BTreeMap::new();
-    // Counted once for units.csv and every report, and only when one is written.
-    let case_counts = crate::engine::CaseCounts::new(if detail.units || detail.reports {
-        &results.cases
-    } else {
-        &[]
-    });
-    insert_table(&mut files, &MeasuresTable(results), config)?;
-    insert_table(&mut files, &CasesTable(results), config)?;
-    insert_table(&mut files, &EquityTable(results), config)?;
-    if detail.units && data.has_assignments() {
-        insert_table(&mut files, &UnitsTable(results, &case_counts), config)?;
-    }
-    // episodes.csv (and .parquet) are written on threads of their own while the reports render.
-    let (episodes, rendered) = std::thread::scope(|scope| {
+    // Two cores, three jobs of uneven length: episodes.csv (and .parquet) on a thread of its
+    // own from the start; the other tables on another once the case counts are made; the
+    // reports on this thread and a helper. The scheduler spreads them.
+    let (episodes, tables, rendered) = std::thread::scope(|scope| {
         let episodes = scope.spawn(|| -> anyhow::Result<Option<EpisodesFiles>> {
             detail
                 .episodes
                 .then(|| episodes_files(scope, data, results, config, staging))
                 .transpose()
         });
-        let rendered = if detail.reports {
-            rendered_reports(data, results, config, &case_counts)
+        // Counted once for units.csv and every report, and only when one is written.
+        let case_counts = crate::engine::CaseCounts::new(if detail.units || detail.reports {
+            &results.cases
         } else {
-            Ok(Vec::new())
-        };
-        (joined(episodes), rendered)
+            &[]
+        });
+        let (tables, rendered) = std::thread::scope(|inner| {
+            let tables = inner.spawn(|| table_files(data, results, config, detail, &case_counts));
+            let rendered = if detail.reports {
+                rendered_reports(data, results, config, &case_counts)
+            } else {
+                Ok(Vec::new())
+            };
+            (joined(tables), rendered)
+        });
+        (joined(episodes), tables, rendered)
     });
+    files.extend(tables?);
     if let Some(episodes) = episodes? {
         episodes.add_to(&mut files, &mut streamed);
     }
@@ -117,6 +118,25 @@ pub fn result_files(
         streamed,
         rendered,
     })
+}
+
+/// `measures.csv`, `cases.csv`, `equity.csv`, and `units.csv` when `detail` asks for it and
+/// removals carry units or workers (each with its `.parquet` when configured).
+fn table_files(
+    data: &IngestedData,
+    results: &Results,
+    config: &Config,
+    detail: Detail,
+    case_counts: &crate::engine::CaseCounts<'_>,
+) -> anyhow::Result<Files> {
+    let mut files = Files::new();
+    insert_table(&mut files, &MeasuresTable(results), config)?;
+    insert_table(&mut files, &CasesTable(results), config)?;
+    insert_table(&mut files, &EquityTable(results), config)?;
+    if detail.units && data.has_assignments() {
+        insert_table(&mut files, &UnitsTable(results, case_counts), config)?;
+    }
+    Ok(files)
 }
 
 /// A scoped thread's result (its panic, resumed).

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use crate::calendar::Period;
 use crate::engine::DateInputs;
 use crate::engine::organisation::EpisodePlace;
+use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{Candidates, CohortDate, EpisodeAsOf, Measure};
 use crate::model::Episode;
 use crate::performance::counting_sort::sorted_by_date;
@@ -96,6 +97,7 @@ impl CandidateLists {
         mut visit: impl FnMut(usize, Candidate),
     ) {
         let episodes = date.engine.episodes;
+        let index = date.engine.knowledge.index;
         match &self.prepared[number] {
             Prepared::Every => {
                 for (position, &place) in date.engine.organisation.places.iter().enumerate() {
@@ -114,7 +116,7 @@ impl CandidateLists {
                 let last = dated.partition_point(|&(date, _)| date <= end);
                 let candidates = &dated[first..last];
                 for (number, &(date, candidate)) in candidates.iter().enumerate() {
-                    prefetch_ahead(episodes, number, |ahead| {
+                    prefetch_ahead(episodes, index, number, |ahead| {
                         candidates.get(ahead).map(|(_, candidate)| candidate.position)
                     });
                     for (period_number, period) in periods.iter().enumerate() {
@@ -127,7 +129,7 @@ impl CandidateLists {
             Prepared::Window(kind) => {
                 let candidates = &date.window_candidates[*kind];
                 for (number, &candidate) in candidates.iter().enumerate() {
-                    prefetch_ahead(episodes, number, |ahead| {
+                    prefetch_ahead(episodes, index, number, |ahead| {
                         candidates.get(ahead).map(|candidate| candidate.position)
                     });
                     let known = EpisodeAsOf::new(episodes, candidate.position, date.as_of);
@@ -161,15 +163,34 @@ pub(super) fn window_of(
 const PREFETCH_DISTANCE: usize = 8;
 
 /// While visiting the `number`th of a list of episodes, asks for those a little further on to
-/// be fetched (the episode first, then, once it has arrived, its notices and meetings).
-/// `position_at(n)` is the position of the list's `n`th episode, `None` past its end.
-pub(super) fn prefetch_ahead(episodes: &[Episode], number: usize, position_at: impl Fn(usize) -> Option<usize>) {
+/// be fetched: the episode and where its child's episodes are listed first; once those have
+/// arrived, its notices, meetings and placements and that list; then the child's other
+/// episodes. `position_at(n)` is the position of the list's `n`th episode, `None` past its end.
+pub(super) fn prefetch_ahead(
+    episodes: &[Episode],
+    index: &EpisodeIndex,
+    number: usize,
+    position_at: impl Fn(usize) -> Option<usize>,
+) {
     if let Some(position) = position_at(number + 2 * PREFETCH_DISTANCE) {
         prefetch_value(&episodes[position]);
+        index.prefetch_child_group(position);
     }
     if let Some(position) = position_at(number + PREFETCH_DISTANCE) {
         let episode = &episodes[position];
         prefetch(episode.notice_dates.as_ptr());
         prefetch(episode.meetings.as_ptr());
+        prefetch(episode.placements.as_ptr());
+        prefetch(index.episodes_of_same_child(position).as_ptr());
+    }
+    if let Some(position) = position_at(number + PREFETCH_DISTANCE / 2) {
+        let siblings = index.episodes_of_same_child(position);
+        if siblings.len() > 1 {
+            for &(_, sibling) in siblings {
+                if sibling != position {
+                    prefetch_value(&episodes[sibling]);
+                }
+            }
+        }
     }
 }

@@ -34,7 +34,9 @@ impl DateInputs<'_> {
             .collect();
         let mut found: Vec<FoundCase> = Vec::new();
         for (visited, &position) in self.in_care.iter().enumerate() {
-            super::candidates::prefetch_ahead(engine.episodes, visited, |ahead| self.in_care.get(ahead).copied());
+            super::candidates::prefetch_ahead(engine.episodes, engine.knowledge.index, visited, |ahead| {
+                self.in_care.get(ahead).copied()
+            });
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             let office = engine.organisation.places[position].office as usize;
             let office_rank = engine.organisation.office_ranks[office];

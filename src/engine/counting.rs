@@ -46,10 +46,22 @@ impl HeadlineCounts {
     }
 
     pub(super) fn add(&mut self, place: EpisodePlace, verdict: &Verdict) {
+        self.add_to_office_and_group(place, verdict);
+        self.workers[place.worker as usize].add(verdict);
+    }
+
+    /// `add`, but for the worker's counts, which the caller keeps (`set_worker_counts`).
+    pub(super) fn add_to_office_and_group(&mut self, place: EpisodePlace, verdict: &Verdict) {
         let (office, group) = (place.office as usize, place.group as usize);
         self.offices[office].add(verdict);
         self.groups[office][group].add(verdict);
-        self.workers[place.worker as usize].add(verdict);
+    }
+
+    /// Takes each worker's counts from `counts`, every `stride`th from `first`.
+    pub(super) fn set_worker_counts(&mut self, counts: &[Counts], first: usize, stride: usize) {
+        for (worker, mine) in self.workers.iter_mut().enumerate() {
+            *mine = counts[worker * stride + first];
+        }
     }
 
     /// Adds `other`'s counts (of other episodes) to these.

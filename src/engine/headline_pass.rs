@@ -7,8 +7,12 @@ use std::ops::Range;
 
 use crate::calendar::Period;
 use crate::engine::counting::HeadlineCounts;
-use crate::engine::{DateInputs, VerdictCodes};
+use crate::engine::{Counts, DateInputs, VerdictCodes};
 use crate::measures::{EpisodeAsOf, EvaluationContext, PeriodKind, verdict_for};
+use crate::performance::prefetch::prefetch;
+
+/// How many episodes ahead the worker's counts are asked for.
+const WORKER_PREFETCH_DISTANCE: usize = 8;
 
 impl DateInputs<'_> {
     /// For each measure (in the night's order), its headline counts and every episode's
@@ -55,16 +59,35 @@ impl DateInputs<'_> {
                 )
             })
             .collect();
+        // Each worker's counts of every measure side by side: an episode's worker is anywhere
+        // among thousands, and its fourteen counts then share a few cache lines (asked for a
+        // little ahead) instead of one line in each of fourteen tables.
+        let stride = measures.len();
+        let mut worker_counts = vec![Counts::default(); engine.organisation.workers.len() * stride];
         let end = positions.end;
         for position in positions {
-            super::candidates::prefetch_ahead(engine.episodes, position, |ahead| (ahead < end).then_some(ahead));
+            super::candidates::prefetch_ahead(engine.episodes, engine.knowledge.index, position, |ahead| {
+                (ahead < end).then_some(ahead)
+            });
+            if let Some(ahead) = engine.organisation.places.get(position + WORKER_PREFETCH_DISTANCE) {
+                let block = &worker_counts[ahead.worker as usize * stride..][..stride];
+                prefetch(block.as_ptr());
+                prefetch(block.last().map_or(block.as_ptr(), std::ptr::from_ref));
+            }
             let known = EpisodeAsOf::new(engine.episodes, position, self.as_of);
             let place = engine.organisation.places[position];
-            for ((measure, context), (counts, verdicts)) in measures.iter().zip(&contexts).zip(&mut outcome) {
+            let workers = &mut worker_counts[place.worker as usize * stride..][..stride];
+            for (((measure, context), (counts, verdicts)), worker) in
+                measures.iter().zip(&contexts).zip(&mut outcome).zip(workers)
+            {
                 let verdict = verdict_for(*measure, &known, context);
-                counts.add(place, &verdict);
+                counts.add_to_office_and_group(place, &verdict);
+                worker.add(&verdict);
                 verdicts.push(&verdict);
             }
+        }
+        for (number, (counts, _)) in outcome.iter_mut().enumerate() {
+            counts.set_worker_counts(&worker_counts, number, stride);
         }
         outcome
     }

@@ -213,14 +213,39 @@ impl<'a> Engine<'a> {
                 })
             })
             .collect();
+        // Two threads, half the episodes each; the halves' lists put one after the other stay
+        // ascending.
+        let middle = self.episodes.len() / 2;
+        let (mut first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| self.date_lists_of(middle..self.episodes.len(), as_of, &windows));
+            let first = self.date_lists_of(0..middle, as_of, &windows);
+            (
+                first,
+                second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            )
+        });
+        first.0.extend(second.0);
+        for (candidates, more) in first.1.iter_mut().zip(second.1) {
+            candidates.extend(more);
+        }
+        first
+    }
+
+    /// `date_lists` of the episodes at `positions`, given each window kind's window.
+    fn date_lists_of(
+        &self,
+        positions: std::ops::Range<usize>,
+        as_of: NaiveDate,
+        windows: &[Option<Period>],
+    ) -> (Vec<usize>, WindowCandidates) {
         let mut in_care = Vec::new();
         let mut window_candidates: WindowCandidates = vec![Vec::new(); WINDOW_KINDS.len()];
-        for position in 0..self.episodes.len() {
+        for position in positions {
             let known = EpisodeAsOf::new(self.episodes, position, as_of);
             if known.in_care_on(as_of) {
                 in_care.push(position);
             }
-            for ((kind, window), candidates) in WINDOW_KINDS.iter().zip(&windows).zip(&mut window_candidates) {
+            for ((kind, window), candidates) in WINDOW_KINDS.iter().zip(windows).zip(&mut window_candidates) {
                 if window.is_some_and(|window| kind.includes(&known, window)) {
                     candidates.push(Candidate {
                         position,

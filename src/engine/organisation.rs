@@ -94,6 +94,9 @@ fn assignments(
     episode_office: &[usize],
     office_ranks: &[u32],
 ) -> (Vec<Unit>, Vec<Worker>, Vec<u32>) {
+    // Names are shared (`NameInterner`): found by their addresses first, as in
+    // `distinct_values`.
+    let mut by_address: FastHashMap<(usize, *const u8, *const u8), usize> = Default::default();
     let mut index_of: FastHashMap<(usize, &str, &str), usize> = Default::default();
     let mut seen: Vec<(usize, &Name, &Name)> = Vec::new();
     let mut first_index = Vec::with_capacity(episodes.len());
@@ -106,10 +109,14 @@ fn assignments(
             {
                 index
             }
-            _ => *index_of.entry((office, unit, worker)).or_insert_with(|| {
-                seen.push((office, unit, worker));
-                seen.len() - 1
-            }),
+            _ => *by_address
+                .entry((office, unit.as_ptr(), worker.as_ptr()))
+                .or_insert_with(|| {
+                    *index_of.entry((office, unit, worker)).or_insert_with(|| {
+                        seen.push((office, unit, worker));
+                        seen.len() - 1
+                    })
+                }),
         };
         previous = Some((office, unit, worker, index));
         first_index.push(index);

@@ -212,6 +212,14 @@ impl EpisodeIndex {
         }
     }
 
+    /// Asks for where the episodes of the child of episode `position` are listed to be fetched
+    /// (a hint: `episodes_of_same_child` reads it).
+    pub fn prefetch_child_group(&self, position: usize) {
+        if let Some(group) = self.child_groups.get(position) {
+            crate::performance::prefetch::prefetch(group);
+        }
+    }
+
     /// The episodes of the child of episode `position` (itself included) as (removal_date,
     /// position), by removal_date ascending (then removal_id): a slice, no lookup.
     pub fn episodes_of_same_child(&self, position: usize) -> &[(NaiveDate, usize)] {
