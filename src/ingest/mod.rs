@@ -28,7 +28,7 @@ use crate::config::{Config, normalize_code};
 use crate::extracts::Extract;
 use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, StaffMember, UNASSIGNED};
 use crate::progress::Progress;
-use crate::scope::NameInterner;
+use crate::scope::{Name, NameInterner};
 use linking::{EpisodeIndex, OrphanReason, RecentLookups};
 use placement_ids::{PlacementId, PlacementIds};
 use reader::RowFields;
@@ -290,13 +290,43 @@ impl Orphans {
 /// Where a notice, meeting or placement belongs, or why it belongs nowhere.
 type Link = Result<usize, OrphanReason>;
 
-/// The names a validation worker shares among its rows, one interner per column.
+/// The names a validation worker shares among its rows, one interner per column; offices and
+/// groups also by the text as written, so a spelling seen before is neither mapped nor
+/// allocated again.
 #[derive(Default)]
 struct RemovalNames {
     offices: NameInterner,
     groups: NameInterner,
     units: NameInterner,
     workers: NameInterner,
+    office_as_written: crate::performance::FastHashMap<Box<str>, Name>,
+    group_as_written: crate::performance::FastHashMap<Box<str>, Name>,
+}
+
+impl RemovalNames {
+    /// The row's office (`office_of`), shared.
+    fn office(&mut self, fields: &mut RowFields<'_>, config: &Config) -> Option<Name> {
+        let written = fields.required("office")?;
+        if let Some(name) = self.office_as_written.get(written) {
+            return Some(name.clone());
+        }
+        let name = self.offices.name(&office_of(fields, written, config)?);
+        self.office_as_written.insert(written.into(), name.clone());
+        Some(name)
+    }
+
+    /// The row's race/ethnicity group (`race_ethnicity_of`), shared.
+    fn group(&mut self, fields: &RowFields<'_>, config: &Config) -> Name {
+        let written = fields.optional("race_ethnicity");
+        if let Some(name) = written.and_then(|written| self.group_as_written.get(written)) {
+            return name.clone();
+        }
+        let name = self.groups.name(&race_ethnicity_of(written, config));
+        if let Some(written) = written {
+            self.group_as_written.insert(written.into(), name.clone());
+        }
+        name
+    }
 }
 
 /// A row of removals.csv as an episode, or `None` with its problems recorded. `names` shares
@@ -304,12 +334,12 @@ struct RemovalNames {
 fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut RemovalNames) -> Option<Episode> {
     let removal_id = fields.required("removal_id");
     let child_id = fields.required("child_id");
-    let office = office_of(fields, config).map(|office| names.offices.name(&office));
+    let office = names.office(fields, config);
     let removal_date = fields.date("removal_date", true);
     let placement_date = fields.date("placement_date", false);
     let emergency = fields.code("emergency", false, &config.codes.yes_no, "Y/N flag");
     let birth_date = fields.date("birth_date", false);
-    let race_ethnicity = names.groups.name(&race_ethnicity_of(fields, config));
+    let race_ethnicity = names.group(fields, config);
     let unit = names.units.name(fields.optional("unit").unwrap_or(UNASSIGNED));
     let worker_id = names.workers.name(fields.optional("worker_id").unwrap_or(UNASSIGNED));
     let permanency_goal = fields.code(
@@ -348,8 +378,7 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
 
 /// The office in its canonical spelling (`office_spelling`); an office that is not a
 /// configured one is a problem of the row.
-fn office_of(fields: &mut RowFields<'_>, config: &Config) -> Option<String> {
-    let office = fields.required("office")?;
+fn office_of(fields: &mut RowFields<'_>, office: &str, config: &Config) -> Option<String> {
     let known = office_spelling(office, config);
     if known.is_none() {
         fields.add_problem(
@@ -378,8 +407,8 @@ pub fn office_spelling(office: &str, config: &Config) -> Option<String> {
 
 /// The reporting category: the configured one for the value or alias, the missing category
 /// when empty, else the value as written (its own group).
-fn race_ethnicity_of(fields: &RowFields<'_>, config: &Config) -> String {
-    match fields.optional("race_ethnicity") {
+fn race_ethnicity_of(written: Option<&str>, config: &Config) -> String {
+    match written {
         None => config.race_missing_category.clone(),
         Some(value) => (config.codes.race_ethnicity.get(value))
             .or_else(|| config.codes.race_ethnicity.get(&normalize_code(value)))

@@ -90,6 +90,16 @@ impl RepeatedIdDetector {
     }
 }
 
+/// A number that orders ids of one length from 8 to 16 bytes as their bytes do: the first 8
+/// bytes, then the last 8 (which overlap them for ids under 16 bytes: when the first 8 are
+/// equal, so is the overlap, and the rest decides). One comparison instead of a call to
+/// compare bytes, for most ids of most extracts.
+fn order_key(id: &[u8]) -> Option<u128> {
+    let first: [u8; 8] = id.get(..8)?.try_into().ok()?;
+    let last: [u8; 8] = id.get(id.len().checked_sub(8)?..)?.try_into().ok()?;
+    (id.len() <= 16).then(|| u128::from(u64::from_be_bytes(first)) << 64 | u128::from(u64::from_be_bytes(last)))
+}
+
 /// The ids of one shape.
 #[derive(Default)]
 struct IdSeries {
@@ -98,6 +108,8 @@ struct IdSeries {
     ordered_ends: Vec<u32>,
     /// Where the last in-order id starts in `ordered_bytes`.
     last_start: usize,
+    /// The last in-order id's length and `OrderKey`, when it has one.
+    last_key: Option<(usize, u128)>,
     /// Set once `ordered_bytes` would pass `u32::MAX`, or once most ids come out of order:
     /// from then on every id goes to the set.
     ordered_full: bool,
@@ -109,11 +121,15 @@ impl IdSeries {
     /// Records `id` and says whether an earlier call already recorded the same id.
     fn is_repeat(&mut self, id: &[u8]) -> bool {
         if !self.ordered_full {
-            let larger_than_every_earlier_id =
-                self.ordered_ends.is_empty() || id > &self.ordered_bytes[self.last_start..];
+            let key = order_key(id);
+            let larger_than_every_earlier_id = match (key, self.last_key) {
+                (Some(key), Some((length, last))) if length == id.len() => key > last,
+                _ => self.ordered_ends.is_empty() || id > &self.ordered_bytes[self.last_start..],
+            };
             if larger_than_every_earlier_id {
                 if let Ok(end) = u32::try_from(self.ordered_bytes.len() + id.len()) {
                     self.last_start = self.ordered_bytes.len();
+                    self.last_key = key.map(|key| (id.len(), key));
                     self.ordered_bytes.extend_from_slice(id);
                     self.ordered_ends.push(end);
                     return false;
@@ -141,6 +157,7 @@ impl IdSeries {
         self.ordered_bytes = Vec::new();
         self.ordered_ends = Vec::new();
         self.last_start = 0;
+        self.last_key = None;
         self.ordered_full = true;
     }
 
@@ -185,6 +202,30 @@ mod tests {
     fn check_owned(ids: &[String]) {
         let borrowed: Vec<&str> = ids.iter().map(String::as_str).collect();
         check(&borrowed);
+    }
+
+    #[test]
+    fn order_keys_order_ids_of_one_length_as_their_bytes() {
+        use super::order_key;
+        assert_eq!(order_key(b"1234567"), None);
+        assert_eq!(order_key(b"12345678901234567"), None);
+        let mut random = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = || {
+            random ^= random << 13;
+            random ^= random >> 7;
+            random ^= random << 17;
+            random
+        };
+        for _ in 0..20_000 {
+            let length = 8 + (next() % 9) as usize;
+            // Few distinct bytes, so that long common prefixes are frequent.
+            let mut id = || (0..length).map(|_| b"AB01"[(next() % 4) as usize]).collect::<Vec<u8>>();
+            let (left, right) = (id(), id());
+            let (Some(left_key), Some(right_key)) = (order_key(&left), order_key(&right)) else {
+                panic!("ids of 8 to 16 bytes have keys");
+            };
+            assert_eq!(left_key.cmp(&right_key), left.cmp(&right), "{left:?} {right:?}");
+        }
     }
 
     #[test]
