@@ -167,12 +167,46 @@ pub fn as_of_series(from: NaiveDate, to: NaiveDate, every: Every) -> Vec<NaiveDa
 
 /// `birth_date + 216 months ≤ date` (with the configured number of months).
 pub fn is_adult_on(birth_date: NaiveDate, date: NaiveDate, adult_age_months: u32) -> bool {
-    add_months(birth_date, adult_age_months as i32) <= date
+    months_reached(birth_date, adult_age_months, date)
+}
+
+/// `add_months(start, months) ≤ date`, decided from the dates' months and days without making
+/// the shifted date (measures ask this of every candidate in every period). The shifted date
+/// lies in the month `months` after `start`'s: if that month is before `date`'s it is earlier,
+/// if after, later; in `date`'s month it is `start`'s day, or the month's last day when the
+/// month is shorter, and so on or before `date` exactly when `start`'s day is at most
+/// `date`'s or `date` is the month's last day.
+pub fn months_reached(start: NaiveDate, months: u32, date: NaiveDate) -> bool {
+    let month_number = |day: NaiveDate| i64::from(day.year()) * 12 + i64::from(day.month0());
+    let (shifted, current) = (month_number(start) + i64::from(months), month_number(date));
+    shifted < current
+        || (shifted == current && (start.day() <= date.day() || date.succ_opt().is_none_or(|next| next.day() == 1)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn months_reached_is_add_months_then_compare() {
+        // Every start from 2023-12-01 to 2025-03-31 (two month ends of each length, a 29
+        // February), shifted by several spans, against every date around the shifted one.
+        let mut start = d("2023-12-01");
+        while start <= d("2025-03-31") {
+            for months in [0, 1, 2, 11, 12, 13, 18, 24, 216] {
+                let shifted = add_months(start, months as i32);
+                for offset in -35..=35 {
+                    let date = add_days(shifted, offset);
+                    assert_eq!(
+                        months_reached(start, months, date),
+                        shifted <= date,
+                        "{start} + {months} months <= {date}"
+                    );
+                }
+            }
+            start = add_days(start, 1);
+        }
+    }
 
     fn d(text: &str) -> NaiveDate {
         NaiveDate::parse_from_str(text, "%Y-%m-%d").expect("test date")

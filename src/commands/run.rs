@@ -32,6 +32,8 @@ pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<
         Ok(mut night) => {
             let result = night.run(progress);
             facts = std::mem::take(&mut night.facts);
+            // The night's files are freed while metrics are pushed and the process ends.
+            super::release_in_background(std::mem::take(&mut night.files));
             result
         }
         Err(failure) => Err(failure),
@@ -120,7 +122,9 @@ impl<'a> Night<'a> {
         };
         self.publish(staging, &results)?;
         super::release_in_background((data, results));
-        self.deliver_by_smtp(&messages)
+        let delivered = self.deliver_by_smtp(&messages);
+        super::release_in_background(messages);
+        delivered
     }
 
     /// Keeps the night's extracts as read in `archive.dir` (not on a dry run). Archiving is a

@@ -149,19 +149,23 @@ pub fn worker_messages(
     if !settings.worker_mail {
         return Ok(Vec::new());
     }
-    let mut by_worker: std::collections::BTreeMap<&str, Vec<crate::engine::CaseRow>> = Default::default();
+    // Each worker's items in the order of `cases`, workers by id; those not in the staff
+    // extract get none.
+    let mut by_worker: crate::performance::FastHashMap<&str, Vec<&crate::engine::CaseRow>> = Default::default();
     for case in cases {
-        if &*case.worker_id != crate::model::UNASSIGNED && staff.contains_key(&*case.worker_id) {
-            by_worker.entry(&case.worker_id).or_default().push(case.clone());
-        }
+        by_worker.entry(&case.worker_id).or_default().push(case);
     }
+    let mut by_worker: Vec<(&str, Vec<&crate::engine::CaseRow>)> = by_worker
+        .into_iter()
+        .filter(|(worker_id, _)| *worker_id != crate::model::UNASSIGNED && staff.contains_key(*worker_id))
+        .collect();
+    by_worker.sort_unstable_by_key(|(worker_id, _)| *worker_id);
     // 20,000 workers' messages at national scale: built on both cores.
-    let by_worker: Vec<(&str, Vec<crate::engine::CaseRow>)> = by_worker.into_iter().collect();
     let messages = crate::performance::work_queue::map_on_two_threads(&by_worker, |(worker_id, items)| {
         let Some(member) = staff.get(*worker_id) else {
             return Ok(None);
         };
-        let items = crate::reports::actions::in_action_order(items.clone());
+        let items = crate::reports::actions::in_action_order(items.iter().map(|&item| item.clone()).collect());
         let list = crate::reports::worker::WorkerList {
             as_of,
             worker_id,

@@ -137,6 +137,19 @@ impl ExtractReport {
 }
 
 /// The values of one data row, looked up by canonical column, with the problems found so far.
+/// `value` in ASCII lower case, in `buffer`, when it is ASCII and fits (what
+/// `config::normalize_code` makes of a trimmed ASCII value, without allocating).
+fn ascii_lowercase<'b>(value: &str, buffer: &'b mut [u8; 32]) -> Option<&'b str> {
+    let bytes = value.as_bytes();
+    if !value.is_ascii() || bytes.len() > buffer.len() {
+        return None;
+    }
+    let lowercase = &mut buffer[..bytes.len()];
+    lowercase.copy_from_slice(bytes);
+    lowercase.make_ascii_lowercase();
+    std::str::from_utf8(lowercase).ok()
+}
+
 pub struct RowFields<'a> {
     record: CsvRecord<'a>,
     /// The whole record as text when it and each of its fields are valid UTF-8, so fields need
@@ -263,11 +276,12 @@ impl<'a> RowFields<'a> {
         } else {
             self.optional(column)?
         };
-        // Exact first: canonical codes need no lower-casing (and no allocation).
-        match codes
-            .get(value)
-            .or_else(|| codes.get(&crate::config::normalize_code(value)))
-        {
+        // Exact first: canonical codes need no lower-casing; then lower-cased, without an
+        // allocation when the value is short ASCII (`Y` for `y`).
+        match codes.get(value).or_else(|| match ascii_lowercase(value, &mut [0; 32]) {
+            Some(lowercase) => codes.get(lowercase),
+            None => codes.get(&crate::config::normalize_code(value)),
+        }) {
             Some(&code) => Some(code),
             None => {
                 let detail = format!("{value:?} is not a known {described_as} (see [codes] in the configuration)");
@@ -893,6 +907,28 @@ fn locate_columns(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ascii_lowercase_is_normalize_code_without_allocating() {
+        for value in [
+            "Y",
+            "n",
+            "Relative_Foster",
+            "HELD",
+            "trial_home_visit",
+            "0",
+            "x".repeat(32).as_str(),
+        ] {
+            let mut buffer = [0; 32];
+            assert_eq!(
+                super::ascii_lowercase(value, &mut buffer),
+                Some(crate::config::normalize_code(value).as_str())
+            );
+        }
+        // Not ASCII, or too long: left to `normalize_code`.
+        assert_eq!(super::ascii_lowercase("Ä", &mut [0; 32]), None);
+        assert_eq!(super::ascii_lowercase(&"x".repeat(33), &mut [0; 32]), None);
+    }
+
     #[test]
     fn trimming_matches_str_trim() {
         let values = [

@@ -16,7 +16,7 @@
 
 use chrono::NaiveDate;
 
-use crate::calendar::{Period, add_days, add_months};
+use crate::calendar::{Period, add_days, add_months, months_reached};
 use crate::measures::{
     Candidates, DecidingDate, EpisodeAsOf, EvaluationContext, Evidence, Measure, PeriodKind, RollingPoints, Verdict,
     excluded,
@@ -125,11 +125,12 @@ impl Measure for PermanencyInCare {
         if !episode.in_care_on(first_day) {
             return excluded("not_in_care_on_first_day", "not in care on the period's first day");
         }
-        if self.in_care_for(episode, (self.from_months)(context.timeframes)) > first_day {
+        let in_care_for_months_on = |months: u32| months_reached(episode.removal_date(), months, first_day);
+        if !in_care_for_months_on((self.from_months)(context.timeframes)) {
             return excluded(self.under_band.0, self.under_band.1);
         }
         if let Some((below, rule)) = self.below_months
-            && self.in_care_for(episode, below(context.timeframes)) <= first_day
+            && in_care_for_months_on(below(context.timeframes))
         {
             return excluded(rule.0, rule.1);
         }

@@ -154,13 +154,15 @@ impl Staging {
     /// one `syncfs` of the staging directory's file system (a sync after each file cost a
     /// journal commit per file: 20,000 workers' messages took ten seconds). Where `syncfs` is
     /// unavailable, each file is synced.
+    /// Two threads write (copying a night's 100 MB into the page cache is most of the time).
     pub fn write_files(&self, files: &BTreeMap<String, Vec<u8>>) -> anyhow::Result<()> {
-        for (relative, bytes) in files {
+        let files: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+        crate::performance::work_queue::map_on_two_threads(&files, |&(relative, bytes)| -> anyhow::Result<()> {
             let (path, mut file) = self.create_file(relative)?;
             file.write_all(bytes)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-        }
-        self.sync_everything_written(files.keys())
+                .with_context(|| format!("cannot write {}", path.display()))
+        })?;
+        self.sync_everything_written(files.iter().map(|(relative, _)| *relative))
     }
 
     /// Makes what was written into the staging directory durable.
