@@ -30,7 +30,10 @@ impl OrphanReason {
 /// and a false match among even 10^9 ids has a probability below 10^-20).
 pub struct EpisodeIndex {
     by_removal_id: crate::performance::FastHashMap<u128, usize>,
-    /// Every episode as (removal_date, index), grouped by child; each group ascending.
+    /// Every episode as (removal_date, index), grouped by child; each group ascending. Groups
+    /// are laid out in the order of their child's first episode, the order extracts and the
+    /// engine usually go through children in, so consecutive lookups read neighbouring memory
+    /// instead of one place each among a million.
     episodes_by_child: Vec<(NaiveDate, usize)>,
     /// Where each child's group is in `episodes_by_child`: (start, end).
     by_child: crate::performance::FastHashMap<u128, (usize, usize)>,
@@ -76,6 +79,53 @@ fn child_groups(by_child_then_date: &[(u128, NaiveDate, usize)]) -> impl Iterato
         })
 }
 
+/// One child's episodes: where they are in `by_child_then_date` and in `episodes_by_child`.
+struct ChildGroup {
+    child: u128,
+    sorted: (usize, usize),
+    laid_out: (usize, usize),
+}
+
+/// The episodes of `by_child_then_date` (sorted by child fingerprint, then date) as
+/// (removal_date, index), each child's group kept together and in order, the groups in the
+/// order of their child's first (lowest) index; and each child's group.
+fn laid_out_by_first_episode(
+    by_child_then_date: &[(u128, NaiveDate, usize)],
+) -> (Vec<(NaiveDate, usize)>, Vec<ChildGroup>) {
+    let sorted_groups: Vec<(u128, (usize, usize))> = child_groups(by_child_then_date).collect();
+    // Each group's number at its child's first index (indexes are below the episode count).
+    let mut group_at_first_index = vec![u32::MAX; by_child_then_date.len()];
+    for (number, &(_, (start, end))) in sorted_groups.iter().enumerate() {
+        let first = (by_child_then_date[start..end].iter())
+            .map(|&(_, _, index)| index)
+            .min()
+            .unwrap_or(start);
+        if let Some(slot) = group_at_first_index.get_mut(first) {
+            *slot = number as u32;
+        }
+    }
+    let mut laid_out = Vec::with_capacity(by_child_then_date.len());
+    let mut new_ranges = vec![(0, 0); sorted_groups.len()];
+    for &number in group_at_first_index.iter().filter(|&&number| number != u32::MAX) {
+        let (_, (start, end)) = sorted_groups[number as usize];
+        let new_start = laid_out.len();
+        laid_out.extend(
+            by_child_then_date[start..end]
+                .iter()
+                .map(|&(_, date, index)| (date, index)),
+        );
+        new_ranges[number as usize] = (new_start, laid_out.len());
+    }
+    let groups = (sorted_groups.into_iter().zip(new_ranges))
+        .map(|((child, sorted), laid_out)| ChildGroup {
+            child,
+            sorted,
+            laid_out,
+        })
+        .collect();
+    (laid_out, groups)
+}
+
 fn fingerprint(id: &str) -> u128 {
     xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
@@ -107,20 +157,21 @@ impl EpisodeIndex {
                 .map(|(index, episode)| (fingerprint(&episode.child_id), episode.removal_date, index))
                 .collect();
             by_child_then_date.sort_unstable();
-            let by_child_then_date = &by_child_then_date;
+            let (episodes_by_child, groups) = laid_out_by_first_episode(&by_child_then_date);
+            let groups = &groups;
             let (by_child, child_fingerprints, child_groups_by_position) = std::thread::scope(|inner_scope| {
                 let child_map = inner_scope.spawn(|| {
                     let mut by_child =
-                        crate::performance::FastHashMap::with_capacity_and_hasher(episodes.len(), Default::default());
-                    by_child.extend(child_groups(by_child_then_date));
+                        crate::performance::FastHashMap::with_capacity_and_hasher(groups.len(), Default::default());
+                    by_child.extend(groups.iter().map(|group| (group.child, group.laid_out)));
                     by_child
                 });
                 let mut child_fingerprints = vec![0; episodes.len()];
                 let mut child_groups_by_position = vec![(0, 0); episodes.len()];
-                for (child, group) in child_groups(by_child_then_date) {
-                    for &(_, _, index) in &by_child_then_date[group.0..group.1] {
-                        child_fingerprints[index] = child;
-                        child_groups_by_position[index] = group;
+                for group in groups {
+                    for &(_, _, index) in &by_child_then_date[group.sorted.0..group.sorted.1] {
+                        child_fingerprints[index] = group.child;
+                        child_groups_by_position[index] = group.laid_out;
                     }
                 }
                 let by_child = child_map
@@ -128,10 +179,6 @@ impl EpisodeIndex {
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
                 (by_child, child_fingerprints, child_groups_by_position)
             });
-            let episodes_by_child = by_child_then_date
-                .iter()
-                .map(|&(_, removal_date, index)| (removal_date, index))
-                .collect();
             let (removal_fingerprints, by_removal_id) = removal_side
                 .join()
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -233,6 +280,34 @@ impl EpisodeIndex {
 mod tests {
     use super::{EpisodeIndex, OrphanReason, RecentLookups};
     use crate::measures::test_support::{date, removal};
+
+    #[test]
+    fn each_childs_episodes_are_listed_by_date_and_children_by_their_first_episode() {
+        // Children interleaved: C2's episodes come first and last, C1's and C3's between.
+        let mut episodes = vec![
+            removal("2025-03-01").ids("R1", "C2").0,
+            removal("2024-06-01").ids("R2", "C1").0,
+            removal("2023-01-01").ids("R3", "C3").0,
+            removal("2024-01-10").ids("R4", "C1").0,
+            removal("2022-05-05").ids("R5", "C2").0,
+        ];
+        episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
+        let index = EpisodeIndex::new(&episodes);
+        let removal_ids = |position: usize| -> Vec<&str> {
+            (index.episodes_of_same_child(position).iter())
+                .map(|&(_, other)| &*episodes[other].removal_id)
+                .collect()
+        };
+        assert_eq!(removal_ids(0), ["R5", "R1"]);
+        assert_eq!(removal_ids(4), ["R5", "R1"]);
+        assert_eq!(removal_ids(1), ["R4", "R2"]);
+        assert_eq!(removal_ids(3), ["R4", "R2"]);
+        assert_eq!(removal_ids(2), ["R3"]);
+        let laid_out: Vec<&str> = (index.episodes_by_child.iter())
+            .map(|&(_, position)| &*episodes[position].removal_id)
+            .collect();
+        assert_eq!(laid_out, ["R5", "R1", "R4", "R2", "R3"]);
+    }
 
     #[test]
     fn links_by_removal_id_else_by_child_and_date_with_or_without_memory() {
