@@ -155,16 +155,14 @@ pub fn worker_messages(
     for case in cases {
         by_worker.entry(&case.worker_id).or_default().push(case);
     }
-    let mut by_worker: Vec<(&str, Vec<&crate::engine::CaseRow>)> = by_worker
+    let mut by_worker: Vec<(&str, &crate::model::StaffMember, Vec<&crate::engine::CaseRow>)> = by_worker
         .into_iter()
-        .filter(|(worker_id, _)| *worker_id != crate::model::UNASSIGNED && staff.contains_key(*worker_id))
+        .filter(|(worker_id, _)| *worker_id != crate::model::UNASSIGNED)
+        .filter_map(|(worker_id, items)| Some((worker_id, staff.get(worker_id)?, items)))
         .collect();
-    by_worker.sort_unstable_by_key(|(worker_id, _)| *worker_id);
+    by_worker.sort_unstable_by_key(|(worker_id, _, _)| *worker_id);
     // 20,000 workers' messages at national scale: built on both cores.
-    let messages = crate::performance::work_queue::map_on_two_threads(&by_worker, |(worker_id, items)| {
-        let Some(member) = staff.get(*worker_id) else {
-            return Ok(None);
-        };
+    crate::performance::work_queue::map_on_two_threads(&by_worker, |(worker_id, member, items)| {
         let items = crate::reports::actions::in_action_order(items.iter().map(|&item| item.clone()).collect());
         let list = crate::reports::worker::WorkerList {
             as_of,
@@ -186,9 +184,7 @@ pub fn worker_messages(
                 distinct: "",
             },
         )
-        .map(Some)
-    })?;
-    Ok(messages.into_iter().flatten().collect())
+    })
 }
 
 /// One plain-text alert per operations address.

@@ -18,16 +18,10 @@ impl DateInputs<'_> {
     /// For each measure (in the night's order), its headline counts and every episode's
     /// headline verdict.
     pub(super) fn headline_pass(&self) -> Vec<(HeadlineCounts, VerdictCodes)> {
-        let episode_count = self.engine.episodes.len();
-        let middle = episode_count / 2;
-        let (mut first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| self.headline_of(middle..episode_count));
-            let first = self.headline_of(0..middle);
-            (
-                first,
-                second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            )
-        });
+        let (mut first, second) =
+            crate::performance::work_queue::on_two_halves(self.engine.episodes.len(), |positions| {
+                self.headline_of(positions)
+            });
         for ((counts, verdicts), (more_counts, more_verdicts)) in first.iter_mut().zip(&second) {
             counts.merge(more_counts);
             verdicts.append(more_verdicts);

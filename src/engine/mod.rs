@@ -215,14 +215,8 @@ impl<'a> Engine<'a> {
             .collect();
         // Two threads, half the episodes each; the halves' lists put one after the other stay
         // ascending.
-        let middle = self.episodes.len() / 2;
-        let (mut first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| self.date_lists_of(middle..self.episodes.len(), as_of, &windows));
-            let first = self.date_lists_of(0..middle, as_of, &windows);
-            (
-                first,
-                second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            )
+        let (mut first, second) = crate::performance::work_queue::on_two_halves(self.episodes.len(), |positions| {
+            self.date_lists_of(positions, as_of, &windows)
         });
         first.0.extend(second.0);
         for (candidates, more) in first.1.iter_mut().zip(second.1) {

@@ -27,6 +27,7 @@ use chrono::NaiveDate;
 use crate::config::{Config, normalize_code};
 use crate::extracts::Extract;
 use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, StaffMember, UNASSIGNED};
+use crate::performance::work_queue::for_each_on_two_threads;
 use crate::progress::Progress;
 use crate::scope::{Name, NameInterner};
 use linking::{EpisodeIndex, OrphanReason, RecentLookups};
@@ -110,10 +111,10 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
 
     // Each extract's read time includes putting its rows in order (as placements' does).
     let started = std::time::Instant::now();
-    on_two_threads(&mut episodes, |episode| episode.notice_dates.sort_unstable());
+    for_each_on_two_threads(&mut episodes, |episode| episode.notice_dates.sort_unstable());
     add_read_time(&mut reports, Extract::Notifications, started.elapsed());
     let started = std::time::Instant::now();
-    on_two_threads(&mut episodes, |episode| {
+    for_each_on_two_threads(&mut episodes, |episode| {
         episode
             .meetings
             .sort_unstable_by_key(|meeting| (meeting.date, meeting.meeting_type, meeting.status))
@@ -125,15 +126,6 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
         reports,
         staff,
     })
-}
-
-/// `work` on every episode, half of them on another thread.
-fn on_two_threads(episodes: &mut [Episode], work: impl Fn(&mut Episode) + Sync) {
-    let (first, second) = episodes.split_at_mut(episodes.len() / 2);
-    std::thread::scope(|scope| {
-        scope.spawn(|| second.iter_mut().for_each(&work));
-        first.iter_mut().for_each(&work);
-    });
 }
 
 /// Adds `time` to the read time of `extract` (for the log's time per row).
@@ -203,19 +195,9 @@ impl LinkedPlacements {
             ids,
         } = self;
         let started = std::time::Instant::now();
-        // Half the episodes on another thread.
-        let mut linked = linked;
-        let middle = episodes.len().min(linked.len()) / 2;
-        let (first, second) = episodes.split_at_mut(middle);
-        let second_linked = linked.split_off(middle);
-        let attach = |episodes: &mut [Episode], linked: Vec<Vec<(LinkedPlacement, u32)>>| {
-            for (episode, placements) in episodes.iter_mut().zip(linked) {
-                episode.placements = ids.in_order(placements);
-            }
-        };
-        std::thread::scope(|scope| {
-            scope.spawn(|| attach(second, second_linked));
-            attach(first, linked);
+        let mut pairs: Vec<(&mut Episode, Vec<(LinkedPlacement, u32)>)> = episodes.iter_mut().zip(linked).collect();
+        for_each_on_two_threads(&mut pairs, |(episode, placements)| {
+            episode.placements = ids.in_order(std::mem::take(placements));
         });
         report.read_time += started.elapsed();
         report

@@ -136,7 +136,6 @@ impl ExtractReport {
     }
 }
 
-/// The values of one data row, looked up by canonical column, with the problems found so far.
 /// `value` in ASCII lower case, in `buffer`, when it is ASCII and fits (what
 /// `config::normalize_code` makes of a trimmed ASCII value, without allocating).
 fn ascii_lowercase<'b>(value: &str, buffer: &'b mut [u8; 32]) -> Option<&'b str> {
@@ -150,6 +149,7 @@ fn ascii_lowercase<'b>(value: &str, buffer: &'b mut [u8; 32]) -> Option<&'b str>
     std::str::from_utf8(lowercase).ok()
 }
 
+/// The values of one data row, looked up by canonical column, with the problems found so far.
 pub struct RowFields<'a> {
     record: CsvRecord<'a>,
     /// The whole record as text when it and each of its fields are valid UTF-8, so fields need

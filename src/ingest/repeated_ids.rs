@@ -108,7 +108,7 @@ struct IdSeries {
     ordered_ends: Vec<u32>,
     /// Where the last in-order id starts in `ordered_bytes`.
     last_start: usize,
-    /// The last in-order id's length and `OrderKey`, when it has one.
+    /// The last in-order id's length and `order_key`, when it has one.
     last_key: Option<(usize, u128)>,
     /// Set once `ordered_bytes` would pass `u32::MAX`, or once most ids come out of order:
     /// from then on every id goes to the set.
@@ -209,13 +209,8 @@ mod tests {
         use super::order_key;
         assert_eq!(order_key(b"1234567"), None);
         assert_eq!(order_key(b"12345678901234567"), None);
-        let mut random = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            random ^= random << 13;
-            random ^= random >> 7;
-            random ^= random << 17;
-            random
-        };
+        let mut random = crate::generate::Random::from_seed(8);
+        let mut next = || random.next();
         for _ in 0..20_000 {
             let length = 8 + (next() % 9) as usize;
             // Few distinct bytes, so that long common prefixes are frequent.

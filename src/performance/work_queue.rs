@@ -1,6 +1,7 @@
-//! The two-thread work queue: this thread and one helper take the next item from a shared
-//! counter until none is left. With uneven items (one large report among small ones, backfill
-//! dates whose measures run on threads of uneven length) a second worker keeps both cores busy.
+//! Work on the two cores. The two-thread work queue: this thread and one helper take the next
+//! item from a shared counter until none is left. With uneven items (one large report among
+//! small ones, backfill dates whose measures run on threads of uneven length) a second worker
+//! keeps both cores busy. For even work (a million episodes), two halves.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -35,9 +36,46 @@ pub fn map_on_two_threads<Item: Sync, Output: Send, Error: Send>(
     Ok(finished.into_iter().map(|(_, output)| output).collect())
 }
 
+/// `work` on the first and on the second half of `0..length`, the second half on another
+/// thread; the two results in that order.
+pub fn on_two_halves<Output: Send>(
+    length: usize,
+    work: impl Fn(std::ops::Range<usize>) -> Output + Sync,
+) -> (Output, Output) {
+    let middle = length / 2;
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| work(middle..length));
+        let first = work(0..middle);
+        (
+            first,
+            second.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    })
+}
+
+/// `work` on every item, the second half of them on another thread.
+pub fn for_each_on_two_threads<Item: Send>(items: &mut [Item], work: impl Fn(&mut Item) + Sync) {
+    let (first, second) = items.split_at_mut(items.len() / 2);
+    std::thread::scope(|scope| {
+        scope.spawn(|| second.iter_mut().for_each(&work));
+        first.iter_mut().for_each(&work);
+    });
+}
+
 #[cfg(test)]
 mod tests {
-    use super::map_on_two_threads;
+    use super::{for_each_on_two_threads, map_on_two_threads, on_two_halves};
+
+    #[test]
+    fn halves_cover_every_item_once() {
+        for length in [0, 1, 2, 7, 1000] {
+            let (first, second) = on_two_halves(length, |range| range.collect::<Vec<usize>>());
+            assert_eq!([first, second].concat(), (0..length).collect::<Vec<usize>>());
+            let mut items: Vec<usize> = (0..length).collect();
+            for_each_on_two_threads(&mut items, |item| *item *= 2);
+            assert_eq!(items, (0..length).map(|item| item * 2).collect::<Vec<usize>>());
+        }
+    }
 
     #[test]
     fn results_come_back_in_item_order_and_the_first_error_wins() {
