@@ -15,6 +15,7 @@ use crate::commands::outputs::{self, Files};
 use crate::commands::{as_of_or_yesterday, load_config};
 use crate::config::Config;
 use crate::delivery::Mailer;
+use crate::delivery::Outbox;
 use crate::delivery::messages::{OutgoingMessage, report_messages, worker_messages};
 use crate::engine::{self, Results};
 use crate::failure::Failure;
@@ -290,7 +291,7 @@ impl<'a> Night<'a> {
         };
         let outputs::ResultFiles {
             files: result_files,
-            streamed,
+            mut streamed,
             rendered,
         } = outputs::result_files(data, results, &self.config, detail, staging.as_ref()).map_err(render_failure)?;
         self.files.extend(result_files);
@@ -311,9 +312,14 @@ impl<'a> Night<'a> {
         };
         // Outbox messages become files of this run; SMTP ones are sent once the files are on disk.
         if matches!(self.mailer, Mailer::Outbox(_)) {
+            let mut outbox = Outbox {
+                files: &mut self.files,
+                streamed: &mut streamed,
+                staging: staging.as_ref(),
+            };
             let report = self
                 .mailer
-                .deliver(&messages, &mut self.files, self.as_of, self.arguments.resend)
+                .deliver(&messages, &mut outbox, self.as_of, self.arguments.resend)
                 .map_err(Failure::Delivery)?;
             self.facts.messages = Some(report.counts());
         }
@@ -371,9 +377,14 @@ impl<'a> Night<'a> {
             return Ok(());
         }
         let mut files = Files::new();
+        let mut outbox = Outbox {
+            files: &mut files,
+            streamed: &mut BTreeMap::new(),
+            staging: None,
+        };
         let report = match self
             .mailer
-            .deliver(messages, &mut files, self.as_of, self.arguments.resend)
+            .deliver(messages, &mut outbox, self.as_of, self.arguments.resend)
         {
             Ok(report) => report,
             Err(error) => {

@@ -9,6 +9,7 @@ use lettre::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 
+use super::text_body::text_body;
 use crate::config::delivery::DeliverySettings;
 use crate::reports::{RenderedReport, Scope, html, text};
 
@@ -267,12 +268,12 @@ fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> any
     let body = match page {
         None => MultiPart::mixed()
             .boundary(format!("mixed-{token}"))
-            .singlepart(SinglePart::plain(plain)),
+            .singlepart(SinglePart::plain(text_body(plain))),
         Some(page) => {
             let alternative = MultiPart::alternative()
                 .boundary(format!("alternative-{token}"))
-                .singlepart(SinglePart::plain(plain))
-                .singlepart(SinglePart::html(page));
+                .singlepart(SinglePart::plain(text_body(plain)))
+                .singlepart(SinglePart::html(text_body(page)));
             let mixed = MultiPart::mixed()
                 .boundary(format!("mixed-{token}"))
                 .multipart(alternative);

@@ -7,8 +7,10 @@ pub mod ledger;
 pub mod mbox;
 pub mod messages;
 pub mod smtp;
+mod text_body;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -16,48 +18,93 @@ use tracing::{error, info, warn};
 
 use crate::config::Config;
 use crate::config::delivery::DeliverySettings;
+use crate::output::run_directory::Staging;
 use messages::OutgoingMessage;
 pub use smtp::DeliveryReport;
 
 /// Where workers' messages go in the outbox (`mbox`).
 pub const WORKERS_MAILBOX: &str = "outbox/workers.mbox";
 
+/// Where a run's outbox messages go.
+pub struct Outbox<'a> {
+    /// The run's files held in memory, written with the others when the run publishes.
+    pub files: &'a mut BTreeMap<String, Vec<u8>>,
+    /// Files already streamed into `staging`, with their SHA-256 (for the manifest).
+    pub streamed: &'a mut BTreeMap<String, String>,
+    /// The run's staging directory (none for a dry run): the workers' mailbox is streamed
+    /// into it.
+    pub staging: Option<&'a Staging>,
+}
+
 /// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
-/// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`).
-fn add_to_outbox(messages: &[OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>, as_of: NaiveDate) {
-    // Formatting 20,000 messages (200 MB at national scale) is worth both cores; a worker's
-    // list is formatted straight into its piece of the mailbox.
+/// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`), streamed into
+/// the staging directory when there is one.
+fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: NaiveDate) -> anyhow::Result<()> {
+    let (workers, others): (Vec<&OutgoingMessage>, Vec<&OutgoingMessage>) =
+        messages.iter().partition(|message| message.is_workers_list());
     let formatted: Result<Vec<Vec<u8>>, std::convert::Infallible> =
-        crate::performance::work_queue::map_on_two_threads(messages, |message| {
-            let bytes = message.message.formatted();
-            if !message.is_workers_list() {
-                return Ok(bytes);
-            }
-            let sender = message.message.envelope().from().map(ToString::to_string);
-            let mut piece = Vec::with_capacity(bytes.len() + 100);
-            mbox::append(&mut piece, sender.as_deref(), as_of, &bytes);
-            Ok(piece)
-        });
+        crate::performance::work_queue::map_on_two_threads(&others, |message| Ok(message.message.formatted()));
     let Ok(formatted) = formatted;
-    let mailbox_bytes = (messages.iter().zip(&formatted))
-        .filter(|(message, _)| message.is_workers_list())
-        .map(|(_, bytes)| bytes.len())
-        .sum();
-    let mut workers_mailbox = Vec::with_capacity(mailbox_bytes);
-    for (message, bytes) in messages.iter().zip(formatted) {
-        if message.is_workers_list() {
-            workers_mailbox.extend_from_slice(&bytes);
-        } else {
-            files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+    for (message, bytes) in others.iter().zip(formatted) {
+        outbox
+            .files
+            .insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+    }
+    if !workers.is_empty() {
+        match outbox.staging {
+            Some(staging) => {
+                let sha256 =
+                    staging.stream_file_synced_later(WORKERS_MAILBOX, |out| write_mailbox(&workers, as_of, out))?;
+                outbox.streamed.insert(WORKERS_MAILBOX.to_string(), sha256);
+            }
+            None => {
+                let mut bytes = Vec::new();
+                write_mailbox(&workers, as_of, &mut bytes)?;
+                outbox.files.insert(WORKERS_MAILBOX.to_string(), bytes);
+            }
         }
     }
-    if !workers_mailbox.is_empty() {
-        files.insert(WORKERS_MAILBOX.to_string(), workers_mailbox);
-    }
-    info!(
-        messages = messages.len(),
-        "messages added to the run's outbox/, written with its other files"
-    );
+    info!(messages = messages.len(), "messages added to the run's outbox/");
+    Ok(())
+}
+
+/// Writes the workers' messages into `out` as one mailbox, in their order. At national scale
+/// that is 20,000 messages and 150 MB: each chunk of messages is formatted on both cores while
+/// a third thread writes (and hashes) the chunk before, so neither the mailbox nor every
+/// message formatted at once is ever held in memory.
+fn write_mailbox(workers: &[&OutgoingMessage], as_of: NaiveDate, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+    const MESSAGES_A_CHUNK: usize = 500;
+    std::thread::scope(|scope| {
+        let (chunks, chunks_to_write) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let writer = scope.spawn(move || -> std::io::Result<()> {
+            for chunk in chunks_to_write {
+                out.write_all(&chunk)?;
+            }
+            Ok(())
+        });
+        for messages in workers.chunks(MESSAGES_A_CHUNK) {
+            let pieces: Result<Vec<Vec<u8>>, std::convert::Infallible> =
+                crate::performance::work_queue::map_on_two_threads(messages, |message| {
+                    Ok(mailbox_piece(message, as_of))
+                });
+            let Ok(pieces) = pieces;
+            if chunks.send(pieces.concat()).is_err() {
+                break; // the writer stopped at an error, returned below
+            }
+        }
+        drop(chunks);
+        writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })?;
+    Ok(())
+}
+
+/// One worker's message as the mailbox holds it (`mbox::append`).
+fn mailbox_piece(message: &OutgoingMessage, as_of: NaiveDate) -> Vec<u8> {
+    let bytes = message.message.formatted();
+    let sender = message.message.envelope().from().map(ToString::to_string);
+    let mut piece = Vec::with_capacity(bytes.len() + 100);
+    mbox::append(&mut piece, sender.as_deref(), as_of, &bytes);
+    piece
 }
 
 /// How this run delivers, decided (and credentials read) before any work starts.
@@ -101,19 +148,19 @@ impl Mailer {
         }
     }
 
-    /// Delivers `messages`: as outbox files added to `files` (written with the run's other
-    /// outputs), or through SMTP, recording each in the locked ledger.
+    /// Delivers `messages`: as files of the run's `outbox` (written with its other outputs),
+    /// or through SMTP, recording each in the locked ledger.
     pub fn deliver(
         &self,
         messages: &[OutgoingMessage],
-        files: &mut BTreeMap<String, Vec<u8>>,
+        outbox: &mut Outbox<'_>,
         as_of: NaiveDate,
         resend: bool,
     ) -> anyhow::Result<DeliveryReport> {
         match self {
             Self::Off => Ok(DeliveryReport::default()),
             Self::Outbox(_) => {
-                add_to_outbox(messages, files, as_of);
+                add_to_outbox(messages, outbox, as_of)?;
                 Ok(DeliveryReport {
                     sent: messages.len(),
                     ..DeliveryReport::default()
@@ -151,8 +198,18 @@ impl Mailer {
         let outcome = messages::alert_messages(settings, as_of, subject, body).map(|alerts| match self {
             Self::Off => DeliveryReport::default(),
             Self::Outbox(_) => {
-                add_to_outbox(&alerts, files, as_of);
-                DeliveryReport::default()
+                let mut outbox = Outbox {
+                    files,
+                    streamed: &mut BTreeMap::new(),
+                    staging: None,
+                };
+                match add_to_outbox(&alerts, &mut outbox, as_of) {
+                    Ok(()) => DeliveryReport::default(),
+                    Err(error) => DeliveryReport {
+                        failed: vec![format!("{error:#}")],
+                        ..DeliveryReport::default()
+                    },
+                }
             }
             Self::Smtp { sender, .. } => smtp::send_all(&alerts, sender, None, &as_of.to_string(), true),
         });
@@ -164,5 +221,44 @@ impl Mailer {
             ),
             Err(problem) => error!(error = %format!("{problem:#}"), "the alert could not be delivered"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{OutgoingMessage, mailbox_piece, write_mailbox};
+    use crate::config::delivery::DeliverySettings;
+
+    #[test]
+    fn the_mailbox_holds_every_message_in_order_over_several_chunks() {
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
+        let settings = DeliverySettings {
+            from: "r@agency.example".parse().expect("address"),
+            allowed_domains: vec!["agency.example".into()],
+            leadership: Vec::new(),
+            operations: (0..1_201)
+                .map(|number| format!("worker{number}@agency.example").parse().expect("address"))
+                .collect(),
+            offices: Default::default(),
+            units: Default::default(),
+            worker_mail: true,
+            max_attachment_bytes: 1,
+            report_location: None,
+            ledger: None,
+            smtp: None,
+        };
+        let messages =
+            super::messages::alert_messages(&settings, as_of, "a list", "From here on\nitems").expect("messages");
+        let messages: Vec<&OutgoingMessage> = messages.iter().collect();
+        let mut mailbox = Vec::new();
+        write_mailbox(&messages, as_of, &mut mailbox).expect("written");
+        let expected: Vec<u8> = messages
+            .iter()
+            .flat_map(|message| mailbox_piece(message, as_of))
+            .collect();
+        assert_eq!(mailbox.len(), expected.len());
+        assert!(mailbox == expected, "every message, in order");
+        let text = String::from_utf8(mailbox).expect("text");
+        assert_eq!(text.matches("\n>From here on").count(), 1_201);
     }
 }

@@ -107,6 +107,9 @@ pub struct Staging {
     path: PathBuf,
     permissions: OutputPermissions,
     published: bool,
+    /// Files streamed without a sync of their own (`stream_file_synced_later`): `write_files`
+    /// makes them durable with everything else.
+    synced_later: std::sync::Mutex<Vec<String>>,
 }
 
 impl Staging {
@@ -124,6 +127,7 @@ impl Staging {
             path,
             permissions,
             published: false,
+            synced_later: std::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -162,7 +166,8 @@ impl Staging {
             file.write_all(bytes)
                 .with_context(|| format!("cannot write {}", path.display()))
         })?;
-        self.sync_everything_written(files.iter().map(|(relative, _)| *relative))
+        let synced_later = self.synced_later.lock().map(|names| names.clone()).unwrap_or_default();
+        self.sync_everything_written(files.iter().map(|(relative, _)| *relative).chain(&synced_later))
     }
 
     /// Makes what was written into the staging directory durable.
@@ -188,8 +193,35 @@ impl Staging {
     pub fn stream_file(
         &self,
         relative: &str,
-        fill: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+        fill: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
     ) -> anyhow::Result<String> {
+        let (path, file, sha256) = self.stream_unsynced(relative, fill)?;
+        file.sync_all()
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(sha256)
+    }
+
+    /// Streams `relative` from `fill` as `stream_file` does, but leaves its sync to
+    /// `write_files`, which must follow: for a file written while other work goes on, which a
+    /// sync of its own would hold up.
+    pub fn stream_file_synced_later(
+        &self,
+        relative: &str,
+        fill: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
+    ) -> anyhow::Result<String> {
+        let (_, _, sha256) = self.stream_unsynced(relative, fill)?;
+        if let Ok(mut names) = self.synced_later.lock() {
+            names.push(relative.to_string());
+        }
+        Ok(sha256)
+    }
+
+    /// Creates `relative`, writes it from `fill` and returns it with its SHA-256.
+    fn stream_unsynced(
+        &self,
+        relative: &str,
+        fill: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
+    ) -> anyhow::Result<(PathBuf, File, String)> {
         let (path, file) = self.create_file(relative)?;
         let mut hashing = HashingWriter {
             inner: std::io::BufWriter::with_capacity(1 << 20, file),
@@ -201,9 +233,7 @@ impl Staging {
             .into_inner()
             .map_err(|error| error.into_error())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        file.sync_all()
-            .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(crate::digest::hex(&hasher.finalize()))
+        Ok((path, file, crate::digest::hex(&hasher.finalize())))
     }
 
     /// Renames the staging directory to `<out_root>/<name>`, replacing any previous one.

@@ -397,6 +397,15 @@ fn without_an_smtp_server_every_message_goes_to_the_outbox() {
         addresses_with_items.iter().copied().collect::<Vec<_>>(),
         "one message per worker with an open item"
     );
+    // Streamed into the run directory, the mailbox is listed in the manifest with its digest.
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("2026-10-31/manifest.json")).expect("manifest"))
+            .expect("JSON");
+    let mailbox = std::fs::read(outbox.join("workers.mbox")).expect("mailbox");
+    assert_eq!(
+        manifest["outputs"]["outbox/workers.mbox"].as_str(),
+        Some(permanency_report::digest::sha256_hex(&mailbox).as_str())
+    );
     let hartford = std::fs::read(outbox.join("office-hartford--hartford.manager_agency.example.eml")).expect("eml");
     let parsed = MessageParser::default().parse(&hartford).expect("MIME");
     assert_eq!(
