@@ -18,7 +18,11 @@ pub fn append(mailbox: &mut Vec<u8>, sender: Option<&str>, as_of: NaiveDate, mes
     let date = sent.format("%a %b %e %H:%M:%S %Y");
     mailbox.extend_from_slice(format!("From {} {date}\n", sender.unwrap_or(UNKNOWN_SENDER)).as_bytes());
     let message = message.strip_suffix(b"\r\n").unwrap_or(message);
-    for line in message.split(|&byte| byte == b'\n') {
+    mailbox.reserve(message.len() + 1);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', message).chain([message.len()]) {
+        let line = &message[start..end];
+        start = end + 1;
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line
             .iter()

@@ -73,8 +73,19 @@ fn with_crlf(bytes: &[u8]) -> Vec<u8> {
 
 /// Whether quoted-printable writes `byte` as `=XX`.
 fn needs_escaping(byte: u8) -> bool {
-    !matches!(byte, b'\t' | b' '..=b'<' | b'>'..=b'~')
+    ESCAPED[usize::from(byte)]
 }
+
+/// `needs_escaping` by byte: all but tab and printable ASCII other than `=`.
+static ESCAPED: [bool; 256] = {
+    let mut escaped = [true; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        escaped[byte] = !matches!(byte as u8, b'\t' | b' '..=b'<' | b'>'..=b'~');
+        byte += 1;
+    }
+    escaped
+};
 
 /// Quoted-printable of text with CRLF line ends, byte for byte as the `quoted_printable`
 /// crate's `encode` (text mode, lines of at most 76) writes it: runs of plain bytes copied
@@ -106,13 +117,15 @@ fn quoted_printable(input: &[u8]) -> Vec<u8> {
             continue;
         }
         if LINE_LIMIT - writer.on_line >= 3 && !needs_escaping(byte) {
-            let longest = LINE_LIMIT - writer.on_line - 2;
             let start = index - 1;
-            while index - start < longest && index < input.len() && !needs_escaping(input[index]) {
-                index += 1;
-            }
+            let end = input.len().min(start + LINE_LIMIT - writer.on_line - 2);
+            let run = input[start..end]
+                .iter()
+                .position(|&byte| needs_escaping(byte))
+                .unwrap_or(end - start);
+            index = start + run;
             writer.out.extend_from_slice(&input[start..index]);
-            writer.on_line += index - start;
+            writer.on_line += run;
             writer.backup = writer.out.len();
             continue;
         }
