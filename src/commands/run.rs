@@ -289,16 +289,27 @@ impl<'a> Night<'a> {
                     .map_err(Failure::Output)?,
             )
         };
+        // Workers' messages need only the case lists: they are built while the files render,
+        // whose last workbooks leave a core idle.
+        let settings = self.mailer.settings();
+        let (rendered_files, workers) = std::thread::scope(|scope| {
+            let workers = scope.spawn(|| match settings {
+                Some(settings) => worker_messages(&results.cases, &data.staff, settings, self.as_of),
+                None => Ok(Vec::new()),
+            });
+            let rendered_files = outputs::result_files(data, results, &self.config, detail, staging.as_ref());
+            let workers = workers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (rendered_files, workers)
+        });
         let outputs::ResultFiles {
             files: result_files,
             mut streamed,
             rendered,
-        } = outputs::result_files(data, results, &self.config, detail, staging.as_ref()).map_err(render_failure)?;
+        } = rendered_files.map_err(render_failure)?;
         self.files.extend(result_files);
         let messages = match self.mailer.settings() {
             Some(settings) => {
                 let mut plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
-                let workers = worker_messages(&results.cases, &data.staff, settings, self.as_of);
                 plan.messages.extend(workers.map_err(render_failure)?);
                 for scope in &plan.unrouted {
                     warn!(report = ?scope, "no recipients are configured for this report: written, not sent");
