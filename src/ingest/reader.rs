@@ -949,5 +949,12 @@ mod tests {
         for value in values {
             assert_eq!(super::trim_whitespace(value), value.trim(), "{value:?}");
         }
+        // Every byte at either end, alone and around a letter.
+        for byte in 0..=0x7f_u8 {
+            let character = char::from(byte);
+            for value in [character.to_string(), format!("{character}a"), format!("a{character}")] {
+                assert_eq!(super::trim_whitespace(&value), value.trim(), "{value:?}");
+            }
+        }
     }
 }
