@@ -30,17 +30,17 @@ pub struct TeamBeforePlacementChange;
 impl TeamBeforePlacementChange {
     /// The episode's planned changes in the context's period, each with the held large team
     /// meeting before it, if any (the latest).
-    fn changes<'a>(
-        episode: &EpisodeAsOf<'a>,
-        context: &EvaluationContext<'_>,
-    ) -> Vec<(&'a LinkedPlacement, Option<chrono::NaiveDate>)> {
+    fn changes<'a, 'b>(
+        episode: &'b EpisodeAsOf<'a>,
+        context: &'b EvaluationContext<'_>,
+    ) -> impl Iterator<Item = (&'a LinkedPlacement, Option<chrono::NaiveDate>)> + 'b {
         let days = i64::from(context.timeframes.team_before_decision_days);
         let discharge = episode.discharge().map(|discharge| discharge.date);
         episode
             .planned_placement_changes()
             .filter(|change| context.period.contains(change.start_date))
-            .filter(|change| discharge.is_none_or(|discharge| change.start_date <= discharge))
-            .map(|change| {
+            .filter(move |change| discharge.is_none_or(|discharge| change.start_date <= discharge))
+            .map(move |change| {
                 let earliest = add_days(change.start_date, -days);
                 let meeting = episode
                     .held_meetings(MeetingType::LargeTeam)
@@ -48,7 +48,6 @@ impl TeamBeforePlacementChange {
                     .last();
                 (change, meeting)
             })
-            .collect()
     }
 }
 
@@ -104,36 +103,40 @@ impl Measure for TeamBeforePlacementChange {
     }
 
     fn evaluate(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Verdict {
-        let changes = Self::changes(episode, context);
-        if changes.is_empty() {
+        // One pass, no list: evaluated for every candidate of every period.
+        let mut tally = Tally {
+            numerator: 0,
+            denominator: 0,
+        };
+        let (mut first_missed, mut last_meeting) = (None, None);
+        for (change, meeting) in Self::changes(episode, context) {
+            tally.denominator = tally.denominator.saturating_add(1);
+            match meeting {
+                Some(date) => {
+                    tally.numerator = tally.numerator.saturating_add(1);
+                    last_meeting = Some(date);
+                }
+                None => first_missed = first_missed.or(Some(change.start_date)),
+            }
+        }
+        if tally.denominator == 0 {
             return excluded(
                 "no_planned_change",
                 "no planned placement change during the reporting period",
             );
         }
-        let with_meeting = changes.iter().filter(|(_, meeting)| meeting.is_some()).count();
-        let missed = changes.iter().find(|(_, meeting)| meeting.is_none());
-        let tally = Tally {
-            numerator: u32::try_from(with_meeting).unwrap_or(u32::MAX),
-            denominator: u32::try_from(changes.len()).unwrap_or(u32::MAX),
-        };
         Verdict::tallied(
             tally,
-            missed.is_none(),
+            first_missed.is_none(),
             Evidence {
-                deadline: missed.map(|(change, _)| change.start_date),
-                event: changes
-                    .iter()
-                    .rev()
-                    .find_map(|(_, meeting)| *meeting)
-                    .map(|date| ("large team meeting", date)),
+                deadline: first_missed,
+                event: last_meeting.map(|date| ("large team meeting", date)),
             },
         )
     }
 
     fn deciding_dates(&self, episode: &EpisodeAsOf<'_>, context: &EvaluationContext<'_>) -> Vec<DecidingDate> {
         Self::changes(episode, context)
-            .into_iter()
             .map(|(change, meeting)| {
                 let what = match meeting {
                     Some(meeting) => format!(
