@@ -328,10 +328,12 @@ impl<'a> Night<'a> {
                 streamed: &mut streamed,
                 staging: staging.as_ref(),
             };
+            // Only writing the workers' mailbox into the staging directory can fail here: an
+            // output failure (nothing is published), not a delivery one.
             let report = self
                 .mailer
                 .deliver(&messages, &mut outbox, self.as_of, self.arguments.resend)
-                .map_err(Failure::Delivery)?;
+                .map_err(Failure::Output)?;
             self.facts.messages = Some(report.counts());
         }
         self.timings.insert("render", started.elapsed().as_millis());
