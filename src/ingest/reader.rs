@@ -679,15 +679,13 @@ fn check_batches<Parsed, WorkerMemory: Default>(
             return;
         };
         let (records, repeated_ids) = &batch;
-        let outcomes = records
-            .iter()
-            .zip(repeated_ids)
-            .map(|(record, &repeated_id)| {
-                check_row(record, repeated_id, layout, config, |fields| {
-                    validate(fields, &mut memory)
-                })
+        // Sized once: collected, the list grew (and was copied) a dozen times a batch.
+        let mut outcomes = Vec::with_capacity(records.len());
+        outcomes.extend(records.iter().zip(repeated_ids).map(|(record, &repeated_id)| {
+            check_row(record, repeated_id, layout, config, |fields| {
+                validate(fields, &mut memory)
             })
-            .collect();
+        }));
         if checked_batches.send((sequence, batch, outcomes)).is_err() {
             return;
         }
