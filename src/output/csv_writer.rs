@@ -41,11 +41,7 @@ fn push_cell(bytes: &mut Vec<u8>, cell: &Cell<'_>, scratch: &mut String) {
     match cell {
         Cell::Text(text) => push_csv_field(bytes, neutralise_csv_text(text).as_bytes()),
         Cell::Date(date) => bytes.extend_from_slice(iso_date(*date, scratch)),
-        Cell::Integer(value) => {
-            scratch.clear();
-            let _ = write!(scratch, "{value}");
-            bytes.extend_from_slice(scratch.as_bytes());
-        }
+        Cell::Integer(value) => bytes.extend_from_slice(itoa::Buffer::new().format(*value).as_bytes()),
         Cell::Missing => {}
         Cell::Decimal(rate) => {
             if let Some(rate) = rate {
@@ -234,6 +230,7 @@ mod tests {
                     ("=SUM(A1)", -12, None),
                     ("line\nbreak \"quoted\"", i64::MAX, Some(2.0 / 3.0)),
                     ("", 7, Some(1e-7)),
+                    ("min", i64::MIN, Some(1.0)),
                 ] {
                     visit(&[
                         Cell::Text(text),
