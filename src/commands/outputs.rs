@@ -241,11 +241,9 @@ pub fn manifest_file(
 ) -> anyhow::Result<Vec<u8>> {
     // 20,000 outbox messages make 200 MB to hash at national scale: both cores.
     let named: Vec<(&String, &Vec<u8>)> = files.iter().collect();
-    let hashed: Result<Vec<(String, String)>, std::convert::Infallible> =
-        crate::performance::work_queue::map_on_two_threads(&named, |(name, bytes)| {
-            Ok(((*name).clone(), sha256_hex(bytes)))
-        });
-    let Ok(hashed) = hashed;
+    let hashed = crate::performance::work_queue::map_all_on_two_threads(&named, |(name, bytes)| {
+        ((*name).clone(), sha256_hex(bytes))
+    });
     Manifest {
         as_of: as_of.to_string(),
         command,

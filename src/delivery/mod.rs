@@ -42,14 +42,7 @@ pub struct Outbox<'a> {
 fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: NaiveDate) -> anyhow::Result<()> {
     let (workers, others): (Vec<&OutgoingMessage>, Vec<&OutgoingMessage>) =
         messages.iter().partition(|message| message.is_workers_list());
-    let formatted: Result<Vec<Vec<u8>>, std::convert::Infallible> =
-        crate::performance::work_queue::map_on_two_threads(&others, |message| Ok(message.message.formatted()));
-    let Ok(formatted) = formatted;
-    for (message, bytes) in others.iter().zip(formatted) {
-        outbox
-            .files
-            .insert(format!("outbox/{}", message.outbox_file_name()), bytes);
-    }
+    add_eml_files(&others, outbox.files);
     if !workers.is_empty() {
         match outbox.staging {
             Some(staging) => {
@@ -68,6 +61,15 @@ fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: N
     Ok(())
 }
 
+/// Adds each message to `files` as `outbox/<report>--<recipient>.eml`.
+fn add_eml_files(messages: &[&OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>) {
+    let formatted =
+        crate::performance::work_queue::map_all_on_two_threads(messages, |message| message.message.formatted());
+    for (message, bytes) in messages.iter().zip(formatted) {
+        files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+    }
+}
+
 /// Writes the workers' messages into `out` as one mailbox, in their order. At national scale
 /// that is 20,000 messages and 150 MB: each chunk of messages is formatted on both cores while
 /// a third thread writes (and hashes) the chunk before, so neither the mailbox nor every
@@ -75,20 +77,18 @@ fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: N
 fn write_mailbox(workers: &[&OutgoingMessage], as_of: NaiveDate, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
     const MESSAGES_A_CHUNK: usize = 500;
     std::thread::scope(|scope| {
-        let (chunks, chunks_to_write) = std::sync::mpsc::sync_channel::<Vec<u8>>(2);
+        let (chunks, chunks_to_write) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
         let writer = scope.spawn(move || -> std::io::Result<()> {
-            for chunk in chunks_to_write {
-                out.write_all(&chunk)?;
+            for piece in chunks_to_write.iter().flatten() {
+                out.write_all(&piece)?;
             }
             Ok(())
         });
         for messages in workers.chunks(MESSAGES_A_CHUNK) {
-            let pieces: Result<Vec<Vec<u8>>, std::convert::Infallible> =
-                crate::performance::work_queue::map_on_two_threads(messages, |message| {
-                    Ok(mailbox_piece(message, as_of))
-                });
-            let Ok(pieces) = pieces;
-            if chunks.send(pieces.concat()).is_err() {
+            let pieces = crate::performance::work_queue::map_all_on_two_threads(messages, |message| {
+                mailbox_piece(message, as_of)
+            });
+            if chunks.send(pieces).is_err() {
                 break; // the writer stopped at an error, returned below
             }
         }
@@ -198,18 +198,9 @@ impl Mailer {
         let outcome = messages::alert_messages(settings, as_of, subject, body).map(|alerts| match self {
             Self::Off => DeliveryReport::default(),
             Self::Outbox(_) => {
-                let mut outbox = Outbox {
-                    files,
-                    streamed: &mut BTreeMap::new(),
-                    staging: None,
-                };
-                match add_to_outbox(&alerts, &mut outbox, as_of) {
-                    Ok(()) => DeliveryReport::default(),
-                    Err(error) => DeliveryReport {
-                        failed: vec![format!("{error:#}")],
-                        ..DeliveryReport::default()
-                    },
-                }
+                // Alerts are `.eml` files, never part of the workers' mailbox.
+                add_eml_files(&alerts.iter().collect::<Vec<_>>(), files);
+                DeliveryReport::default()
             }
             Self::Smtp { sender, .. } => smtp::send_all(&alerts, sender, None, &as_of.to_string(), true),
         });

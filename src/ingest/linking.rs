@@ -280,19 +280,29 @@ impl EpisodeIndex {
 mod tests {
     use super::{EpisodeIndex, OrphanReason, RecentLookups};
     use crate::measures::test_support::{date, removal};
+    use crate::model::Episode;
+
+    /// Episodes of (removal date, removal_id, child_id), in removal_id order as ingest keeps
+    /// them, and their index.
+    fn indexed(rows: &[(&str, &str, &str)]) -> (Vec<Episode>, EpisodeIndex) {
+        let mut episodes: Vec<Episode> = (rows.iter())
+            .map(|&(removal_date, removal_id, child_id)| removal(removal_date).ids(removal_id, child_id).0)
+            .collect();
+        episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
+        let index = EpisodeIndex::new(&episodes);
+        (episodes, index)
+    }
 
     #[test]
     fn each_childs_episodes_are_listed_by_date_and_children_by_their_first_episode() {
         // Children interleaved: C2's episodes come first and last, C1's and C3's between.
-        let mut episodes = vec![
-            removal("2025-03-01").ids("R1", "C2").0,
-            removal("2024-06-01").ids("R2", "C1").0,
-            removal("2023-01-01").ids("R3", "C3").0,
-            removal("2024-01-10").ids("R4", "C1").0,
-            removal("2022-05-05").ids("R5", "C2").0,
-        ];
-        episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
-        let index = EpisodeIndex::new(&episodes);
+        let (episodes, index) = indexed(&[
+            ("2025-03-01", "R1", "C2"),
+            ("2024-06-01", "R2", "C1"),
+            ("2023-01-01", "R3", "C3"),
+            ("2024-01-10", "R4", "C1"),
+            ("2022-05-05", "R5", "C2"),
+        ]);
         let removal_ids = |position: usize| -> Vec<&str> {
             (index.episodes_of_same_child(position).iter())
                 .map(|&(_, other)| &*episodes[other].removal_id)
@@ -311,14 +321,12 @@ mod tests {
 
     #[test]
     fn links_by_removal_id_else_by_child_and_date_with_or_without_memory() {
-        let mut episodes = vec![
-            removal("2024-01-10").ids("R1", "C1").0,
-            removal("2024-06-01").ids("R2", "C1").0,
-            removal("2024-06-01").ids("R3", "C1").0,
-            removal("2025-03-01").ids("R4", "C2").0,
-        ];
-        episodes.sort_by(|left, right| left.removal_id.cmp(&right.removal_id));
-        let index = EpisodeIndex::new(&episodes);
+        let (episodes, index) = indexed(&[
+            ("2024-01-10", "R1", "C1"),
+            ("2024-06-01", "R2", "C1"),
+            ("2024-06-01", "R3", "C1"),
+            ("2025-03-01", "R4", "C2"),
+        ]);
         let removal_id_of =
             |found: Result<usize, OrphanReason>| found.map(|position| episodes[position].removal_id.clone());
         // (removal_id, child_id, row date, the episode it links to or why it is an orphan)

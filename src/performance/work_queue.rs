@@ -53,6 +53,16 @@ pub fn on_two_halves<Output: Send>(
     })
 }
 
+/// `map_on_two_threads` for work that cannot fail.
+pub fn map_all_on_two_threads<Item: Sync, Output: Send>(
+    items: &[Item],
+    work: impl Fn(&Item) -> Output + Sync,
+) -> Vec<Output> {
+    let outputs: Result<Vec<Output>, std::convert::Infallible> = map_on_two_threads(items, |item| Ok(work(item)));
+    let Ok(outputs) = outputs;
+    outputs
+}
+
 /// `work` on every item, the second half of them on another thread.
 pub fn for_each_on_two_threads<Item: Send>(items: &mut [Item], work: impl Fn(&mut Item) + Sync) {
     let (first, second) = items.split_at_mut(items.len() / 2);
