@@ -16,6 +16,7 @@ pub mod linking;
 pub mod office_quality;
 pub mod parquet_extract;
 mod placement_ids;
+pub mod read_ahead;
 pub mod reader;
 pub mod rejects;
 pub mod repeated_ids;

@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{Config, ExtractInput};
 use crate::extracts::{CanonicalColumn, Extract};
 use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds, RecordLimits};
+use crate::ingest::read_ahead::ReadAhead;
 use crate::ingest::rejects::{Problem, RejectKind, RejectedRow};
 use crate::ingest::repeated_ids::RepeatedIdDetector;
 
@@ -399,20 +400,15 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         drop(file);
         return read_parquet_extract(config, extract, input, &path, &validate, apply);
     }
-    let size = metadata.len();
-    let mut hashing = HashingReader {
-        inner: file,
-        hasher: Sha256::new(),
-        bytes: 0,
-        progress: progress.bytes(extract.name(), size),
-    };
+    let progress = progress.bytes(extract.name(), metadata.len());
     let started = std::time::Instant::now();
+    let mut reading = ReadAhead::start(file, progress.clone());
     let mut report = ExtractReport {
         path: path.clone(),
         ..ExtractReport::default()
     };
     read_records(
-        NormalizeLineEnds::new(&mut hashing),
+        NormalizeLineEnds::new(&mut reading),
         config,
         extract,
         input,
@@ -421,9 +417,10 @@ pub fn read_extract<Parsed: Send, WorkerMemory: Default>(
         apply,
         &mut report,
     )?;
-    hashing.progress.finish_and_clear();
-    report.size_bytes = hashing.bytes;
-    report.sha256 = crate::digest::hex(&hashing.hasher.finalize());
+    let summary = reading.finish();
+    progress.finish_and_clear();
+    report.size_bytes = summary.bytes;
+    report.sha256 = summary.sha256;
     report.read_time = started.elapsed();
     Ok(report)
 }
@@ -586,7 +583,7 @@ type Batch = (CsvRecordBatch, Vec<bool>);
 /// Records per batch.
 const BATCH: usize = 2048;
 
-/// The data rows: one thread parses CSV (and hashes the bytes, numbers the lines and finds
+/// The data rows: one thread parses CSV (and numbers the lines and finds
 /// repeated ids, which depend on file order), validation workers run `validate` on whole
 /// batches, and the calling thread runs `apply`. Batches are put back in file order first.
 fn read_rows<Input: Read + Send, Parsed: Send, WorkerMemory: Default>(
