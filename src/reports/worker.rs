@@ -43,9 +43,11 @@ impl WorkerList<'_> {
         }
     }
 
+    /// The text part. Lines are kept short (an item's status goes on its own line), so that a
+    /// list of ASCII ids and names needs no transfer encoding (`mail_lines`).
     pub fn text(&self) -> String {
         let mut text = format!(
-            "{}: your children overdue or due soon, as of {}.\n",
+            "{}:\nyour children overdue or due soon, as of {}.\n",
             self.greeting(),
             self.as_of
         );
@@ -59,22 +61,24 @@ impl WorkerList<'_> {
             for item in block.items {
                 let _ = writeln!(
                     text,
-                    "  - {}: {} (deadline {})",
+                    "  - {}:\n    {} (deadline {})",
                     title(item.measure),
                     when(item.days_overdue),
                     item.deadline
                 );
             }
         }
-        text.push_str("\nOnly your own assignments are listed. Your supervisor's report has the whole unit.\n");
+        text.push_str("\nOnly your own assignments are listed.\nYour supervisor's report has the whole unit.\n");
         text
     }
 
+    /// The HTML part: styles inline (mail clients drop style sheets), in ASCII lines short
+    /// enough for 7-bit mail (`mail_lines`), so it needs no quoted-printable encoding.
     pub fn html(&self) -> String {
         let mut page = format!(
             "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-             <title>{}</title></head>\n<body style=\"margin:0;padding:12px;font-family:Arial,Helvetica,sans-serif;color:#1f2933;\">\n\
-             <p style=\"font-size:15px;margin:0 0 8px;\"><strong>{}</strong>: your children overdue or due soon, as of {}.</p>\n",
+             <title>{}</title></head>\n<body style=\"margin:0; padding:12px; font-family:Arial, Helvetica, sans-serif; color:#1f2933;\">\n\
+             <p style=\"font-size:15px; margin:0 0 8px;\"><strong>{}</strong>: your children overdue or due soon, as of {}.</p>\n",
             escape(&self.subject()),
             escape(&self.greeting()),
             self.as_of
@@ -83,8 +87,8 @@ impl WorkerList<'_> {
             let first = block.first();
             let _ = write!(
                 page,
-                "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%;margin:0 0 8px;border-left:3px solid {};\">\
-                 <tr><td style=\"padding:2px 8px;font-size:14px;\"><strong>Child {}</strong> <span style=\"color:#7b8794;font-size:12px;\">removal {} · {}</span></td></tr>",
+                "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%; margin:0 0 8px; border-left:3px solid {};\">\
+                 <tr><td style=\"padding:2px 8px; font-size:14px;\"><strong>Child {}</strong> <span style=\"color:#7b8794; font-size:12px;\">removal {} · {}</span></td></tr>",
                 if first.days_overdue > 0 { "#c81e1e" } else { "#e1a100" },
                 escape(&first.child_id),
                 escape(&first.removal_id),
@@ -94,7 +98,7 @@ impl WorkerList<'_> {
                 let colour = if item.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
                 let _ = write!(
                     page,
-                    "<tr><td style=\"padding:1px 8px 1px 16px;font-size:13px;\">{} — <span style=\"color:{colour};font-weight:bold;\">{}</span> \
+                    "<tr><td style=\"padding:1px 8px 1px 16px; font-size:13px;\">{} — <span style=\"color:{colour}; font-weight:bold;\">{}</span> \
                      <span style=\"color:#7b8794;\">(deadline {})</span></td></tr>",
                     escape(title(item.measure)),
                     when(item.days_overdue),
@@ -104,11 +108,46 @@ impl WorkerList<'_> {
             page.push_str("</table>\n");
         }
         page.push_str(
-            "<p style=\"font-size:12px;color:#7b8794;\">Only your own assignments are listed. Your supervisor's report has the whole unit.</p>\n</body></html>\n",
+            "<p style=\"font-size:12px; color:#7b8794;\">Only your own assignments are listed. Your supervisor's report has the whole unit.</p>\n</body></html>\n",
         );
-        page
+        mail_lines(&page)
     }
 }
+
+/// `page` as 7-bit mail carries it without encoding: every character outside ASCII as a
+/// character reference, and lines broken at a space before they reach `MAIL_LINE` bytes. In
+/// this page a space is only ever between words, between attributes or inside a style, where
+/// a line break means the same, so the page renders exactly as before. A word longer than a
+/// line (a very long id) stays whole: the line is then long, and the part is quoted-printable
+/// encoded as before (`delivery::text_body` decides).
+fn mail_lines(page: &str) -> String {
+    let mut ascii = String::with_capacity(page.len() + page.len() / 16);
+    for character in page.chars() {
+        if character.is_ascii() {
+            ascii.push(character);
+        } else {
+            let _ = write!(ascii, "&#{};", u32::from(character));
+        }
+    }
+    let mut folded = String::with_capacity(ascii.len() + ascii.len() / 32);
+    for line in ascii.split_inclusive('\n') {
+        let mut rest = line;
+        while rest.trim_end_matches('\n').len() > MAIL_LINE {
+            let Some(space) = rest[..=MAIL_LINE].rfind(' ').or_else(|| rest.find(' ')) else {
+                break;
+            };
+            folded.push_str(&rest[..space]);
+            folded.push('\n');
+            rest = &rest[space + 1..];
+        }
+        folded.push_str(rest);
+    }
+    folded
+}
+
+/// The longest line `mail_lines` makes, in bytes: a 7-bit part's lines must stay under 76
+/// with their line end (`delivery::text_body`).
+const MAIL_LINE: usize = 72;
 
 fn title(measure: &str) -> &str {
     REGISTRY
@@ -119,4 +158,85 @@ fn title(measure: &str) -> &str {
 
 fn when(days_overdue: i64) -> String {
     crate::reports::when_due(days_overdue)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{MAIL_LINE, WorkerList, mail_lines};
+    use crate::engine::CaseRow;
+    use crate::measures::CaseStatus;
+
+    fn item(child: &str, measure: &'static str, days_overdue: i64) -> CaseRow {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 10, 1).expect("date");
+        CaseRow {
+            office: "New Britain".into(),
+            unit: "Ongoing A".into(),
+            worker_id: "W0000004".into(),
+            measure,
+            status: if days_overdue > 0 {
+                CaseStatus::Overdue
+            } else {
+                CaseStatus::DueSoon
+            },
+            child_id: child.into(),
+            removal_id: format!("R-{child}").into(),
+            removal_date: date,
+            deadline: date,
+            days_overdue,
+        }
+    }
+
+    fn assert_short_ascii_lines(what: &str, text: &str) {
+        assert!(text.is_ascii(), "{what} is not ASCII:\n{text}");
+        for line in text.lines() {
+            assert!(
+                line.len() <= MAIL_LINE,
+                "{what}: a line of {} bytes: {line:?}",
+                line.len()
+            );
+        }
+    }
+
+    #[test]
+    fn a_list_of_ascii_ids_and_names_is_in_short_ascii_lines_as_text_and_as_html() {
+        // The longest title there is, and a name, to fill the greeting.
+        let items = [
+            item("C0000272", "emergency_team_2bd", 62),
+            item("C0000272", "teaming_90d", 3),
+            item("C0001210", "relative_notice_30d", -1),
+        ];
+        let list = WorkerList {
+            as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
+            worker_id: "W0000004",
+            name: Some("Aisha Moore-Fitzgerald"),
+            items: &items,
+        };
+        assert_short_ascii_lines("the text part", &list.text());
+        let html = list.html();
+        assert_short_ascii_lines("the HTML part", &html);
+        // The dashes and dots of the page are character references now.
+        assert!(html.contains("&#8212;") && html.contains("&#183;"), "{html}");
+        assert!(
+            html.replace('\n', " ")
+                .contains("Large team meeting within 2 business days of an emergency removal &#8212;"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn mail_lines_only_turns_spaces_into_line_breaks_and_other_characters_into_references() {
+        let page = format!(
+            "<p style=\"font-size:12px;color:#7b8794;\">Jos\u{e9} — {}</p>\n<td style=\"padding:1px 8px 1px 16px;\">{}</td>\n",
+            "word ".repeat(40),
+            "x".repeat(100)
+        );
+        let folded = mail_lines(&page);
+        let expected = page.replace('\u{e9}', "&#233;").replace('—', "&#8212;");
+        assert_eq!(folded.replace('\n', " "), expected.replace('\n', " "));
+        for line in folded.lines() {
+            // Only the line holding the 100-byte word may be longer: it cannot be broken.
+            assert!(line.len() <= MAIL_LINE || line.contains(&"x".repeat(100)), "{line:?}");
+        }
+        assert!(folded.lines().count() > page.lines().count(), "{folded}");
+    }
 }

@@ -415,13 +415,16 @@ fn without_an_smtp_server_every_message_goes_to_the_outbox() {
 }
 
 /// Each message's To address in an mbox file, as Python's `mailbox` module reads it, sorted;
-/// and every message's HTML part parses.
+/// and every message's HTML part parses. The sample's ids and names are ASCII, so each text
+/// and HTML part is plain 7-bit (no transfer encoding to undo).
 fn recipients_in_mailbox(path: &Path) -> Vec<String> {
     let script = "import email.utils, mailbox, sys\n\
                   for message in mailbox.mbox(sys.argv[1]):\n\
                   \x20   assert message.get_content_type() == 'multipart/mixed'\n\
                   \x20   html = [part for part in message.walk() if part.get_content_type() == 'text/html']\n\
                   \x20   assert b'</html>' in html[0].get_payload(decode=True)\n\
+                  \x20   texts = [part for part in message.walk() if part.get_content_maintype() == 'text']\n\
+                  \x20   assert [part['Content-Transfer-Encoding'] for part in texts] == ['7bit', '7bit'], message\n\
                   \x20   print(email.utils.parseaddr(message['To'])[1])\n";
     let output = Command::new("python3")
         .args(["-c", script, path.to_str().expect("utf-8")])
