@@ -32,7 +32,7 @@ pub fn text_body(text: String) -> Body {
 /// LF to the next, the LF included, 76 or more; the first line from the start.
 fn has_long_line(bytes: &[u8]) -> bool {
     let mut last = 0;
-    for (position, _) in bytes.iter().enumerate().filter(|(_, byte)| **byte == b'\n') {
+    for position in memchr::memchr_iter(b'\n', bytes) {
         if position - last >= LINE_LIMIT {
             return true;
         }

@@ -73,13 +73,26 @@ impl WorkerList<'_> {
     }
 
     /// The HTML part: styles inline (mail clients drop style sheets), in ASCII lines short
-    /// enough for 7-bit mail (`mail_lines`), so it needs no quoted-printable encoding.
+    /// enough for 7-bit mail, so it needs no quoted-printable encoding. The lines are broken
+    /// only where a space would be (or none shows); `mail_lines` breaks what data made long.
     pub fn html(&self) -> String {
+        mail_lines(self.page())
+    }
+
+    /// The HTML part before `mail_lines`: already in short ASCII lines when the data is.
+    fn page(&self) -> String {
+        let overdue = self.overdue();
         let mut page = format!(
-            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-             <title>{}</title></head>\n<body style=\"margin:0; padding:12px; font-family:Arial, Helvetica, sans-serif; color:#1f2933;\">\n\
-             <p style=\"font-size:15px; margin:0 0 8px;\"><strong>{}</strong>: your children overdue or due soon, as of {}.</p>\n",
-            escape(&self.subject()),
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width\">\n\
+             <title>Your children&#39;s deadlines &#8212; {overdue} overdue, {} due soon &#8212;\n\
+             as of {}</title></head>\n\
+             <body style=\"margin:0; padding:12px;\n\
+             font-family:Arial, Helvetica, sans-serif; color:#1f2933;\">\n\
+             <p style=\"font-size:15px; margin:0 0 8px;\">\n<strong>{}</strong>:\n\
+             your children overdue or due soon, as of {}.</p>\n",
+            self.items.len() - overdue,
+            self.as_of,
             escape(&self.greeting()),
             self.as_of
         );
@@ -87,8 +100,12 @@ impl WorkerList<'_> {
             let first = block.first();
             let _ = write!(
                 page,
-                "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%; margin:0 0 8px; border-left:3px solid {};\">\
-                 <tr><td style=\"padding:2px 8px; font-size:14px;\"><strong>Child {}</strong> <span style=\"color:#7b8794; font-size:12px;\">removal {} · {}</span></td></tr>",
+                "<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\"\n\
+                 style=\"width:100%; margin:0 0 8px; border-left:3px solid {};\">\n\
+                 <tr><td style=\"padding:2px 8px; font-size:14px;\">\n\
+                 <strong>Child {}</strong>\n\
+                 <span style=\"color:#7b8794; font-size:12px;\">removal {}\n\
+                 &#183; {}</span></td></tr>\n",
                 if first.days_overdue > 0 { "#c81e1e" } else { "#e1a100" },
                 escape(&first.child_id),
                 escape(&first.removal_id),
@@ -98,8 +115,10 @@ impl WorkerList<'_> {
                 let colour = if item.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
                 let _ = write!(
                     page,
-                    "<tr><td style=\"padding:1px 8px 1px 16px; font-size:13px;\">{} — <span style=\"color:{colour}; font-weight:bold;\">{}</span> \
-                     <span style=\"color:#7b8794;\">(deadline {})</span></td></tr>",
+                    "<tr><td style=\"padding:1px 8px 1px 16px; font-size:13px;\">\n\
+                     {} &#8212;\n\
+                     <span style=\"color:{colour}; font-weight:bold;\">{}</span>\n\
+                     <span style=\"color:#7b8794;\">(deadline {})</span></td></tr>\n",
                     escape(title(item.measure)),
                     when(item.days_overdue),
                     item.deadline
@@ -108,19 +127,32 @@ impl WorkerList<'_> {
             page.push_str("</table>\n");
         }
         page.push_str(
-            "<p style=\"font-size:12px; color:#7b8794;\">Only your own assignments are listed. Your supervisor's report has the whole unit.</p>\n</body></html>\n",
+            "<p style=\"font-size:12px; color:#7b8794;\">\nOnly your own assignments are listed.\n\
+             Your supervisor's report has the whole unit.</p>\n</body></html>\n",
         );
-        mail_lines(&page)
+        page
     }
 }
 
 /// `page` as 7-bit mail carries it without encoding: every character outside ASCII as a
-/// character reference, and lines broken at a space before they reach `MAIL_LINE` bytes. In
+/// character reference, and lines broken at a space before they pass `MAIL_LINE` bytes. In
 /// this page a space is only ever between words, between attributes or inside a style, where
 /// a line break means the same, so the page renders exactly as before. A word longer than a
 /// line (a very long id) stays whole: the line is then long, and the part is quoted-printable
-/// encoded as before (`delivery::text_body` decides).
-fn mail_lines(page: &str) -> String {
+/// encoded as before (`delivery::text_body` decides). Pages of ASCII data in short lines (all
+/// but a few) are returned as they are.
+fn mail_lines(page: String) -> String {
+    let mut line_start = 0;
+    let has_long_line = memchr::memchr_iter(b'\n', page.as_bytes())
+        .chain([page.len()])
+        .any(|line_end| {
+            let long = line_end - line_start > MAIL_LINE;
+            line_start = line_end + 1;
+            long
+        });
+    if page.is_ascii() && !has_long_line {
+        return page;
+    }
     let mut ascii = String::with_capacity(page.len() + page.len() / 16);
     for character in page.chars() {
         if character.is_ascii() {
@@ -145,9 +177,9 @@ fn mail_lines(page: &str) -> String {
     folded
 }
 
-/// The longest line `mail_lines` makes, in bytes: a 7-bit part's lines must stay under 76
-/// with their line end (`delivery::text_body`).
-const MAIL_LINE: usize = 72;
+/// The longest line `mail_lines` leaves, in bytes: a 7-bit part's lines, with their line end,
+/// must be shorter than 76 (`delivery::text_body`).
+const MAIL_LINE: usize = 74;
 
 fn title(measure: &str) -> &str {
     REGISTRY
@@ -213,6 +245,8 @@ mod tests {
         };
         assert_short_ascii_lines("the text part", &list.text());
         let html = list.html();
+        // The page's own lines are short: `mail_lines` had nothing to break or replace.
+        assert_eq!(list.page(), html);
         assert_short_ascii_lines("the HTML part", &html);
         // The dashes and dots of the page are character references now.
         assert!(html.contains("&#8212;") && html.contains("&#183;"), "{html}");
@@ -230,7 +264,7 @@ mod tests {
             "word ".repeat(40),
             "x".repeat(100)
         );
-        let folded = mail_lines(&page);
+        let folded = mail_lines(page.clone());
         let expected = page.replace('\u{e9}', "&#233;").replace('—', "&#8212;");
         assert_eq!(folded.replace('\n', " "), expected.replace('\n', " "));
         for line in folded.lines() {

@@ -181,3 +181,31 @@ fn the_measurement_catches_a_fixed_width_page() {
         "{desktop:?}"
     );
 }
+
+/// A worker's own message (the first in the workers' mailbox), 7-bit lines and all, fits a
+/// phone's width without scrolling sideways.
+#[test]
+fn a_workers_message_reads_at_phone_width_in_chromium() {
+    let (_out, run) = sample_night();
+    let mailbox = std::fs::read(run.join("outbox/workers.mbox")).expect("workers' mailbox");
+    // mboxrd: each message follows a `From ` line; the first ends where the second's begins.
+    let first_message_start = mailbox.iter().position(|&byte| byte == b'\n').expect("a From line") + 1;
+    let first_message = &mailbox[first_message_start..];
+    let first_message_end = first_message
+        .windows(6)
+        .position(|window| window == b"\nFrom ")
+        .map_or(first_message.len(), |position| position + 1);
+    let parsed = MessageParser::default()
+        .parse(&first_message[..first_message_end])
+        .expect("MIME");
+    let html = parsed.body_html(0).expect("an HTML part").into_owned();
+    assert!(html.contains("<strong>Child "), "{html}");
+    for width in [375, 1200] {
+        let layout = layout_at(&html, width);
+        assert_eq!(u64::from(width), layout.inner_width);
+        assert!(
+            layout.scroll_width <= layout.inner_width,
+            "a worker's message at {width} px scrolls sideways: {layout:?}"
+        );
+    }
+}
