@@ -73,6 +73,32 @@ impl CsvRecordBatch {
         (0..self.len()).filter_map(|index| self.get(index))
     }
 
+    /// The batch's bytes as text, when they are all valid UTF-8: checked in one pass (a few
+    /// hundred kilobytes instead of 2,048 short checks), for `record_with_text`.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(&self.bytes).ok()
+    }
+
+    /// Record `index` with its bytes as text, when they are valid UTF-8. With the batch's
+    /// `text()`, a record is valid exactly when it starts and ends on a character boundary of
+    /// it (a record cut inside a character begins or ends with a partial one); without it (an
+    /// invalid byte somewhere in the batch) the record is checked on its own.
+    pub fn record_with_text<'batch>(
+        &'batch self,
+        index: usize,
+        batch_text: Option<&'batch str>,
+    ) -> Option<(CsvRecord<'batch>, Option<&'batch str>)> {
+        let record = self.get(index)?;
+        let text = match batch_text {
+            Some(batch_text) => {
+                let span = self.records.get(index)?;
+                batch_text.get(span.bytes_start..span.bytes_end)
+            }
+            None => std::str::from_utf8(record.bytes()).ok(),
+        };
+        Some((record, text))
+    }
+
     /// Makes the bytes and fields added since `bytes_start` and `fields_start` a record.
     fn push_record(&mut self, line: u64, bytes_start: usize, fields_start: usize) {
         self.push_span(line, bytes_start, fields_start, false);
@@ -731,6 +757,36 @@ mod tests {
             }
         }
         assert!(lines_found > 5_000, "{lines_found}");
+    }
+
+    #[test]
+    fn a_record_has_text_exactly_when_its_own_bytes_are_utf8() {
+        // The second record ends with the first byte of "é" and the third starts with its
+        // second: the batch's bytes hold a whole character across them, neither record does.
+        let input: &[u8] = b"a,caf\xc3\xa9\nb,x\xc3\n\xa9y,z\nc,ok\n";
+        let mut records = CsvRecords::new(input, b',');
+        let mut batch = CsvRecordBatch::default();
+        while records.read_record(&mut batch).expect("read") {}
+        let texts = texts_of(&batch);
+        let own: Vec<Option<&str>> = batch
+            .iter()
+            .map(|record| std::str::from_utf8(record.bytes()).ok())
+            .collect();
+        assert_eq!(texts, own);
+        assert_eq!(texts.iter().filter(|text| text.is_none()).count(), 2, "{texts:?}");
+        // A batch with an invalid byte elsewhere: each record checked on its own.
+        let input: &[u8] = b"a,\xff\nb,fine\n";
+        let mut records = CsvRecords::new(input, b',');
+        let mut batch = CsvRecordBatch::default();
+        while records.read_record(&mut batch).expect("read") {}
+        assert_eq!(texts_of(&batch), [None, Some("b,fine")]);
+    }
+
+    fn texts_of(batch: &CsvRecordBatch) -> Vec<Option<&str>> {
+        let batch_text = batch.text();
+        (0..batch.len())
+            .map(|index| batch.record_with_text(index, batch_text).expect("record").1)
+            .collect()
     }
 
     #[test]

@@ -678,11 +678,18 @@ fn check_batches<Parsed, WorkerMemory: Default>(
         let (records, repeated_ids) = &batch;
         // Sized once: collected, the list grew (and was copied) a dozen times a batch.
         let mut outcomes = Vec::with_capacity(records.len());
-        outcomes.extend(records.iter().zip(repeated_ids).map(|(record, &repeated_id)| {
-            check_row(record, repeated_id, layout, config, |fields| {
-                validate(fields, &mut memory)
-            })
-        }));
+        let batch_text = records.text();
+        for (index, &repeated_id) in repeated_ids.iter().enumerate() {
+            let Some((record, record_text)) = records.record_with_text(index, batch_text) else {
+                break;
+            };
+            let row = Row {
+                record,
+                record_text,
+                repeated_id,
+            };
+            outcomes.push(check_row(row, layout, config, |fields| validate(fields, &mut memory)));
+        }
         if checked_batches.send((sequence, batch, outcomes)).is_err() {
             return;
         }
@@ -726,14 +733,27 @@ struct RowLayout<'a> {
     id_position: Option<usize>,
 }
 
-/// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
-fn check_row<Parsed>(
-    record: CsvRecord<'_>,
+/// One data row as the parser and its batch give it.
+struct Row<'batch> {
+    record: CsvRecord<'batch>,
+    /// The record's bytes as text, when they are valid UTF-8.
+    record_text: Option<&'batch str>,
+    /// Its id repeats an earlier row's.
     repeated_id: bool,
+}
+
+/// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
+fn check_row<'batch, Parsed>(
+    row: Row<'batch>,
     layout: &RowLayout<'_>,
-    config: &Config,
+    config: &'batch Config,
     validate: impl FnOnce(&mut RowFields<'_>) -> Option<Parsed>,
 ) -> RowOutcome<Parsed> {
+    let Row {
+        record,
+        record_text,
+        repeated_id,
+    } = row;
     let RowLayout {
         header,
         column_positions,
@@ -745,10 +765,11 @@ fn check_row<Parsed>(
     if let Some(problem) = shape_problem(&record, header, max_value_bytes) {
         return RowOutcome::Rejected(RejectedRow::new(record.line, vec![problem], raw_values()));
     }
-    // One check for the whole row; per field only when it fails, to name the column. A valid
-    // whole can still have a field boundary inside a character, where quoted values sit back
-    // to back (`"\xC3","\xA9"`): then each field is checked too.
-    let record_text = std::str::from_utf8(record.bytes()).ok().filter(|text| {
+    // One check for the whole row (`record_text`, made with its batch's); per field only when
+    // it fails, to name the column. A valid whole can still have a field boundary inside a
+    // character, where quoted values sit back to back (`"\xC3","\xA9"`): then each field is
+    // checked too.
+    let record_text = record_text.filter(|text| {
         (0..record.len()).all(|index| {
             record
                 .range(index)
