@@ -822,10 +822,11 @@ fn check_row<'batch, Parsed>(
 /// A row that cannot be read as one: too long, too many or too few fields, or a value longer
 /// than the longest accepted.
 fn shape_problem(record: &CsvRecord<'_>, header: &[String], max_value_bytes: usize) -> Option<Problem> {
-    let too_long = record
-        .fields()
-        .enumerate()
-        .find(|(_, field)| field.len() > max_value_bytes);
+    // A field is a part of its record: in a record no longer than the limit, none is too long
+    // (nearly every record; the others are looked at field by field).
+    let too_long = (record.bytes().len() > max_value_bytes)
+        .then(|| (record.fields().enumerate()).find(|(_, field)| field.len() > max_value_bytes))
+        .flatten();
     if let Some((position, field)) = too_long
         && (record.oversized || record.len() == header.len())
     {
