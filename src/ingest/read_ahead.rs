@@ -19,6 +19,10 @@ use sha2::{Digest, Sha256};
 const CHUNK_BYTES: usize = 1 << 20;
 /// Chunks read but not yet taken by the parser.
 const CHUNKS_AHEAD: usize = 4;
+/// Chunks the reading thread makes: those ahead, the parser's, and the one being read. They go
+/// round, so the file's bytes are never written into fresh memory (a new chunk each time was
+/// a gigabyte of page faults and zeroing at national scale).
+const CHUNKS_MADE: usize = CHUNKS_AHEAD + 2;
 
 /// What the reading thread found once the file ended.
 pub struct ReadSummary {
@@ -69,7 +73,9 @@ impl Read for ReadAhead {
                 Err(_) => return Ok(0), // the reading thread reached the end of the file
             };
             let spent = std::mem::replace(&mut self.current, next);
-            let _ = self.spent_chunks.send(spent);
+            if spent.capacity() > 0 {
+                let _ = self.spent_chunks.send(spent);
+            }
             self.position = 0;
         }
         let count = buffer.len().min(self.current.len() - self.position);
@@ -89,8 +95,22 @@ fn read_and_hash(
 ) -> ReadSummary {
     let mut hasher = Sha256::new();
     let mut bytes = 0_u64;
+    let mut chunks_made = 0;
     loop {
-        let mut chunk = chunks_to_reuse.try_recv().unwrap_or_default();
+        // A chunk the parser is done with, or a new one while there are fewer than
+        // `CHUNKS_MADE`, or else wait for the parser to hand one back (it always will: fewer
+        // chunks fit in the queue and the parser's hands than there are).
+        let mut chunk = match chunks_to_reuse.try_recv() {
+            Ok(chunk) => chunk,
+            Err(_) if chunks_made < CHUNKS_MADE => {
+                chunks_made += 1;
+                Vec::new()
+            }
+            Err(_) => match chunks_to_reuse.recv() {
+                Ok(chunk) => chunk,
+                Err(_) => break, // the parser stopped
+            },
+        };
         chunk.resize(CHUNK_BYTES, 0);
         let count = match read_some(&mut file, &mut chunk) {
             Ok(0) => break,
@@ -133,8 +153,10 @@ mod tests {
     fn hands_on_every_byte_in_order_and_hashes_them_all() {
         let directory = tempfile::tempdir().expect("temporary directory");
         let path = directory.path().join("extract.csv");
-        // Three and a half chunks of varied bytes, read through buffers of an odd size.
-        let content: Vec<u8> = (0..(super::CHUNK_BYTES * 7 / 2))
+        // More chunks than are ever made (so they go round), and half a chunk, of varied bytes,
+        // read through buffers of an odd size.
+        let chunks = super::CHUNKS_MADE * 2;
+        let content: Vec<u8> = (0..(super::CHUNK_BYTES * chunks + super::CHUNK_BYTES / 2))
             .map(|index| (index * 31 % 251) as u8)
             .collect();
         std::fs::write(&path, &content).expect("write");
