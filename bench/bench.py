@@ -71,15 +71,25 @@ def summary(name, samples):
 def fresh_output(arguments, output_directory, label):
     """`arguments` writing into a new directory of `output_directory` (named by `label`) instead
     of into `output_directory` itself: every timed run writes a new run directory, as the
-    nightly run does, and nothing is deleted before a timed run. Deleting right before would
-    charge the run for the file system's bookkeeping: on this machine's ext4, which has no
-    journal, creating a file skips every inode freed in the last minutes, so the 20,000 outbox
-    messages of a run created just after the previous run's were deleted took 2-7 s of kernel
-    time instead of about 1. Old outputs are deleted at the end (`out` is removed)."""
+    nightly run does."""
     if output_directory is None:
         return arguments
     new_directory = os.path.join(output_directory, label)
     return [new_directory if argument == output_directory else argument for argument in arguments]
+
+
+def timed_in_fresh_output(arguments, output_directory, label):
+    """`timed` in a new run directory (`fresh_output`), deleted once timed. Kept, a benchmark's
+    runs filled the disk (15 runs of 560 MB at 1M children): the disk was 87 % full and one
+    build's times ranged over 20 %, against about 5 % with each run's outputs deleted
+    (2026-12-05). They are deleted before the sync that precedes the next timing (`settle`),
+    and a run writes about 50 files: when a run wrote 20,000 outbox messages, creating them
+    just after the previous run's were deleted cost 2-7 s of kernel time on this machine's
+    ext4 (it skips inodes freed in the last minutes)."""
+    sample = timed(fresh_output(arguments, output_directory, label))
+    if output_directory is not None:
+        shutil.rmtree(os.path.join(output_directory, label), ignore_errors=True)
+    return sample
 
 
 def measure_interleaved(commands, runs):
@@ -91,7 +101,7 @@ def measure_interleaved(commands, runs):
     --warmup). `commands` are (key, name, arguments, output directory or None).
     Returns {key: summary}."""
     for _, _, arguments, output_directory in commands:
-        timed(fresh_output(arguments, output_directory, "warm-up"))
+        timed_in_fresh_output(arguments, output_directory, "warm-up")
         settle()
     samples = {key: [] for key, _, _, _ in commands}
     for round_number in range(runs):
@@ -101,7 +111,7 @@ def measure_interleaved(commands, runs):
         ordered = commands if round_number % 2 == 0 else commands[::-1]
         for key, _, arguments, output_directory in ordered:
             settle()
-            samples[key].append(timed(fresh_output(arguments, output_directory, f"round-{round_number}")))
+            samples[key].append(timed_in_fresh_output(arguments, output_directory, f"round-{round_number}"))
     return {key: summary(name, samples[key]) for key, name, _, _ in commands}
 
 
@@ -109,7 +119,7 @@ def measure(name, arguments, output_directory, runs):
     samples = []
     for round_number in range(runs):
         settle()
-        samples.append(timed(fresh_output(arguments, output_directory, f"round-{round_number}")))
+        samples.append(timed_in_fresh_output(arguments, output_directory, f"round-{round_number}"))
     return summary(name, samples)
 
 
