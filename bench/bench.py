@@ -65,7 +65,15 @@ def summary(name, samples):
     cpu = statistics.median(sample[2] for sample in samples)
     print(f"  {name}: median {seconds:.2f} s of {[round(sample[0], 2) for sample in samples]}, peak {peak:.0f} MB, "
           f"CPU {cpu:.2f} s", file=sys.stderr)
-    return {"name": name, "seconds": seconds, "peak_mb": peak, "cpu_seconds": cpu, "samples": [sample[0] for sample in samples]}
+    return {"name": name, "seconds": seconds, "peak_mb": peak, "cpu_seconds": cpu, "samples": [sample[0] for sample in samples],
+            "cpu_samples": [sample[2] for sample in samples]}
+
+
+def paired_ratio(new, baseline, kind="samples"):
+    """The median of the round-by-round ratios new / baseline: steadier than the ratio of the
+    medians on this machine, whose speed drifts between rounds (the same build's times vary by
+    up to 15 % within one benchmark)."""
+    return statistics.median(a / b for a, b in zip(new[kind], baseline[kind]))
 
 
 def fresh_output(arguments, output_directory, label):
@@ -305,10 +313,12 @@ def main():
     if options.baseline:
         pairs = [("run", "run"), ("backfill", "backfill")] + ([("mail", "run with mail")] if options.with_mail else [])
         for key, what in pairs:
-            ratio = results[key]["seconds"] / results[f"{key}-baseline"]["seconds"]
-            rows_table.append((f"{what} vs baseline ({options.baseline})", f"{results[f'{key}-baseline']['seconds']:.2f} s",
-                               cpu(f"{key}-baseline"), f"{results[f'{key}-baseline']['peak_mb']:.0f} MB",
-                               "new / baseline", f"{ratio:.3f} x"))
+            new, baseline = results[key], results[f"{key}-baseline"]
+            ratio = new["seconds"] / baseline["seconds"]
+            paired = f"paired {paired_ratio(new, baseline):.3f} x, CPU {paired_ratio(new, baseline, 'cpu_samples'):.3f} x"
+            rows_table.append((f"{what} vs baseline ({options.baseline})", f"{baseline['seconds']:.2f} s",
+                               cpu(f"{key}-baseline"), f"{baseline['peak_mb']:.0f} MB",
+                               "new / baseline", f"{ratio:.3f} x ({paired})"))
     if options.parquet:
         ratio = results["parquet"]["seconds"] / run
         rows_table.append(("run writing Parquet too", f"{results['parquet']['seconds']:.2f} s", cpu("parquet"),
