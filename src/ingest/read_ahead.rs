@@ -58,9 +58,16 @@ impl ReadAhead {
     /// The digest and size of the whole file. Call it once the reader has returned 0 (the end
     /// of the file); earlier, the digest would be of the bytes read so far.
     pub fn finish(self) -> ReadSummary {
-        let Self { chunks, reader, .. } = self;
-        // The reading thread stops at the end of the file, or when nobody takes its chunks.
+        let Self {
+            chunks,
+            spent_chunks,
+            reader,
+            ..
+        } = self;
+        // The reading thread stops at the end of the file, or when nobody takes its chunks or
+        // can hand one back.
         drop(chunks);
+        drop(spent_chunks);
         reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
@@ -175,6 +182,23 @@ mod tests {
         assert!(read == content, "the bytes handed on differ from the file's");
         assert_eq!(summary.bytes, content.len() as u64);
         assert_eq!(summary.sha256, crate::digest::sha256_hex(&content));
+    }
+
+    #[test]
+    fn finishing_before_the_end_stops_the_reading_thread() {
+        let directory = tempfile::tempdir().expect("temporary directory");
+        let path = directory.path().join("extract.csv");
+        let content = vec![b'x'; super::CHUNK_BYTES * super::CHUNKS_MADE * 3];
+        std::fs::write(&path, &content).expect("write");
+        let mut reader = ReadAhead::start(
+            std::fs::File::open(&path).expect("open"),
+            indicatif::ProgressBar::hidden(),
+        );
+        assert_eq!(reader.read(&mut [0; 16]).expect("read"), 16);
+        // Give the thread time to fill every chunk and wait for one back.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let summary = reader.finish();
+        assert!(summary.bytes < content.len() as u64, "{}", summary.bytes);
     }
 
     #[test]
