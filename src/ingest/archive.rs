@@ -21,7 +21,8 @@ use crate::config::Config;
 use crate::extracts::Extract;
 use crate::ingest::csv_records::{CsvRecordBatch, CsvRecords, NormalizeLineEnds, RecordLimits};
 use crate::ingest::parquet_extract::{EXTRA_COLUMN_PREFIX, LINE_COLUMN, is_parquet};
-use crate::ingest::reader::{ExtractReport, HashingReader};
+use crate::ingest::read_ahead::ReadAhead;
+use crate::ingest::reader::ExtractReport;
 
 /// What archiving one extract wrote.
 #[derive(Debug)]
@@ -102,8 +103,8 @@ fn as_text_when_it_is(column: Column) -> Column {
 /// (the file the night read).
 fn csv_as_archive(path: &Path, delimiter: u8, expected_sha256: &str) -> anyhow::Result<Vec<u8>> {
     let file = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    let mut hashing = HashingReader::new(file);
-    let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut hashing), delimiter);
+    let mut reading = ReadAhead::start(file, indicatif::ProgressBar::hidden());
+    let mut records = CsvRecords::new(NormalizeLineEnds::new(&mut reading), delimiter);
     records.set_limits(RecordLimits::UNLIMITED);
     let mut batch = CsvRecordBatch::default();
     let mut header: Vec<String> = Vec::new();
@@ -153,7 +154,7 @@ fn csv_as_archive(path: &Path, delimiter: u8, expected_sha256: &str) -> anyhow::
         }
     }
     drop(records);
-    let sha256 = hashing.sha256();
+    let sha256 = reading.finish().sha256;
     anyhow::ensure!(
         sha256 == expected_sha256,
         "{} changed after the night read it (SHA-256 {sha256}, read {expected_sha256}): not archived",

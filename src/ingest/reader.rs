@@ -11,8 +11,6 @@ use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::config::{Config, ExtractInput};
 use crate::extracts::{CanonicalColumn, Extract};
 use crate::ingest::csv_records::{CsvRecord, CsvRecordBatch, CsvRecords, NormalizeLineEnds, RecordLimits};
@@ -308,41 +306,6 @@ fn trim_whitespace(value: &str) -> &str {
         [] => value,
         [first, .., last] | [first @ last] if plain(*first) && plain(*last) => value,
         _ => value.trim(),
-    }
-}
-
-/// Feeds every byte it reads into a SHA-256, so the manifest's digest costs no second read.
-pub(crate) struct HashingReader<Inner> {
-    inner: Inner,
-    hasher: Sha256,
-    bytes: u64,
-    progress: indicatif::ProgressBar,
-}
-
-impl<Inner> HashingReader<Inner> {
-    /// Reads `inner` with no progress bar.
-    pub(crate) fn new(inner: Inner) -> Self {
-        Self {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-            progress: indicatif::ProgressBar::hidden(),
-        }
-    }
-
-    /// The SHA-256 of everything read, in hex.
-    pub(crate) fn sha256(self) -> String {
-        crate::digest::hex(&self.hasher.finalize())
-    }
-}
-
-impl<Inner: Read> Read for HashingReader<Inner> {
-    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
-        let count = self.inner.read(buffer)?;
-        self.hasher.update(&buffer[..count]);
-        self.bytes += count as u64;
-        self.progress.inc(count as u64);
-        Ok(count)
     }
 }
 
@@ -683,12 +646,9 @@ fn check_batches<Parsed, WorkerMemory: Default>(
             let Some((record, record_text)) = records.record_with_text(index, batch_text) else {
                 break;
             };
-            let row = Row {
-                record,
-                record_text,
-                repeated_id,
-            };
-            outcomes.push(check_row(row, layout, config, |fields| validate(fields, &mut memory)));
+            outcomes.push(check_row(record, record_text, repeated_id, layout, config, |fields| {
+                validate(fields, &mut memory)
+            }));
         }
         if checked_batches.send((sequence, batch, outcomes)).is_err() {
             return;
@@ -733,27 +693,16 @@ struct RowLayout<'a> {
     id_position: Option<usize>,
 }
 
-/// One data row as the parser and its batch give it.
-struct Row<'batch> {
-    record: CsvRecord<'batch>,
-    /// The record's bytes as text, when they are valid UTF-8.
-    record_text: Option<&'batch str>,
-    /// Its id repeats an earlier row's.
-    repeated_id: bool,
-}
-
-/// Checks one data row: field count, UTF-8, a repeated id, then the extract's own `validate`.
+/// Checks one data row: field count, UTF-8 (`record_text` is the record's bytes as text when
+/// they are valid), a repeated id, then the extract's own `validate`.
 fn check_row<'batch, Parsed>(
-    row: Row<'batch>,
+    record: CsvRecord<'batch>,
+    record_text: Option<&'batch str>,
+    repeated_id: bool,
     layout: &RowLayout<'_>,
-    config: &'batch Config,
+    config: &Config,
     validate: impl FnOnce(&mut RowFields<'_>) -> Option<Parsed>,
 ) -> RowOutcome<Parsed> {
-    let Row {
-        record,
-        record_text,
-        repeated_id,
-    } = row;
     let RowLayout {
         header,
         column_positions,

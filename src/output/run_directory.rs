@@ -166,7 +166,7 @@ impl Staging {
             file.write_all(bytes)
                 .with_context(|| format!("cannot write {}", path.display()))
         })?;
-        let synced_later = self.synced_later.lock().map(|names| names.clone()).unwrap_or_default();
+        let synced_later = self.streamed_unsynced().clone();
         self.sync_everything_written(files.iter().map(|(relative, _)| *relative).chain(&synced_later))
     }
 
@@ -210,10 +210,17 @@ impl Staging {
         fill: impl FnOnce(&mut (dyn Write + Send)) -> anyhow::Result<()>,
     ) -> anyhow::Result<String> {
         let (_, _, sha256) = self.stream_unsynced(relative, fill)?;
-        if let Ok(mut names) = self.synced_later.lock() {
-            names.push(relative.to_string());
-        }
+        self.streamed_unsynced().push(relative.to_string());
         Ok(sha256)
+    }
+
+    /// The files `stream_file_synced_later` wrote. A thread that panicked holding the list
+    /// cannot have left it half-changed (a push), so the list is taken as it is: a name lost
+    /// would be a file published unsynced.
+    fn streamed_unsynced(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.synced_later
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Creates `relative`, writes it from `fill` and returns it with its SHA-256.
