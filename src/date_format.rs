@@ -96,12 +96,32 @@ impl FixedLayout {
                 byte.is_ascii_digit().then(|| number * 10 + u32::from(byte - b'0'))
             })
         };
-        NaiveDate::from_ymd_opt(
+        calendar_date(
             number(self.year, 4)? as i32,
             number(self.month, 2)?,
             number(self.day, 2)?,
         )
     }
+}
+
+/// The years whose days `calendar_date` finds in a table: the default plausible range, which
+/// holds nearly every date an extract has.
+const TABLE_YEARS: std::ops::RangeInclusive<i32> = 1900..=2100;
+
+/// `NaiveDate::from_ymd_opt`, from a table for the years of `TABLE_YEARS` (a tenth of its
+/// cost; every date of every extract is read through here).
+fn calendar_date(year: i32, month: u32, day: u32) -> Option<NaiveDate> {
+    static DAYS: std::sync::LazyLock<Box<[Option<NaiveDate>]>> = std::sync::LazyLock::new(|| {
+        TABLE_YEARS
+            .flat_map(|year| (0..16).flat_map(move |month| (0..32).map(move |day| (year, month, day))))
+            .map(|(year, month, day)| NaiveDate::from_ymd_opt(year, month, day))
+            .collect()
+    });
+    if !TABLE_YEARS.contains(&year) || month >= 16 || day >= 32 {
+        return NaiveDate::from_ymd_opt(year, month, day);
+    }
+    let index = ((year - TABLE_YEARS.start()) as usize * 16 + month as usize) * 32 + day as usize;
+    DAYS.get(index).copied().flatten()
 }
 
 impl fmt::Display for DatePattern {
@@ -192,7 +212,7 @@ impl DatePattern {
         if position != bytes.len() {
             return None;
         }
-        NaiveDate::from_ymd_opt(year, month, day)
+        calendar_date(year, month, day)
     }
 }
 
@@ -289,6 +309,21 @@ impl DateFormats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_table_of_days_agrees_with_chrono_inside_and_around_its_years() {
+        for year in [1, 1899, 1900, 1901, 2000, 2023, 2024, 2100, 2101, 9999] {
+            for month in 0..=20 {
+                for day in 0..=40 {
+                    assert_eq!(
+                        calendar_date(year, month, day),
+                        NaiveDate::from_ymd_opt(year, month, day),
+                        "{year}-{month}-{day}"
+                    );
+                }
+            }
+        }
+    }
 
     fn formats(patterns: &[&str]) -> DateFormats {
         DateFormats::new(

@@ -8,17 +8,39 @@ use std::sync::Arc;
 pub type Name = Arc<str>;
 
 /// Shares one `Name` among the many rows that spell the same value (a million episodes, a
-/// few dozen offices and groups, thousands of workers).
+/// few dozen offices and groups, thousands of workers). A text of up to `INLINE_TEXT` bytes
+/// is kept in the table itself, so that finding one of 20,000 worker ids reads no memory
+/// elsewhere (with a `Box<str>` key, that read missed the cache about once a row).
 #[derive(Debug, Default)]
-pub struct NameInterner(crate::performance::FastHashMap<Box<str>, Name>);
+pub struct NameInterner {
+    short: crate::performance::FastHashMap<(u8, [u8; INLINE_TEXT]), Name>,
+    long: crate::performance::FastHashMap<Box<str>, Name>,
+}
+
+const INLINE_TEXT: usize = 22;
 
 impl NameInterner {
     pub fn name(&mut self, text: &str) -> Name {
-        if let Some(name) = self.0.get(text) {
+        if text.len() > INLINE_TEXT {
+            return self.long_name(text);
+        }
+        let mut bytes = [0; INLINE_TEXT];
+        bytes[..text.len()].copy_from_slice(text.as_bytes());
+        let key = (text.len() as u8, bytes);
+        if let Some(name) = self.short.get(&key) {
             return name.clone();
         }
         let name: Name = text.into();
-        self.0.insert(text.into(), name.clone());
+        self.short.insert(key, name.clone());
+        name
+    }
+
+    fn long_name(&mut self, text: &str) -> Name {
+        if let Some(name) = self.long.get(text) {
+            return name.clone();
+        }
+        let name: Name = text.into();
+        self.long.insert(text.into(), name.clone());
         name
     }
 }
@@ -236,7 +258,28 @@ pub fn file_stem(prefix: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{Level, Scope, canonical_name, file_stem, is_canonical_name};
+    use super::{Level, Name, NameInterner, Scope, canonical_name, file_stem, is_canonical_name};
+    use std::sync::Arc;
+
+    #[test]
+    fn an_interner_gives_one_shared_name_per_text_short_or_long() {
+        let mut names = NameInterner::default();
+        let texts = [
+            "",
+            "W1",
+            "W1 ",
+            "W0000003",
+            "1234567890123456789012",
+            "12345678901234567890123",
+            "Hartford Ongoing Services Unit 3",
+        ];
+        let first: Vec<Name> = texts.iter().map(|text| names.name(text)).collect();
+        for (text, name) in texts.iter().zip(&first) {
+            assert_eq!(&**name, *text);
+            assert!(Arc::ptr_eq(name, &names.name(text)), "{text:?} shared");
+        }
+        assert!(!Arc::ptr_eq(&first[1], &first[2]));
+    }
 
     #[test]
     fn names_are_canonical_by_themselves_and_stems_are_safe_and_distinct() {

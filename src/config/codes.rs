@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::config::{ConfigError, Validator, normalize_code};
 use crate::model::{DischargeReason, MeetingStatus, MeetingType, PermanencyGoal, PlacementSetting};
 use crate::performance::FastHashMap;
+use crate::performance::code_map::CodeMap;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,12 +49,12 @@ pub(super) struct RaceEthnicitySection {
 /// hold their spellings as configured, so the common case needs no lower-casing.
 #[derive(Debug, Clone, Default)]
 pub struct CodeMaps {
-    pub discharge_reason: FastHashMap<String, DischargeReason>,
-    pub permanency_goal: FastHashMap<String, PermanencyGoal>,
-    pub meeting_type: FastHashMap<String, MeetingType>,
-    pub meeting_status: FastHashMap<String, MeetingStatus>,
-    pub placement_setting: FastHashMap<String, PlacementSetting>,
-    pub yes_no: FastHashMap<String, bool>,
+    pub discharge_reason: CodeMap<DischargeReason>,
+    pub permanency_goal: CodeMap<PermanencyGoal>,
+    pub meeting_type: CodeMap<MeetingType>,
+    pub meeting_status: CodeMap<MeetingStatus>,
+    pub placement_setting: CodeMap<PlacementSetting>,
+    pub yes_no: CodeMap<bool>,
     /// Office spelling (as configured, and lower-cased) → canonical spelling; empty = any
     /// office accepted.
     pub offices: FastHashMap<String, String>,
@@ -125,8 +126,8 @@ impl Validator<'_> {
         aliases: &BTreeMap<String, String>,
         all: &[Code],
         canonical: fn(Code) -> &'static str,
-    ) -> Result<FastHashMap<String, Code>, ConfigError> {
-        let mut map: FastHashMap<String, Code> = all.iter().map(|&code| (canonical(code).to_string(), code)).collect();
+    ) -> Result<CodeMap<Code>, ConfigError> {
+        let mut map: CodeMap<Code> = all.iter().map(|&code| (canonical(code).to_string(), code)).collect();
         for (agency_code, target) in aliases {
             let Some(&code) = all.iter().find(|&&code| canonical(code) == target.trim()) else {
                 let names: Vec<&str> = all.iter().map(|&code| canonical(code)).collect();

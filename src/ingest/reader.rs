@@ -267,7 +267,7 @@ impl<'a> RowFields<'a> {
         &mut self,
         column: &str,
         is_required: bool,
-        codes: &crate::performance::FastHashMap<String, Code>,
+        codes: &crate::performance::code_map::CodeMap<Code>,
         described_as: &str,
     ) -> Option<Code> {
         let value = if is_required {
