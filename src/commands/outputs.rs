@@ -87,14 +87,10 @@ pub fn result_files(
                 .then(|| episodes_files(scope, data, results, config, staging))
                 .transpose()
         });
-        // Counted once for units.csv and every report, and only when one is written.
-        let case_counts = crate::engine::CaseCounts::new(if detail.units || detail.reports {
-            &results.cases
-        } else {
-            &[]
-        });
+        // Counted once for every report, and only when one is written.
+        let case_counts = crate::engine::CaseCounts::new(if detail.reports { &results.cases } else { &[] });
         let (tables, rendered) = std::thread::scope(|inner| {
-            let tables = inner.spawn(|| table_files(data, results, config, detail, &case_counts));
+            let tables = inner.spawn(|| table_files(data, results, config, detail));
             let rendered = if detail.reports {
                 rendered_reports(data, results, config, &case_counts)
             } else {
@@ -122,19 +118,13 @@ pub fn result_files(
 
 /// `measures.csv`, `cases.csv`, `equity.csv`, and `units.csv` when `detail` asks for it and
 /// removals carry units or workers (each with its `.parquet` when configured).
-fn table_files(
-    data: &IngestedData,
-    results: &Results,
-    config: &Config,
-    detail: Detail,
-    case_counts: &crate::engine::CaseCounts<'_>,
-) -> anyhow::Result<Files> {
+fn table_files(data: &IngestedData, results: &Results, config: &Config, detail: Detail) -> anyhow::Result<Files> {
     let mut files = Files::new();
     insert_table(&mut files, &MeasuresTable(results), config)?;
     insert_table(&mut files, &CasesTable(results), config)?;
     insert_table(&mut files, &EquityTable(results), config)?;
     if detail.units && data.has_assignments() {
-        insert_table(&mut files, &UnitsTable(results, case_counts), config)?;
+        insert_table(&mut files, &UnitsTable(results), config)?;
     }
     Ok(files)
 }

@@ -43,7 +43,16 @@ pub(super) struct CandidateLists {
     prepared: Vec<Prepared>,
     /// One list per cohort date some measure names, ascending by date, then position.
     dated: Vec<Vec<(NaiveDate, Candidate)>>,
+    /// The same dates by episode position (`None`: the episode has no such date).
+    dates_by_position: Vec<Vec<Option<NaiveDate>>>,
 }
+
+/// A window holding more than this share (1 / `SCAN_WHEN_WIDER_THAN`) of a dated list is
+/// visited in position order by scanning every episode's date, rather than in date order.
+/// Episodes in date order are scattered in memory and each one's first read waits for memory
+/// (a trend's window is a quarter of the list or more); a scan reads them in the order they
+/// lie. A narrow window (a backfill date's month) is cheaper through the sorted list.
+const SCAN_WHEN_WIDER_THAN: usize = 32;
 
 impl CandidateLists {
     /// Sorts the episodes by each cohort date the measures name, one thread per list; measures
@@ -66,24 +75,38 @@ impl CandidateLists {
                 }),
             })
             .collect();
-        let dated = std::thread::scope(|scope| {
+        let (dated, dates_by_position) = std::thread::scope(|scope| {
             let handles: Vec<_> = dates
                 .iter()
                 .map(|&date| {
                     scope.spawn(move || {
-                        sorted_by_date(episodes.iter().enumerate().filter_map(|(position, episode)| {
-                            let place = places[position];
-                            date.of(episode).map(|date| (date, Candidate { position, place }))
-                        }))
+                        let by_position: Vec<Option<NaiveDate>> =
+                            episodes.iter().map(|episode| date.of(episode)).collect();
+                        let dated = sorted_by_date(by_position.iter().enumerate().filter_map(|(position, date)| {
+                            date.map(|date| {
+                                (
+                                    date,
+                                    Candidate {
+                                        position,
+                                        place: places[position],
+                                    },
+                                )
+                            })
+                        }));
+                        (dated, by_position)
                     })
                 })
                 .collect();
             handles
                 .into_iter()
                 .map(|handle| handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect()
+                .unzip()
         });
-        Self { prepared, dated }
+        Self {
+            prepared,
+            dated,
+            dates_by_position,
+        }
     }
 
     /// Calls `visit(i, candidate)` with each episode measure number `number` could count in
@@ -114,7 +137,26 @@ impl CandidateLists {
                 };
                 let first = dated.partition_point(|&(date, _)| date < start);
                 let last = dated.partition_point(|&(date, _)| date <= end);
-                let candidates = &dated[first..last];
+                let mut in_position_order = Vec::new();
+                let candidates = if (last - first) * SCAN_WHEN_WIDER_THAN > dated.len() {
+                    let places = &date.engine.organisation.places;
+                    in_position_order.reserve_exact(last - first);
+                    in_position_order.extend((self.dates_by_position[*list].iter().enumerate()).filter_map(
+                        |(position, &day)| {
+                            let day = day.filter(|day| (start..=end).contains(day))?;
+                            Some((
+                                day,
+                                Candidate {
+                                    position,
+                                    place: places[position],
+                                },
+                            ))
+                        },
+                    ));
+                    &in_position_order[..]
+                } else {
+                    &dated[first..last]
+                };
                 for (number, &(date, candidate)) in candidates.iter().enumerate() {
                     prefetch_ahead(episodes, index, number, |ahead| {
                         candidates.get(ahead).map(|(_, candidate)| candidate.position)

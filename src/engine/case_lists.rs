@@ -2,9 +2,13 @@
 //! overdue or due soon), in one pass so each episode is fetched once.
 
 use crate::calendar::Period;
-use crate::engine::{CaseRow, DateInputs};
+use crate::engine::{CaseRow, DateInputs, StatusCounts};
 use crate::measures::{CaseStatus, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, case_entry_for};
 use crate::scope::Name;
+
+/// Per measure (in the night's order), each worker's counts (by `Organisation::workers`
+/// index; empty for a measure without cases).
+pub(super) type CaseCountsByWorker = Vec<Vec<StatusCounts>>;
 
 /// A case found, before its row is made. Sorted as numbers: the office's alphabetical rank
 /// stands for its name, and the episode's position for its removal_id (episodes are in
@@ -20,8 +24,8 @@ struct FoundCase {
 
 impl DateInputs<'_> {
     /// Sorted by office, measure (report order), status, days overdue (most first) and
-    /// removal_id.
-    pub(super) fn case_lists(&self) -> Vec<CaseRow> {
+    /// removal_id; and each measure's counts per worker (`CaseCountsByWorker`).
+    pub(super) fn case_lists(&self) -> (Vec<CaseRow>, CaseCountsByWorker) {
         let engine = self.engine;
         let reporting_period = Period::reporting_period(self.as_of);
         let measures = self.engine.knowledge.measures;
@@ -62,7 +66,15 @@ impl DateInputs<'_> {
                 case.position,
             )
         });
-        found.into_iter().map(|case| self.case_row(&case)).collect()
+        let mut by_worker: CaseCountsByWorker = vec![Vec::new(); measures.len()];
+        for case in &found {
+            let counts = &mut by_worker[case.measure_number];
+            if counts.is_empty() {
+                counts.resize(engine.organisation.workers.len(), StatusCounts::default());
+            }
+            counts[engine.organisation.places[case.position].worker as usize].count(case.status);
+        }
+        (found.into_iter().map(|case| self.case_row(&case)).collect(), by_worker)
     }
 
     fn case_row(&self, case: &FoundCase) -> CaseRow {

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 
 use crate::calendar::Period;
 use crate::engine::organisation::{EpisodePlace, Organisation};
-use crate::engine::{BreakdownRow, Counts, DateInputs, EquityRow, Knowledge, RateRow, VerdictCodes};
+use crate::engine::{BreakdownRow, Counts, DateInputs, EquityRow, Knowledge, RateRow, StatusCounts, VerdictCodes};
 use crate::measures::{EpisodeAsOf, EvaluationContext, Measure, PeriodKind, RollingPoints, Verdict, verdict_for};
 use crate::scope::Scope;
 
@@ -308,34 +308,31 @@ impl DateInputs<'_> {
     }
 
     /// Each unit's headline (the sum of its workers'), then each of its workers', units in
-    /// report order.
+    /// report order; their case counts are added once the case lists are made
+    /// (`add_case_counts`).
     fn breakdown_rows(&self, measure: &dyn Measure, headline: &HeadlineCounts) -> Vec<BreakdownRow> {
         let organisation = &self.engine.organisation;
-        let workers = &organisation.workers;
-        let mut rows = Vec::with_capacity(organisation.units.len() + workers.len());
-        let mut start = 0;
-        while start < workers.len() {
-            let unit_number = workers[start].unit;
-            let end = start
-                + workers[start..]
-                    .iter()
-                    .take_while(|worker| worker.unit == unit_number)
-                    .count();
+        let mut rows = Vec::with_capacity(organisation.units.len() + organisation.workers.len());
+        for (unit_number, workers) in organisation.unit_spans() {
             let unit = &organisation.units[unit_number as usize];
             let office = &organisation.offices[unit.office as usize];
             let row = |scope, counts| BreakdownRow {
                 measure: measure.id(),
                 scope,
                 counts,
+                cases: StatusCounts::default(),
             };
             rows.push(row(
                 Scope::Unit {
                     office: office.clone(),
                     unit: unit.name.clone(),
                 },
-                Counts::total(&headline.workers[start..end]),
+                Counts::total(&headline.workers[workers.clone()]),
             ));
-            for (worker, &counts) in workers[start..end].iter().zip(&headline.workers[start..end]) {
+            for (worker, &counts) in organisation.workers[workers.clone()]
+                .iter()
+                .zip(&headline.workers[workers])
+            {
                 let scope = Scope::Worker {
                     office: office.clone(),
                     unit: unit.name.clone(),
@@ -343,7 +340,6 @@ impl DateInputs<'_> {
                 };
                 rows.push(row(scope, counts));
             }
-            start = end;
         }
         rows
     }
@@ -376,6 +372,26 @@ impl DateInputs<'_> {
         }
         push_scope(Scope::Statewide, &statewide_groups, statewide_total);
         equity
+    }
+}
+
+/// Gives `rows` (one measure's `breakdown_rows`) their case counts: each worker's from
+/// `by_worker` (by `Organisation::workers` index; empty when the measure has no case), each
+/// unit's the sum of its workers'.
+pub(super) fn add_case_counts(rows: &mut [BreakdownRow], organisation: &Organisation, by_worker: &[StatusCounts]) {
+    if by_worker.is_empty() {
+        return;
+    }
+    let mut rows = rows.iter_mut();
+    for (_, workers) in organisation.unit_spans() {
+        if let Some(unit_row) = rows.next() {
+            unit_row.cases = StatusCounts::total(&by_worker[workers.clone()]);
+        }
+        // The workers' counts first: `zip` stops when they run out without taking the next
+        // unit's row.
+        for (&counts, worker_row) in by_worker[workers].iter().zip(rows.by_ref()) {
+            worker_row.cases = counts;
+        }
     }
 }
 

@@ -48,6 +48,22 @@ pub(super) struct Organisation {
 }
 
 impl Organisation {
+    /// Each unit's number and the range of its workers in `workers`, in `workers` order.
+    pub fn unit_spans(&self) -> impl Iterator<Item = (u32, std::ops::Range<usize>)> + '_ {
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            let unit = self.workers.get(start)?.unit;
+            let end = start
+                + self.workers[start..]
+                    .iter()
+                    .take_while(|worker| worker.unit == unit)
+                    .count();
+            let span = (unit, start..end);
+            start = end;
+            Some(span)
+        })
+    }
+
     pub fn new(episodes: &[Episode], config: &Config) -> Self {
         // Offices and groups: one pass each (on two threads) over a million episodes.
         let ((offices, episode_office), (groups, episode_group)) = std::thread::scope(|scope| {

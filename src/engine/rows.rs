@@ -68,6 +68,8 @@ pub struct BreakdownRow {
     /// `Scope::Unit` or `Scope::Worker`.
     pub scope: Scope,
     pub counts: Counts,
+    /// The scope's children in the measure's case list, overdue and due soon.
+    pub cases: StatusCounts,
 }
 
 /// One row of `cases.csv`.
@@ -130,11 +132,29 @@ pub struct StatusCounts {
     pub due_soon: u64,
 }
 
-/// (measure, office, unit, worker); `None` stands for all of a level.
-type CaseKey<'a> = (&'static str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+impl StatusCounts {
+    /// Counts one more child of `status`.
+    pub fn count(&mut self, status: CaseStatus) {
+        match status {
+            CaseStatus::Overdue => self.overdue += 1,
+            CaseStatus::DueSoon => self.due_soon += 1,
+        }
+    }
 
-/// Overdue and due-soon counts of every measure in every scope (statewide, each office, unit
-/// and worker), counted once from the case lists.
+    /// The counts of several scopes together.
+    pub fn total<'a>(counts: impl IntoIterator<Item = &'a StatusCounts>) -> Self {
+        counts.into_iter().fold(Self::default(), |total, counts| Self {
+            overdue: total.overdue + counts.overdue,
+            due_soon: total.due_soon + counts.due_soon,
+        })
+    }
+}
+
+/// (measure, office, unit); `None` stands for all of a level.
+type CaseKey<'a> = (&'static str, Option<&'a str>, Option<&'a str>);
+
+/// Overdue and due-soon counts of every measure statewide, in each office and in each unit,
+/// counted once from the case lists (a worker's are on its `BreakdownRow`).
 pub struct CaseCounts<'a> {
     counts: FastHashMap<CaseKey<'a>, StatusCounts>,
 }
@@ -143,26 +163,27 @@ impl<'a> CaseCounts<'a> {
     pub fn new(cases: &'a [CaseRow]) -> Self {
         let mut counts: FastHashMap<_, StatusCounts> = Default::default();
         for case in cases {
-            let (office, unit, worker) = (Some(&*case.office), Some(&*case.unit), Some(&*case.worker_id));
+            let (office, unit) = (Some(&*case.office), Some(&*case.unit));
             for key in [
-                (case.measure, None, None, None),
-                (case.measure, office, None, None),
-                (case.measure, office, unit, None),
-                (case.measure, office, unit, worker),
+                (case.measure, None, None),
+                (case.measure, office, None),
+                (case.measure, office, unit),
             ] {
                 let entry = counts.entry(key).or_default();
-                match case.status {
-                    CaseStatus::Overdue => entry.overdue += 1,
-                    CaseStatus::DueSoon => entry.due_soon += 1,
-                }
+                entry.count(case.status);
             }
         }
         Self { counts }
     }
 
-    /// The counts of `measure` in `scope` (zero when it has no case).
+    /// The counts of `measure` in `scope` (zero when it has no case); statewide, an office or
+    /// a unit (a worker's are on its `BreakdownRow`).
     pub fn of(&self, measure: &'static str, scope: &Scope) -> StatusCounts {
-        let key = (measure, scope.office_name(), scope.unit_name(), scope.worker_id());
+        debug_assert!(
+            scope.worker_id().is_none(),
+            "a worker's case counts are on its breakdown row"
+        );
+        let key = (measure, scope.office_name(), scope.unit_name());
         self.counts.get(&key).copied().unwrap_or_default()
     }
 }

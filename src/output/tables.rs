@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::engine::{CaseCounts, RateRow, Results};
+use crate::engine::{RateRow, Results};
 use crate::extracts::Extract;
 use crate::ingest::ExtractReport;
 use crate::model::Episode;
@@ -170,7 +170,7 @@ impl Table for CasesTable<'_> {
 /// `units.csv`: every headline figure and case-list count per unit (the row with an empty
 /// `worker_id`, the sum of its workers') and per worker, headline period. Written only when
 /// removals carry `unit` or `worker_id`.
-pub struct UnitsTable<'a>(pub &'a Results, pub &'a CaseCounts<'a>);
+pub struct UnitsTable<'a>(pub &'a Results);
 
 impl Table for UnitsTable<'_> {
     fn spec(&self) -> TableSpec {
@@ -193,7 +193,6 @@ impl Table for UnitsTable<'_> {
 
     fn for_each_row(&self, visit: &mut RowVisitor<'_>) -> anyhow::Result<()> {
         for row in &self.0.breakdown {
-            let status = self.1.of(row.measure, &row.scope);
             visit(&[
                 Cell::Date(self.0.as_of),
                 Cell::Text(row.measure),
@@ -203,8 +202,8 @@ impl Table for UnitsTable<'_> {
                 count(row.counts.numerator),
                 count(row.counts.denominator),
                 Cell::Decimal(row.counts.rate()),
-                count(status.overdue),
-                count(status.due_soon),
+                count(row.cases.overdue),
+                count(row.cases.due_soon),
             ])?;
         }
         Ok(())

@@ -375,7 +375,7 @@ impl ReportModel {
             }
         });
         let units = if sources.has_assignments && suppress_here.is_none() {
-            unit_lines(sources, &scope, case_counts)
+            unit_lines(sources, &scope)
         } else {
             Vec::new()
         };
@@ -430,7 +430,7 @@ fn worker_names(staff: &BTreeMap<String, StaffMember>) -> BTreeMap<String, Strin
 }
 
 /// An office's units, or a unit's workers: each measure's headline and the case counts.
-fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCounts<'_>) -> Vec<UnitLine> {
+fn unit_lines(sources: &ReportSources<'_>, scope: &Scope) -> Vec<UnitLine> {
     let results = sources.results;
     // Cheap tests first: a report looks at every row of the breakdown.
     let (level, office, unit) = match scope {
@@ -465,9 +465,8 @@ fn unit_lines(sources: &ReportSources<'_>, scope: &Scope, case_counts: &CaseCoun
                 continue;
             };
             line.figures.push(Figure::Shown(row.counts));
-            let status = case_counts.of(row.measure, &row.scope);
-            line.overdue += status.overdue;
-            line.due_soon += status.due_soon;
+            line.overdue += row.cases.overdue;
+            line.due_soon += row.cases.due_soon;
         }
     }
     lines

@@ -168,31 +168,58 @@ fn results_for(
     (results, counts)
 }
 
-/// Workers → unit → office → statewide, for every measure's headline and case counts.
+/// Workers → unit → office → statewide, for every measure's headline and case counts; each
+/// worker's case counts are those of its children in the case list.
 fn check_units_add_up(results: &Results) -> Result<(), TestCaseError> {
-    use permanency_report::engine::{CaseCounts, Counts};
+    use permanency_report::engine::{CaseCounts, Counts, StatusCounts};
     use permanency_report::measures::PeriodKind;
     use permanency_report::scope::Level;
     let cases = CaseCounts::new(&results.cases);
+    let mut listed: std::collections::BTreeMap<(&str, &str, &str, &str), StatusCounts> = Default::default();
+    for case in &results.cases {
+        listed
+            .entry((case.measure, &case.office, &case.unit, &case.worker_id))
+            .or_default()
+            .count(case.status);
+    }
     let mut units: std::collections::BTreeMap<(&str, Scope), (Counts, Counts, u64, u64)> = Default::default();
     let mut offices: std::collections::BTreeMap<(&str, Scope), (Counts, u64, u64)> = Default::default();
     for row in &results.breakdown {
-        let status = cases.of(row.measure, &row.scope);
         let parent = row.scope.parent().expect("a unit or worker has a parent");
         match row.scope.level() {
             Level::Worker => {
+                let key = (
+                    row.measure,
+                    row.scope.office_label(),
+                    row.scope.unit_name().unwrap_or_default(),
+                    row.scope.worker_id().unwrap_or_default(),
+                );
+                let expected = listed.get(&key).copied().unwrap_or_default();
+                prop_assert_eq!(
+                    row.cases,
+                    expected,
+                    "{} {:?}: the worker's cases",
+                    row.measure,
+                    &row.scope
+                );
                 let entry = units.entry((row.measure, parent)).or_default();
                 entry.1 = entry.1.plus(row.counts);
-                entry.2 += status.overdue;
-                entry.3 += status.due_soon;
+                entry.2 += row.cases.overdue;
+                entry.3 += row.cases.due_soon;
             }
             Level::Unit => {
+                prop_assert_eq!(
+                    row.cases,
+                    cases.of(row.measure, &row.scope),
+                    "{} {:?}",
+                    row.measure,
+                    &row.scope
+                );
                 units.entry((row.measure, row.scope.clone())).or_default().0 = row.counts;
-                let cases_here = cases.of(row.measure, &row.scope);
                 let entry = offices.entry((row.measure, parent)).or_default();
                 entry.0 = entry.0.plus(row.counts);
-                entry.1 += cases_here.overdue;
-                entry.2 += cases_here.due_soon;
+                entry.1 += row.cases.overdue;
+                entry.2 += row.cases.due_soon;
             }
             level => prop_assert!(false, "a {:?} row in the breakdown", level),
         }
