@@ -54,20 +54,16 @@ fn quoted_printable_is_efficient(bytes: &[u8]) -> bool {
 /// `bytes` with a CR before every LF that has none.
 fn with_crlf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32 + 2);
-    let mut previous = None;
-    for line in bytes.split_inclusive(|&byte| byte == b'\n') {
-        if let Some((b'\n', content)) = line.split_last() {
-            out.extend_from_slice(content);
-            let before = content.last().copied().or(previous);
-            if before != Some(b'\r') {
-                out.push(b'\r');
-            }
-            out.push(b'\n');
-            previous = Some(b'\n');
-        } else {
-            out.extend_from_slice(line);
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        out.extend_from_slice(&bytes[start..end]);
+        if end == 0 || bytes[end - 1] != b'\r' {
+            out.push(b'\r');
         }
+        out.push(b'\n');
+        start = end + 1;
     }
+    out.extend_from_slice(&bytes[start..]);
     out
 }
 

@@ -14,8 +14,14 @@ pub mod tables;
 /// A value from the data, made safe for spreadsheet programs: text starting with `=`, `+`,
 /// `-`, `@`, a tab or a carriage return gets a leading `'` (OWASP CSV injection), unless it is
 /// a plain number, which is left as it is.
+#[inline]
 pub fn neutralise_csv_text(value: &str) -> std::borrow::Cow<'_, str> {
-    let risky = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    // By the first byte: each of these characters is one byte, which never starts another
+    // character in UTF-8.
+    let risky = matches!(
+        value.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
     if risky && value.parse::<f64>().is_err() {
         std::borrow::Cow::Owned(format!("'{value}"))
     } else {
@@ -26,4 +32,29 @@ pub fn neutralise_csv_text(value: &str) -> std::borrow::Cow<'_, str> {
 /// A rate as a decimal fraction, shortest exact form (`0.75`, `0.6666666666666666`), or empty.
 pub fn format_rate(rate: Option<f64>) -> String {
     rate.map(|value| value.to_string()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_csv_text;
+
+    #[test]
+    fn text_a_spreadsheet_would_run_gets_a_quote_and_numbers_do_not() {
+        for (value, written) in [
+            ("=1+1", "'=1+1"),
+            ("+cmd", "'+cmd"),
+            ("-x", "'-x"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tA", "'\tA"),
+            ("\rA", "'\rA"),
+            ("-5", "-5"),
+            ("+1.5", "+1.5"),
+            ("", ""),
+            ("R0001", "R0001"),
+            ("é=1", "é=1"),
+            ("A=1", "A=1"),
+        ] {
+            assert_eq!(neutralise_csv_text(value), written, "{value:?}");
+        }
+    }
 }
