@@ -3,6 +3,7 @@
 //! then the nearest deadlines — and each child's items the same way; `child_blocks` groups
 //! them as a page shows them: one block per child with all of that child's open items.
 
+use std::borrow::Borrow;
 use std::cmp::Reverse;
 
 use crate::engine::CaseRow;
@@ -12,14 +13,15 @@ use crate::performance::FastHashMap;
 /// (place rank, the child's urgency, the child, the item's urgency, the measure's rank).
 type SortKey<'a> = (u32, Reverse<i64>, &'a str, Reverse<i64>, usize);
 
-/// `cases` in action order. Sorted as numbers: each case's (office, unit, worker) by its rank
-/// among the few thousand distinct ones, its child's urgency, then the child and the item.
-pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
+/// `cases` (rows, or references to rows) in action order. Sorted as numbers: each case's
+/// (office, unit, worker) by its rank among the few thousand distinct ones, its child's
+/// urgency, then the child and the item.
+pub fn in_action_order<Row: Borrow<CaseRow>>(cases: Vec<Row>) -> Vec<Row> {
     // A child's urgency: their largest days overdue (due-soon items are 0 or negative, so the
     // nearest deadline is the largest among them too).
     let mut urgency: FastHashMap<(&str, &str), i64> = Default::default();
     let mut places: FastHashMap<(&str, &str, &str), u32> = Default::default();
-    for case in &cases {
+    for case in cases.iter().map(Borrow::borrow) {
         let entry = urgency.entry((&*case.office, &*case.removal_id)).or_insert(i64::MIN);
         *entry = (*entry).max(case.days_overdue);
         places.insert((&*case.office, &*case.unit, &*case.worker_id), 0);
@@ -31,7 +33,8 @@ pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
     }
     let keys: Vec<SortKey<'_>> = cases
         .iter()
-        .map(|case| {
+        .map(Borrow::borrow)
+        .map(|case: &CaseRow| {
             (
                 places[&(&*case.office, &*case.unit, &*case.worker_id)],
                 Reverse(urgency[&(&*case.office, &*case.removal_id)]),
@@ -49,25 +52,28 @@ pub fn in_action_order(cases: Vec<CaseRow>) -> Vec<CaseRow> {
     drop(keys);
     drop(urgency);
     drop(places);
-    let mut slots: Vec<Option<CaseRow>> = cases.into_iter().map(Some).collect();
+    let mut slots: Vec<Option<Row>> = cases.into_iter().map(Some).collect();
     order.into_iter().filter_map(|index| slots[index].take()).collect()
 }
 
 /// One child's open items, as a page shows them.
-pub struct ChildBlock<'a> {
-    pub items: &'a [CaseRow],
+pub struct ChildBlock<'a, Row = CaseRow> {
+    pub items: &'a [Row],
 }
 
-impl ChildBlock<'_> {
+impl<Row: Borrow<CaseRow>> ChildBlock<'_, Row> {
     pub fn first(&self) -> &CaseRow {
-        &self.items[0]
+        self.items[0].borrow()
     }
 }
 
-/// Consecutive items of one episode, from cases in action order.
-pub fn child_blocks(cases: &[CaseRow]) -> Vec<ChildBlock<'_>> {
+/// Consecutive items of one episode, from cases (rows, or references to rows) in action order.
+pub fn child_blocks<Row: Borrow<CaseRow>>(cases: &[Row]) -> Vec<ChildBlock<'_, Row>> {
     cases
-        .chunk_by(|left, right| left.removal_id == right.removal_id && left.office == right.office)
+        .chunk_by(|left, right| {
+            let (left, right) = (left.borrow(), right.borrow());
+            left.removal_id == right.removal_id && left.office == right.office
+        })
         .map(|items| ChildBlock { items })
         .collect()
 }

@@ -16,7 +16,7 @@ pub struct WorkerList<'a> {
     pub worker_id: &'a str,
     /// The worker's name from the staff extract, if it gives one.
     pub name: Option<&'a str>,
-    pub items: &'a [CaseRow],
+    pub items: &'a [&'a CaseRow],
 }
 
 impl WorkerList<'_> {
@@ -241,7 +241,7 @@ mod tests {
             as_of: chrono::NaiveDate::from_ymd_opt(2026, 10, 31).expect("date"),
             worker_id: "W0000004",
             name: Some("Aisha Moore-Fitzgerald"),
-            items: &items,
+            items: &items.iter().collect::<Vec<_>>(),
         };
         assert_short_ascii_lines("the text part", &list.text());
         let html = list.html();
