@@ -65,6 +65,19 @@ impl<Row: Borrow<CaseRow>> ChildBlock<'_, Row> {
     pub fn first(&self) -> &CaseRow {
         self.items[0].borrow()
     }
+
+    /// The status the child's block shows: overdue when any of its items is.
+    pub fn status(&self) -> crate::measures::CaseStatus {
+        use crate::measures::CaseStatus;
+        match self
+            .items
+            .iter()
+            .any(|item| item.borrow().status == CaseStatus::Overdue)
+        {
+            true => CaseStatus::Overdue,
+            false => CaseStatus::DueSoon,
+        }
+    }
 }
 
 /// Consecutive items of one episode, from cases (rows, or references to rows) in action order.

@@ -20,23 +20,27 @@ pub use model::{
     CaseList, EquityLine, MeasureLine, QualityLine, ReportModel, ReportSources, Status, SummaryLine, UnitLine,
 };
 
-/// How a page or mail says `days_overdue`: "12" when overdue, "due today", "due in 33 days".
-pub fn days_overdue_text(days_overdue: i64) -> String {
-    match days_overdue {
-        days if days > 0 => days.to_string(),
-        0 => "due today".to_string(),
-        -1 => "due tomorrow".to_string(),
-        days => format!("due in {} days", -days),
+/// How an action list says when an item is due: "12 days overdue", "1 day overdue",
+/// "overdue today" (an item whose deadline is `as_of` and which is already overdue: the notice,
+/// conversation and meetings of measures.md's case lists), "due today", "due tomorrow", "due
+/// in 33 days". The status decides, not the sign of `days_overdue`.
+pub fn when_due(status: crate::measures::CaseStatus, days_overdue: i64) -> String {
+    use crate::measures::CaseStatus;
+    match (status, days_overdue) {
+        (CaseStatus::Overdue, 1) => "1 day overdue".to_string(),
+        (CaseStatus::Overdue, days) if days > 1 => format!("{days} days overdue"),
+        (CaseStatus::Overdue, _) => "overdue today".to_string(),
+        (CaseStatus::DueSoon, 0) => "due today".to_string(),
+        (CaseStatus::DueSoon, -1) => "due tomorrow".to_string(),
+        (CaseStatus::DueSoon, days) => format!("due in {} days", -days),
     }
 }
 
-/// How an action list says when an item is due: "12 days overdue", "1 day overdue", "due
-/// today", "due tomorrow", "due in 33 days".
-pub fn when_due(days_overdue: i64) -> String {
-    match days_overdue {
-        1 => "1 day overdue".to_string(),
-        days if days > 1 => format!("{days} days overdue"),
-        days => days_overdue_text(days),
+/// The colours of an action-list item by its status: the child's border, the status text.
+pub fn status_colours(status: crate::measures::CaseStatus) -> (&'static str, &'static str) {
+    match status {
+        crate::measures::CaseStatus::Overdue => ("#c81e1e", "#9c0006"),
+        crate::measures::CaseStatus::DueSoon => ("#e1a100", "#1f2933"),
     }
 }
 
@@ -151,6 +155,24 @@ mod tests {
     use crate::engine::Counts;
     use crate::measures::Direction;
     use crate::reports::suppression::Figure;
+
+    #[test]
+    fn an_item_reads_overdue_or_due_by_its_status_on_the_deadline_day_too() {
+        use crate::measures::CaseStatus::{DueSoon, Overdue};
+        for (status, days, text, colour) in [
+            (Overdue, 12, "12 days overdue", "#9c0006"),
+            (Overdue, 1, "1 day overdue", "#9c0006"),
+            // The notice, conversation and meeting lists: overdue on the deadline day.
+            (Overdue, 0, "overdue today", "#9c0006"),
+            // The timely-permanency lists: still due on the deadline day.
+            (DueSoon, 0, "due today", "#1f2933"),
+            (DueSoon, -1, "due tomorrow", "#1f2933"),
+            (DueSoon, -33, "due in 33 days", "#1f2933"),
+        ] {
+            assert_eq!(when_due(status, days), text);
+            assert_eq!(status_colours(status).1, colour, "{text}");
+        }
+    }
 
     #[test]
     fn a_stem_depends_on_its_office_alone() {

@@ -112,7 +112,7 @@ fn action_list(text: &mut String, model: &ReportModel, cases: &[crate::engine::C
             first.child_id, first.removal_id, first.removal_date
         );
         for item in block.items {
-            let when = crate::reports::when_due(item.days_overdue);
+            let when = crate::reports::when_due(item.status, item.days_overdue);
             let _ = writeln!(text, "    - {}: {when} (deadline {})", item.measure, item.deadline);
         }
     }

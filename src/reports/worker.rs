@@ -63,7 +63,7 @@ impl WorkerList<'_> {
                     text,
                     "  - {}:\n    {} (deadline {})",
                     title(item.measure),
-                    when(item.days_overdue),
+                    crate::reports::when_due(item.status, item.days_overdue),
                     item.deadline
                 );
             }
@@ -106,13 +106,13 @@ impl WorkerList<'_> {
                  <strong>Child {}</strong>\n\
                  <span style=\"color:#7b8794; font-size:12px;\">removal {}\n\
                  &#183; {}</span></td></tr>\n",
-                if first.days_overdue > 0 { "#c81e1e" } else { "#e1a100" },
+                crate::reports::status_colours(block.status()).0,
                 escape(&first.child_id),
                 escape(&first.removal_id),
                 escape(&first.office)
             );
             for item in block.items {
-                let colour = if item.days_overdue > 0 { "#9c0006" } else { "#1f2933" };
+                let colour = crate::reports::status_colours(item.status).1;
                 let _ = write!(
                     page,
                     "<tr><td style=\"padding:1px 8px 1px 16px; font-size:13px;\">\n\
@@ -120,7 +120,7 @@ impl WorkerList<'_> {
                      <span style=\"color:{colour}; font-weight:bold;\">{}</span>\n\
                      <span style=\"color:#7b8794;\">(deadline {})</span></td></tr>\n",
                     escape(title(item.measure)),
-                    when(item.days_overdue),
+                    crate::reports::when_due(item.status, item.days_overdue),
                     item.deadline
                 );
             }
@@ -186,10 +186,6 @@ fn title(measure: &str) -> &str {
         .iter()
         .find(|known| known.id() == measure)
         .map_or(measure, |known| known.title())
-}
-
-fn when(days_overdue: i64) -> String {
-    crate::reports::when_due(days_overdue)
 }
 
 #[cfg(test)]

@@ -32,7 +32,11 @@ struct Formats {
     on_track: Format,
     off_track: Format,
     muted: Format,
+    /// `muted`, set off from the count on its left (a trend month's note).
+    muted_note: Format,
     muted_plain: Format,
+    /// A dash standing for a count there is none of, aligned as the counts are.
+    muted_in_counts: Format,
     bold: Format,
     plain: Format,
     change_points: Format,
@@ -59,7 +63,9 @@ impl Formats {
             on_track: status_colours(Format::new(), Status::OnTrack),
             off_track: status_colours(Format::new(), Status::OffTrack),
             muted: status_colours(Format::new(), Status::TooFew),
+            muted_note: status_colours(Format::new(), Status::TooFew).set_indent(1),
             muted_plain: Format::new().set_font_color("595959"),
+            muted_in_counts: Format::new().set_font_color("595959").set_align(FormatAlign::Right),
             bold: Format::new().set_bold(),
             plain: Format::new(),
             change_points: Format::new().set_num_format("+0.0\" pts\";-0.0\" pts\";0.0\" pts\""),
@@ -281,8 +287,8 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
             sheet.write_number_with_format(row, 9, line.due_soon as f64, &formats.count)?;
         } else {
             // No case list: nothing can be overdue (not zero).
-            sheet.write_string_with_format(row, 8, "—", &formats.muted_plain)?;
-            sheet.write_string_with_format(row, 9, "—", &formats.muted_plain)?;
+            sheet.write_string_with_format(row, 8, "—", &formats.muted_in_counts)?;
+            sheet.write_string_with_format(row, 9, "—", &formats.muted_in_counts)?;
         }
         write_change(sheet, row, 12, &line.change_since_last_month, measure, formats)?;
         write_change(sheet, row, 13, &line.change_since_a_year_ago, measure, formats)?;

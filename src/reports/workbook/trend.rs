@@ -90,7 +90,7 @@ fn measure_block(
         }
         let note = month_note(model, measure, month, point);
         if !note.is_empty() {
-            sheet.write_string_with_format(row, 8, note, &formats.muted)?;
+            sheet.write_string_with_format(row, 8, note, &formats.muted_note)?;
         }
     }
     let last = first + model.trend_months.len() as u32 - 1;
