@@ -748,7 +748,7 @@ fn child_block(page: &mut String, model: &ReportModel, block: &crate::reports::a
         page,
         "<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"margin:2px 0 6px;border-left:3px solid {};\">\
          <tr><td style=\"padding:2px 8px;font-size:13px;\"><strong>Child {}</strong> <span style=\"{MUTED}\">removal {} · removed {}</span></td></tr>",
-        crate::reports::status_colours(block.status()).0,
+        crate::reports::case_status_colours(block.status()).0,
         escape(&first.child_id),
         escape(&first.removal_id),
         first.removal_date
@@ -759,7 +759,7 @@ fn child_block(page: &mut String, model: &ReportModel, block: &crate::reports::a
             .iter()
             .find(|measure| measure.id == item.measure)
             .map_or(item.measure, |measure| measure.title);
-        let colour = crate::reports::status_colours(item.status).1;
+        let colour = crate::reports::case_status_colours(item.status).1;
         let when = crate::reports::when_due(item.status, item.days_overdue);
         let _ = write!(
             page,

@@ -37,7 +37,7 @@ pub fn when_due(status: crate::measures::CaseStatus, days_overdue: i64) -> Strin
 }
 
 /// The colours of an action-list item by its status: the child's border, the status text.
-pub fn status_colours(status: crate::measures::CaseStatus) -> (&'static str, &'static str) {
+pub fn case_status_colours(status: crate::measures::CaseStatus) -> (&'static str, &'static str) {
     match status {
         crate::measures::CaseStatus::Overdue => ("#c81e1e", "#9c0006"),
         crate::measures::CaseStatus::DueSoon => ("#e1a100", "#1f2933"),
@@ -170,7 +170,7 @@ mod tests {
             (DueSoon, -33, "due in 33 days", "#1f2933"),
         ] {
             assert_eq!(when_due(status, days), text);
-            assert_eq!(status_colours(status).1, colour, "{text}");
+            assert_eq!(case_status_colours(status).1, colour, "{text}");
         }
     }
 

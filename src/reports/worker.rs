@@ -106,13 +106,13 @@ impl WorkerList<'_> {
                  <strong>Child {}</strong>\n\
                  <span style=\"color:#7b8794; font-size:12px;\">removal {}\n\
                  &#183; {}</span></td></tr>\n",
-                crate::reports::status_colours(block.status()).0,
+                crate::reports::case_status_colours(block.status()).0,
                 escape(&first.child_id),
                 escape(&first.removal_id),
                 escape(&first.office)
             );
             for item in block.items {
-                let colour = crate::reports::status_colours(item.status).1;
+                let colour = crate::reports::case_status_colours(item.status).1;
                 let _ = write!(
                     page,
                     "<tr><td style=\"padding:1px 8px 1px 16px; font-size:13px;\">\n\
