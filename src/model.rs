@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 
+use crate::performance::inline_text::InlineText;
 use crate::scope::Name;
 
 /// Why an episode ended (`discharge_reason`).
@@ -205,6 +206,56 @@ pub struct LinkedMeeting {
 /// The unit or worker of an episode whose extract leaves it empty.
 pub const UNASSIGNED: &str = "Unassigned";
 
+/// An episode's assigned worker: a number into the night's `WorkerIds`. A million episodes
+/// share about 20,000 workers; a shared name would cost each row a write to a count held
+/// among 20,000 (a cache miss, and an atomic one), a number costs nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkerNumber(u32);
+
+impl WorkerNumber {
+    /// `UNASSIGNED`: number 0 in every `WorkerIds`.
+    pub const UNASSIGNED: Self = Self(0);
+}
+
+/// The worker ids of the night's episodes, by `WorkerNumber`, numbered in the order first
+/// seen (nothing is ordered by number). `UNASSIGNED` is number 0.
+#[derive(Debug, Clone)]
+pub struct WorkerIds {
+    ids: Vec<Name>,
+    numbers: crate::performance::FastHashMap<InlineText, WorkerNumber>,
+}
+
+impl Default for WorkerIds {
+    fn default() -> Self {
+        let mut ids = Self {
+            ids: Vec::new(),
+            numbers: Default::default(),
+        };
+        ids.number_of(InlineText::new(UNASSIGNED));
+        ids
+    }
+}
+
+impl WorkerIds {
+    /// The number of worker `id`, given one when it is new.
+    pub fn number_of(&mut self, id: InlineText) -> WorkerNumber {
+        use std::collections::hash_map::Entry;
+        match self.numbers.entry(id) {
+            Entry::Occupied(known) => *known.get(),
+            Entry::Vacant(new) => {
+                let number = WorkerNumber(u32::try_from(self.ids.len()).unwrap_or(u32::MAX));
+                self.ids.push(new.key().as_str().into());
+                *new.insert(number)
+            }
+        }
+    }
+
+    /// The id of worker `number` (`UNASSIGNED` for a number this table never gave).
+    pub fn id(&self, number: WorkerNumber) -> &Name {
+        self.ids.get(number.0 as usize).unwrap_or(&self.ids[0])
+    }
+}
+
 /// A member of staff from `staff.csv`: where a worker's own case list goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffMember {
@@ -222,8 +273,8 @@ pub struct Episode {
     pub office: Name,
     /// The team within the office the episode is assigned to (`UNASSIGNED` when empty).
     pub unit: Name,
-    /// The assigned worker's id (`UNASSIGNED` when empty).
-    pub worker_id: Name,
+    /// The assigned worker (`WorkerIds` holds the ids; `UNASSIGNED` when empty).
+    pub worker: WorkerNumber,
     pub removal_date: NaiveDate,
     /// `placement_date`, or `removal_date` when the extract left it empty.
     pub placement_date: NaiveDate,
@@ -240,4 +291,25 @@ pub struct Episode {
     /// Placements linked to this episode, by start date, then placement_id (empty without the
     /// placements extract).
     pub placements: Vec<LinkedPlacement>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{InlineText, UNASSIGNED, WorkerIds, WorkerNumber};
+
+    #[test]
+    fn each_worker_id_has_one_number_and_unassigned_is_number_zero() {
+        let mut ids = WorkerIds::default();
+        let long = "W-0000000000000000000000000000-1";
+        let numbers: Vec<WorkerNumber> = ["W2", long, "W1", "W2", UNASSIGNED, long]
+            .iter()
+            .map(|id| ids.number_of(InlineText::new(id)))
+            .collect();
+        assert_eq!(numbers[0], numbers[3]);
+        assert_eq!(numbers[1], numbers[5]);
+        assert_eq!(numbers[4], WorkerNumber::UNASSIGNED);
+        assert_ne!(numbers[0], numbers[2]);
+        let texts: Vec<&str> = numbers.iter().map(|&number| &**ids.id(number)).collect();
+        assert_eq!(texts, ["W2", long, "W1", "W2", UNASSIGNED, long]);
+    }
 }

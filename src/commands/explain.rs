@@ -184,7 +184,11 @@ fn facts(data: &ingest::IngestedData, position: usize, as_of: NaiveDate) -> Stri
     let _ = writeln!(
         text,
         "removal_id {}  child_id {}  office {}  unit {}  worker {}",
-        episode.removal_id, episode.child_id, episode.office, episode.unit, episode.worker_id
+        episode.removal_id,
+        episode.child_id,
+        episode.office,
+        episode.unit,
+        data.worker_ids.id(episode.worker)
     );
     let _ = writeln!(
         text,

@@ -80,11 +80,12 @@ impl DateInputs<'_> {
     fn case_row(&self, case: &FoundCase) -> CaseRow {
         let engine = self.engine;
         let episode = &engine.episodes[case.position];
-        let office: &Name = &engine.organisation.offices[engine.organisation.places[case.position].office as usize];
+        let place = engine.organisation.places[case.position];
+        let office: &Name = &engine.organisation.offices[place.office as usize];
         CaseRow {
             office: office.clone(),
             unit: episode.unit.clone(),
-            worker_id: episode.worker_id.clone(),
+            worker_id: engine.organisation.workers[place.worker as usize].id.clone(),
             measure: engine.knowledge.measures[case.measure_number].id(),
             status: case.status,
             child_id: episode.child_id.clone(),

@@ -29,7 +29,7 @@ use crate::ingest::linking::EpisodeIndex;
 use crate::measures::{
     CaseEntry, DecidingDate, EpisodeAsOf, EvaluationContext, Measure, PeriodKind, Verdict, case_entry_for, verdict_for,
 };
-use crate::model::Episode;
+use crate::model::{Episode, WorkerIds};
 use candidates::{Candidate, CandidateLists, WINDOW_KINDS, WindowCandidates, window_of};
 use counting::{MeasureOutcome, TrendPeriods};
 use organisation::Organisation;
@@ -42,6 +42,8 @@ use organisation::Organisation;
 pub struct Knowledge<'a> {
     pub episodes: &'a [Episode],
     pub index: &'a EpisodeIndex,
+    /// The ids of the episodes' workers (`Episode::worker`).
+    pub worker_ids: &'a WorkerIds,
     pub config: &'a Config,
     pub measures: &'a [&'static dyn Measure],
 }
@@ -53,6 +55,7 @@ impl<'a> Knowledge<'a> {
         Self {
             episodes: &data.episodes,
             index: &data.index,
+            worker_ids: &data.worker_ids,
             config,
             measures,
         }
@@ -125,7 +128,7 @@ pub struct Engine<'a> {
 
 impl<'a> Engine<'a> {
     pub fn new(knowledge: Knowledge<'a>) -> Self {
-        let organisation = Organisation::new(knowledge.episodes, knowledge.config);
+        let organisation = Organisation::new(knowledge.episodes, knowledge.worker_ids, knowledge.config);
         let candidates = CandidateLists::new(knowledge.measures, knowledge.episodes, &organisation.places);
         Self {
             episodes: knowledge.episodes,

@@ -3,7 +3,7 @@
 //! places fit in a few megabytes).
 
 use crate::config::Config;
-use crate::model::Episode;
+use crate::model::{Episode, WorkerIds, WorkerNumber};
 use crate::performance::FastHashMap;
 use crate::scope::Name;
 
@@ -64,7 +64,7 @@ impl Organisation {
         })
     }
 
-    pub fn new(episodes: &[Episode], config: &Config) -> Self {
+    pub fn new(episodes: &[Episode], worker_ids: &WorkerIds, config: &Config) -> Self {
         // Offices and groups: one pass each (on two threads) over a million episodes.
         let ((offices, episode_office), (groups, episode_group)) = std::thread::scope(|scope| {
             let groups = scope.spawn(|| group_list(episodes, config));
@@ -80,7 +80,7 @@ impl Organisation {
         for (rank, &office) in alphabetical.iter().enumerate() {
             office_ranks[office] = rank as u32;
         }
-        let (units, workers, episode_worker) = assignments(episodes, &episode_office, &office_ranks);
+        let (units, workers, episode_worker) = assignments(episodes, worker_ids, &episode_office, &office_ranks);
         // An index is below the number of episodes, which memory keeps far below 2^32.
         let places = episode_office
             .into_iter()
@@ -107,32 +107,31 @@ impl Organisation {
 /// (one child's) usually share an assignment: it is looked up only when it changes.
 fn assignments(
     episodes: &[Episode],
+    worker_ids: &WorkerIds,
     episode_office: &[usize],
     office_ranks: &[u32],
 ) -> (Vec<Unit>, Vec<Worker>, Vec<u32>) {
-    // Names are shared (`NameInterner`): found by their addresses first, as in
-    // `distinct_values`.
-    let mut by_address: FastHashMap<(usize, *const u8, *const u8), usize> = Default::default();
-    let mut index_of: FastHashMap<(usize, &str, &str), usize> = Default::default();
+    // Unit names are shared (`NameInterner`): found by their addresses first, as in
+    // `distinct_values`; a worker id is the same text exactly when its number is.
+    let mut by_address: FastHashMap<(usize, *const u8, WorkerNumber), usize> = Default::default();
+    let mut index_of: FastHashMap<(usize, &str, WorkerNumber), usize> = Default::default();
     let mut seen: Vec<(usize, &Name, &Name)> = Vec::new();
     let mut first_index = Vec::with_capacity(episodes.len());
-    let mut previous: Option<(usize, &Name, &Name, usize)> = None;
+    let mut previous: Option<(usize, &Name, WorkerNumber, usize)> = None;
     for (episode, &office) in episodes.iter().zip(episode_office) {
-        let (unit, worker) = (&episode.unit, &episode.worker_id);
+        let (unit, worker) = (&episode.unit, episode.worker);
         let index = match previous {
             Some((last_office, last_unit, last_worker, index))
-                if last_office == office && Name::ptr_eq(last_unit, unit) && Name::ptr_eq(last_worker, worker) =>
+                if last_office == office && Name::ptr_eq(last_unit, unit) && last_worker == worker =>
             {
                 index
             }
-            _ => *by_address
-                .entry((office, unit.as_ptr(), worker.as_ptr()))
-                .or_insert_with(|| {
-                    *index_of.entry((office, unit, worker)).or_insert_with(|| {
-                        seen.push((office, unit, worker));
-                        seen.len() - 1
-                    })
-                }),
+            _ => *by_address.entry((office, unit.as_ptr(), worker)).or_insert_with(|| {
+                *index_of.entry((office, unit, worker)).or_insert_with(|| {
+                    seen.push((office, unit, worker_ids.id(worker)));
+                    seen.len() - 1
+                })
+            }),
         };
         previous = Some((office, unit, worker, index));
         first_index.push(index);

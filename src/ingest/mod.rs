@@ -27,7 +27,10 @@ use chrono::NaiveDate;
 
 use crate::config::{Config, normalize_code};
 use crate::extracts::Extract;
-use crate::model::{Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, StaffMember, UNASSIGNED};
+use crate::model::{
+    Discharge, Episode, LinkedMeeting, LinkedPlacement, MeetingStatus, StaffMember, UNASSIGNED, WorkerIds, WorkerNumber,
+};
+use crate::performance::inline_text::InlineText;
 use crate::performance::work_queue::for_each_on_two_threads;
 use crate::progress::Progress;
 use crate::scope::{Name, NameInterner};
@@ -42,6 +45,8 @@ pub struct IngestedData {
     /// Accepted episodes sorted by removal_id, each with its linked notices and meetings.
     pub episodes: Vec<Episode>,
     pub index: EpisodeIndex,
+    /// The ids of the episodes' workers (`Episode::worker`).
+    pub worker_ids: WorkerIds,
     pub reports: BTreeMap<Extract, ExtractReport>,
     /// The accepted rows of the staff extract, by worker_id (empty without one).
     pub staff: BTreeMap<String, StaffMember>,
@@ -80,12 +85,16 @@ impl IngestedData {
 /// afterwards, so the result does not depend on how the extract is ordered either.
 pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData, ExtractError> {
     let mut episodes: Vec<Episode> = Vec::new();
+    let mut worker_ids = WorkerIds::default();
     let mut removals = reader::read_extract(
         config,
         Extract::Removals,
         progress,
         |fields, names: &mut RemovalNames| removal_from(fields, config, names),
-        |episode| episodes.push(episode),
+        |(mut episode, worker_id)| {
+            episode.worker = worker_ids.number_of(worker_id);
+            episodes.push(episode);
+        },
     )?;
     removals.newest_date = episodes.iter().filter_map(newest_date_of).max();
     // Removal ids are unique (repeats are rejected), so a stable sort gives the one order; it
@@ -124,6 +133,7 @@ pub fn read_extracts(config: &Config, progress: Progress) -> Result<IngestedData
     Ok(IngestedData {
         episodes,
         index,
+        worker_ids,
         reports,
         staff,
     })
@@ -286,13 +296,12 @@ type Link = Result<usize, OrphanReason>;
 
 /// The names a validation worker shares among its rows, one interner per column; offices and
 /// groups also by the text as written, so a spelling seen before is neither mapped nor
-/// allocated again.
+/// allocated again. (Workers are numbered by the applying thread instead: `WorkerIds`.)
 #[derive(Default)]
 struct RemovalNames {
     offices: NameInterner,
     groups: NameInterner,
     units: NameInterner,
-    workers: NameInterner,
     office_as_written: crate::performance::FastHashMap<Box<str>, Name>,
     group_as_written: crate::performance::FastHashMap<Box<str>, Name>,
 }
@@ -323,9 +332,14 @@ impl RemovalNames {
     }
 }
 
-/// A row of removals.csv as an episode, or `None` with its problems recorded. `names` shares
-/// the office, group, unit and worker names among a validation worker's rows.
-fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut RemovalNames) -> Option<Episode> {
+/// A row of removals.csv as an episode and its worker's id (the episode's `worker` is
+/// numbered when it is applied), or `None` with its problems recorded. `names` shares the
+/// office, group and unit names among a validation worker's rows.
+fn removal_from(
+    fields: &mut RowFields<'_>,
+    config: &Config,
+    names: &mut RemovalNames,
+) -> Option<(Episode, InlineText)> {
     let removal_id = fields.required("removal_id");
     let child_id = fields.required("child_id");
     let office = names.office(fields, config);
@@ -334,8 +348,6 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
     let emergency = fields.code("emergency", false, &config.codes.yes_no, "Y/N flag");
     let birth_date = fields.date("birth_date", false);
     let race_ethnicity = names.group(fields, config);
-    let unit = names.units.name(fields.optional("unit").unwrap_or(UNASSIGNED));
-    let worker_id = names.workers.name(fields.optional("worker_id").unwrap_or(UNASSIGNED));
     let permanency_goal = fields.code(
         "permanency_goal",
         false,
@@ -343,6 +355,8 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
         "permanency goal",
     );
     let discharge = discharge_of(fields, config, removal_date);
+    let unit = names.units.name(fields.optional("unit").unwrap_or(UNASSIGNED));
+    let worker_id = InlineText::new(fields.optional("worker_id").unwrap_or(UNASSIGNED));
     let (Some(removal_id), Some(child_id), Some(office), Some(removal_date)) =
         (removal_id, child_id, office, removal_date)
     else {
@@ -351,12 +365,12 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
     if !fields.problems.is_empty() {
         return None;
     }
-    Some(Episode {
+    let episode = Episode {
         removal_id: removal_id.into(),
         child_id: child_id.into(),
         office,
         unit,
-        worker_id,
+        worker: WorkerNumber::UNASSIGNED,
         removal_date,
         placement_date: placement_date.unwrap_or(removal_date),
         emergency: emergency.unwrap_or(false),
@@ -367,7 +381,8 @@ fn removal_from(fields: &mut RowFields<'_>, config: &Config, names: &mut Removal
         notice_dates: Vec::new(),
         meetings: Vec::new(),
         placements: Vec::new(),
-    })
+    };
+    Some((episode, worker_id))
 }
 
 /// The office in its canonical spelling (`office_spelling`); an office that is not a
@@ -414,7 +429,9 @@ fn race_ethnicity_of(written: Option<&str>, config: &Config) -> String {
 /// The discharge, when both its date and a known reason are given; the date without a reason,
 /// or a discharge before the removal, is a problem.
 fn discharge_of(fields: &mut RowFields<'_>, config: &Config, removal_date: Option<NaiveDate>) -> Option<Discharge> {
+    // Each column read in its declared order (`RowFields` finds the next one first).
     let discharge_date = fields.date("discharge_date", false);
+    let discharge_date_given = fields.optional("discharge_date").is_some();
     let discharge_reason = fields.code(
         "discharge_reason",
         false,
@@ -422,7 +439,6 @@ fn discharge_of(fields: &mut RowFields<'_>, config: &Config, removal_date: Optio
         "discharge reason",
     );
     let discharge_reason_given = fields.optional("discharge_reason").is_some();
-    let discharge_date_given = fields.optional("discharge_date").is_some();
     if discharge_date_given && !discharge_reason_given {
         let date_header = fields.header_of("discharge_date");
         fields.add_problem(

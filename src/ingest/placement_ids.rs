@@ -6,36 +6,8 @@
 
 use crate::model::LinkedPlacement;
 
-/// The longest id carried without an allocation.
-const INLINE_BYTES: usize = 22;
-
 /// A placement_id on its way from a validation worker to the applying thread.
-pub enum PlacementId {
-    Inline { bytes: [u8; INLINE_BYTES], length: u8 },
-    Long(Box<str>),
-}
-
-impl PlacementId {
-    pub fn new(id: &str) -> Self {
-        if id.len() <= INLINE_BYTES {
-            let mut bytes = [0; INLINE_BYTES];
-            bytes[..id.len()].copy_from_slice(id.as_bytes());
-            Self::Inline {
-                bytes,
-                length: id.len() as u8,
-            }
-        } else {
-            Self::Long(id.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            Self::Inline { bytes, length } => &bytes[..usize::from(*length)],
-            Self::Long(id) => id.as_bytes(),
-        }
-    }
-}
+pub type PlacementId = crate::performance::inline_text::InlineText;
 
 /// Every linked placement's id, in the order they were linked.
 #[derive(Default)]

@@ -177,12 +177,16 @@ impl<'a> RowFields<'a> {
     #[inline]
     fn position_of(&self, column: &str) -> Option<usize> {
         // Validation asks for the columns in the order they are declared, so the one after the
-        // last asked is tried first. Callers pass the same literals as `columns`, usually
-        // merged into one: pointer first.
+        // last asked is tried first, then the last asked again (a value read twice). Callers
+        // pass the same literals as `columns`, usually merged into one: pointer first.
         let next = self.next_column.get();
-        let index = match self.columns.get(next) {
-            Some(known) if std::ptr::eq(known.name, column) => next,
-            _ => self.index_of(column)?,
+        let is = |index: usize| (self.columns.get(index)).is_some_and(|known| std::ptr::eq(known.name, column));
+        let index = if is(next) {
+            next
+        } else if next > 0 && is(next - 1) {
+            next - 1
+        } else {
+            self.index_of(column)?
         };
         self.next_column.set(index + 1);
         *self.column_positions.get(index)?

@@ -23,7 +23,7 @@ pub fn removal(removal_date: &str) -> EpisodeBuilder {
             child_id: "C1".into(),
             office: "Hartford".into(),
             unit: crate::model::UNASSIGNED.into(),
-            worker_id: crate::model::UNASSIGNED.into(),
+            worker: crate::model::WorkerNumber::UNASSIGNED,
             removal_date: date(removal_date),
             placement_date: date(removal_date),
             emergency: false,

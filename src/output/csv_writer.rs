@@ -290,9 +290,11 @@ mod tests {
         .expect("valid configuration");
         let as_of = NaiveDate::from_ymd_opt(2026, 10, 31).expect("date");
         let measures = crate::measures::REGISTRY.to_vec();
+        let worker_ids = crate::model::WorkerIds::default();
         let knowledge = crate::engine::Knowledge {
             episodes: &episodes,
             index: &index,
+            worker_ids: &worker_ids,
             config: &config,
             measures: &measures,
         };

@@ -1,10 +1,11 @@
 //! Low-level performance helpers, kept apart so that a reader changing a measure, a report or
 //! an extract never has to read them. Each is a plain function of its inputs with no effect on
 //! any result: a faster hash map for per-row lookups, a map for the few codes of a code
-//! column, a prefetch hint, a linear sort by day, and a two-thread work queue.
+//! column, a prefetch hint, a linear sort by day, a two-thread work queue, and short texts carried by value.
 
 pub mod code_map;
 pub mod counting_sort;
+pub mod inline_text;
 pub mod prefetch;
 pub mod work_queue;
 
