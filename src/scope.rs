@@ -8,9 +8,10 @@ use std::sync::Arc;
 pub type Name = Arc<str>;
 
 /// Shares one `Name` among the many rows that spell the same value (a million episodes, a
-/// few dozen offices and groups, thousands of workers). A text of up to `INLINE_TEXT` bytes
-/// is kept in the table itself, so that finding one of 20,000 worker ids reads no memory
-/// elsewhere (with a `Box<str>` key, that read missed the cache about once a row).
+/// few dozen offices and groups, a few hundred units). A text of up to `INLINE_TEXT` bytes
+/// is kept in the table itself, so that a lookup reads no memory elsewhere. (Workers, 20,000
+/// of them, are numbered instead: `model::WorkerIds`; a shared name's count written once a
+/// row was a cache miss a row.)
 #[derive(Debug, Default)]
 pub struct NameInterner {
     short: crate::performance::FastHashMap<(u8, [u8; INLINE_TEXT]), Name>,
