@@ -515,3 +515,25 @@ fn changes_since_last_month_and_a_year_ago_are_the_rolling_points_differences() 
         assert!(cell(13).abs() > 0.0, "{title}: the sample data moves in a year");
     }
 }
+
+#[test]
+fn an_office_workbooks_units_sheet_titles_each_measure_over_rate_n_and_n_and_prints_pages_across() {
+    let (_directory, run) = run_fixture("teams", |config| config);
+    let path = run.join("office-hartford.xlsx");
+    let units = rows_as_text(&sheet(&path, "Units"));
+    let titles = units.iter().position(|row| row[0] == "Unit").expect("column titles");
+    assert_eq!(units[titles][..4], ["Unit", "Rate", "n", "N"]);
+    assert_eq!(
+        units[titles - 1][1],
+        "Reunified in 12 months",
+        "the measure's title over its three columns, not its id"
+    );
+    assert_eq!(units[titles].last().map(String::as_str), Some("Due soon"));
+    assert!(
+        units[titles + 1..].iter().any(|row| row[0] == "Intake"),
+        "a row per unit"
+    );
+    // Printed as many pages across as the measures need (one page tall), never shrunk onto one.
+    let units_sheet_xml = xlsx_part(&path, "xl/worksheets/sheet2.xml");
+    assert!(units_sheet_xml.contains("<pageSetup") && units_sheet_xml.contains("fitToWidth=\"0\""));
+}

@@ -12,7 +12,7 @@ use crate::reports::{EquityLine, MeasureLine, ReportModel, Scope, Status};
 const MEASURE_COLUMNS: u16 = 3;
 
 /// Two header rows: each measure's short title over its three columns, then what they hold.
-fn grid_header(
+pub(super) fn grid_header(
     sheet: &mut Worksheet,
     row: u32,
     first_title: &str,

@@ -391,16 +391,25 @@ fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     };
     sheet.set_name(name)?;
     let header = heading(sheet, model, formats, what)?;
-    let mut titles = vec![first.to_string()];
-    let mut widths = vec![28.0];
-    for measure in &model.measures {
-        titles.extend([format!("{} rate", measure.id), "n".into(), "N".into()]);
-        widths.extend([14.0, 7.0, 7.0]);
+    // As the statewide grid: each measure's title over its rate, n and N (printed as many
+    // pages across as the measures need, not 40-odd columns shrunk onto one page).
+    grids::grid_header(sheet, header, first, ["Rate", "n", "N"], model, formats)?;
+    // Narrower than the grid's (whose middle column is "n/N" and last a status word): about
+    // four measures to a printed page.
+    sheet.set_column_width(0, 24)?;
+    for index in 0..model.measures.len() as u16 {
+        sheet.set_column_width(1 + 3 * index, 9)?;
+        sheet.set_column_width(2 + 3 * index, 6)?;
+        sheet.set_column_width(3 + 3 * index, 6)?;
     }
-    titles.extend(["Overdue".to_string(), "Due soon".to_string()]);
-    widths.extend([10.0, 10.0]);
-    let titles: Vec<&str> = titles.iter().map(String::as_str).collect();
-    header_row(sheet, header, &titles, &widths, formats)?;
+    let counts_column = 1 + 3 * model.measures.len() as u16;
+    for (offset, title) in ["Overdue", "Due soon"].into_iter().enumerate() {
+        let column = counts_column + offset as u16;
+        sheet.write_string_with_format(header, column, "", &formats.header)?;
+        sheet.write_string_with_format(header + 1, column, title, &formats.header)?;
+        sheet.set_column_width(column, 10)?;
+    }
+    let header = header + 1;
     let mut row = header + 1;
     for line in &model.units {
         sheet.write_string(row, 0, &line.label)?;
@@ -412,12 +421,7 @@ fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
         sheet.write_number_with_format(row, column + 1, line.due_soon as f64, &formats.count)?;
         row += 1;
     }
-    sheet.autofilter(
-        header,
-        0,
-        row.saturating_sub(1).max(header + 1),
-        titles.len() as u16 - 1,
-    )?;
+    sheet.autofilter(header, 0, row.saturating_sub(1).max(header + 1), counts_column + 1)?;
     Ok(())
 }
 
