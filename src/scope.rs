@@ -8,40 +8,19 @@ use std::sync::Arc;
 pub type Name = Arc<str>;
 
 /// Shares one `Name` among the many rows that spell the same value (a million episodes, a
-/// few dozen offices and groups, a few hundred units). A text of up to `INLINE_TEXT` bytes
-/// is kept in the table itself, so that a lookup reads no memory elsewhere. (Workers, 20,000
-/// of them, are numbered instead: `model::WorkerIds`; a shared name's count written once a
-/// row was a cache miss a row.)
+/// few dozen offices and groups, a few hundred units). Workers, 20,000 of them, are numbered
+/// instead (`model::WorkerIds`): a shared name's count written once a row was a cache miss a
+/// row among that many.
 #[derive(Debug, Default)]
-pub struct NameInterner {
-    short: crate::performance::FastHashMap<(u8, [u8; INLINE_TEXT]), Name>,
-    long: crate::performance::FastHashMap<Box<str>, Name>,
-}
-
-const INLINE_TEXT: usize = 22;
+pub struct NameInterner(crate::performance::FastHashMap<Box<str>, Name>);
 
 impl NameInterner {
     pub fn name(&mut self, text: &str) -> Name {
-        if text.len() > INLINE_TEXT {
-            return self.long_name(text);
-        }
-        let mut bytes = [0; INLINE_TEXT];
-        bytes[..text.len()].copy_from_slice(text.as_bytes());
-        let key = (text.len() as u8, bytes);
-        if let Some(name) = self.short.get(&key) {
+        if let Some(name) = self.0.get(text) {
             return name.clone();
         }
         let name: Name = text.into();
-        self.short.insert(key, name.clone());
-        name
-    }
-
-    fn long_name(&mut self, text: &str) -> Name {
-        if let Some(name) = self.long.get(text) {
-            return name.clone();
-        }
-        let name: Name = text.into();
-        self.long.insert(text.into(), name.clone());
+        self.0.insert(text.into(), name.clone());
         name
     }
 }
@@ -263,7 +242,7 @@ mod tests {
     use std::sync::Arc;
 
     #[test]
-    fn an_interner_gives_one_shared_name_per_text_short_or_long() {
+    fn an_interner_gives_one_shared_name_per_text() {
         let mut names = NameInterner::default();
         let texts = [
             "",

@@ -127,10 +127,8 @@ fn u128_at(bytes: &[u8], at: usize) -> u128 {
 pub struct CodeMap<Code> {
     /// Every key.
     all: FastHashMap<String, Code>,
-    /// The keys of up to `LONGEST_SHORT_KEY` bytes, with their meanings.
-    short: Vec<(ShortKey, Code)>,
-    /// `short` in slots, when every key is short, there are at most `MOST_KEYS_IN_SLOTS`,
-    /// and a multiplier was found; else the hash map answers.
+    /// Every key in slots, when every key is at most `LONGEST_SHORT_KEY` bytes long, there are
+    /// at most `MOST_KEYS_IN_SLOTS`, and a multiplier was found; else the hash map answers.
     table: Option<SlotTable<Code>>,
 }
 
@@ -138,7 +136,6 @@ impl<Code> Default for CodeMap<Code> {
     fn default() -> Self {
         Self {
             all: FastHashMap::default(),
-            short: Vec::new(),
             table: None,
         }
     }
@@ -161,21 +158,18 @@ impl<Code: Copy> CodeMap<Code> {
         self.all.get(text)
     }
 
-    /// Adds or replaces `key`; returns the meaning it had.
+    /// Adds or replaces `key`; returns the meaning it had. (The slots are made again each
+    /// time: configuration makes these maps, of a few keys each, once a run.)
     pub fn insert(&mut self, key: String, code: Code) -> Option<Code> {
-        let short = ShortKey::of(key.as_bytes());
         let before = self.all.insert(key, code);
-        if let Some(short) = short {
-            match self.short.iter_mut().find(|(known, _)| *known == short) {
-                Some(entry) => entry.1 = code,
-                None => self.short.push((short, code)),
-            }
-        }
-        self.table = if self.short.len() == self.all.len() && self.all.len() <= MOST_KEYS_IN_SLOTS {
-            SlotTable::new(&self.short)
-        } else {
-            None
-        };
+        let short: Option<Vec<(ShortKey, Code)>> = (self.all.len() <= MOST_KEYS_IN_SLOTS)
+            .then(|| {
+                (self.all.iter())
+                    .map(|(key, &code)| Some((ShortKey::of(key.as_bytes())?, code)))
+                    .collect()
+            })
+            .flatten();
+        self.table = short.and_then(|short| SlotTable::new(&short));
         before
     }
 
