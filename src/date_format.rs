@@ -1,6 +1,7 @@
 //! Strict date parsing in the formats the configuration allows. A value that does not match a
 //! configured pattern exactly, names an impossible day, or reads differently under two
-//! configured patterns is a bad value: dates are never guessed.
+//! configured patterns is a bad value: dates are never guessed. And the one layout dates are
+//! written in (`push_iso_date`).
 
 use std::fmt;
 
@@ -9,6 +10,22 @@ use chrono::NaiveDate;
 /// `YYYY-MM-DD`, strictly (configuration, flags and holiday files; no plausibility range).
 pub fn parse_iso_date(text: &str) -> Option<NaiveDate> {
     DatePattern::parse("YYYY-MM-DD").ok()?.parse_date(text)
+}
+
+/// Appends `date` as `YYYY-MM-DD`, as chrono's `Display` writes it; laid out by hand for years
+/// 0–9999 (the tables and mail write millions of dates a night).
+pub fn push_iso_date(out: &mut String, date: NaiveDate) {
+    use chrono::Datelike;
+    use std::fmt::Write;
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    if !(0..=9999).contains(&year) {
+        let _ = write!(out, "{date}");
+        return;
+    }
+    let digit = |value: u32| char::from(b'0' + (value % 10) as u8);
+    let year = year as u32;
+    out.extend([digit(year / 1000), digit(year / 100), digit(year / 10), digit(year)]);
+    out.extend(['-', digit(month / 10), digit(month), '-', digit(day / 10), digit(day)]);
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -309,6 +326,25 @@ impl DateFormats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn iso_dates_are_laid_out_as_chrono_writes_them() {
+        for (year, month, day) in [
+            (2024, 2, 29),
+            (1900, 1, 1),
+            (2100, 12, 31),
+            (0, 1, 1),
+            (9999, 12, 31),
+            (10000, 1, 1),
+            (-1, 6, 15),
+            (5, 10, 9),
+        ] {
+            let date = NaiveDate::from_ymd_opt(year, month, day).expect("valid date");
+            let mut written = "before ".to_string();
+            push_iso_date(&mut written, date);
+            assert_eq!(written, format!("before {date}"));
+        }
+    }
 
     #[test]
     fn the_table_of_days_agrees_with_chrono_inside_and_around_its_years() {

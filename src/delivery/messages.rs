@@ -6,8 +6,9 @@ use std::time::{Duration, SystemTime};
 
 use chrono::NaiveDate;
 use lettre::Message;
-use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::address::Envelope;
+use lettre::message::header::{self, ContentType, Headers};
+use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 
 use super::text_body::text_body;
 use crate::config::delivery::DeliverySettings;
@@ -21,7 +22,10 @@ pub struct OutgoingMessage {
     pub report: String,
     pub recipient: Mailbox,
     pub message_id: String,
-    pub message: Message,
+    /// Who it is from and to, as SMTP's MAIL and RCPT commands give them.
+    pub envelope: Envelope,
+    /// The message as sent: headers and body, with CRLF line ends.
+    pub formatted: Vec<u8>,
 }
 
 impl OutgoingMessage {
@@ -173,7 +177,7 @@ pub fn worker_messages(
             items: &items,
         };
         let recipient = Mailbox::new(member.name.clone(), member.email.clone());
-        build(
+        text_and_page(
             settings,
             as_of,
             Draft {
@@ -246,8 +250,22 @@ struct Draft<'a> {
     distinct: &'a str,
 }
 
-/// The message, with a Message-ID and MIME boundaries derived from (as_of, report, recipient,
-/// `distinct`): the same message on a rerun, a different one for different content.
+/// The token a message's Message-ID and MIME boundaries are made of, derived from (as_of,
+/// report, recipient, `distinct`): the same message on a rerun, a different one for different
+/// content. Returns (token, Message-ID).
+fn identity(as_of: NaiveDate, report: &str, recipient: &Mailbox, distinct: &str) -> (String, String) {
+    let identity = format!("{as_of}\n{report}\n{}", recipient.email);
+    let identity = if distinct.is_empty() {
+        identity
+    } else {
+        format!("{identity}\n{distinct}")
+    };
+    let token = crate::digest::sha256_hex(identity.as_bytes())[..24].to_string();
+    let message_id = format!("<{as_of}.{report}.{token}@permanency-report>");
+    (token, message_id)
+}
+
+/// The message, with a Message-ID and MIME boundaries from `identity`.
 fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> anyhow::Result<OutgoingMessage> {
     let Draft {
         report,
@@ -258,14 +276,7 @@ fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> any
         attachment,
         distinct,
     } = draft;
-    let identity = format!("{as_of}\n{report}\n{}", recipient.email);
-    let identity = if distinct.is_empty() {
-        identity
-    } else {
-        format!("{identity}\n{distinct}")
-    };
-    let token = &crate::digest::sha256_hex(identity.as_bytes())[..24];
-    let message_id = format!("<{as_of}.{report}.{token}@permanency-report>");
+    let (token, message_id) = identity(as_of, report, recipient, distinct);
     let body = match page {
         None => MultiPart::mixed()
             .boundary(format!("mixed-{token}"))
@@ -297,7 +308,82 @@ fn build(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> any
         report: report.to_string(),
         recipient: recipient.clone(),
         message_id,
-        message,
+        envelope: message.envelope().clone(),
+        formatted: message.formatted(),
+    })
+}
+
+/// The message `build` makes of a draft with a page and no attachment (a text part and an HTML
+/// part, as alternatives, inside a mixed part), laid out here rather than by lettre's MIME
+/// builder: lettre still writes the headers (and encodes what needs it), and the parts are
+/// encoded as there (`text_body`). At national scale that is 20,000 workers' messages a night,
+/// and lettre's builder was a third of the cost of making them. A test holds the two to the
+/// same bytes.
+fn text_and_page(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>) -> anyhow::Result<OutgoingMessage> {
+    let Draft {
+        report,
+        recipient,
+        subject,
+        plain,
+        page,
+        attachment,
+        distinct,
+    } = draft;
+    let (Some(page), None) = (page, &attachment) else {
+        anyhow::bail!("a message of a text part and a page has a page and no attachment");
+    };
+    let (token, message_id) = identity(as_of, report, recipient, distinct);
+    let mut headers = Headers::new();
+    headers.set(header::From::from(Mailboxes::from(settings.from.clone())));
+    headers.set(header::To::from(Mailboxes::from(recipient.clone())));
+    headers.set(header::Subject::from(header_safe(subject)));
+    headers.set(header::Date::new(morning_after(as_of)));
+    headers.set(header::MessageId::from(message_id.clone()));
+    headers.set(header::MIME_VERSION_1_0);
+    let envelope = Envelope::try_from(&headers)?;
+    let parts = [("text/plain", text_body(plain)), ("text/html", text_body(page))];
+    let size: usize = parts.iter().map(|(_, body)| body.as_ref().len()).sum();
+    let mut out = Vec::with_capacity(size + 1024);
+    std::io::Write::write_fmt(&mut out, format_args!("{headers}"))?;
+    let token = token.as_bytes();
+    // As lettre's `MultiPart` writes itself: its Content-Type header (folded where it passes 76
+    // characters, as the alternative's does with a 24-character token), a blank line, each
+    // part after `--boundary`, then `--boundary--`.
+    for piece in [
+        b"Content-Type: multipart/mixed; boundary=\"mixed-".as_slice(),
+        token,
+        b"\"\r\n\r\n--mixed-",
+        token,
+        b"\r\nContent-Type: multipart/alternative;\r\n boundary=\"alternative-",
+        token,
+        b"\"\r\n\r\n",
+    ] {
+        out.extend_from_slice(piece);
+    }
+    for (content_type, body) in &parts {
+        for piece in [
+            b"--alternative-".as_slice(),
+            token,
+            b"\r\nContent-Type: ",
+            content_type.as_bytes(),
+            b"; charset=utf-8\r\nContent-Transfer-Encoding: ",
+            body.encoding().to_string().as_bytes(),
+            b"\r\n\r\n",
+            body.as_ref(),
+            b"\r\n",
+        ] {
+            out.extend_from_slice(piece);
+        }
+    }
+    for piece in [b"--alternative-".as_slice(), token, b"--\r\n--mixed-", token, b"--\r\n"] {
+        out.extend_from_slice(piece);
+    }
+    Ok(OutgoingMessage {
+        report: report.to_string(),
+        recipient: recipient.clone(),
+        message_id,
+        envelope,
+        formatted: out,
     })
 }
 
@@ -311,8 +397,9 @@ pub fn morning_after(as_of: NaiveDate) -> SystemTime {
 
 #[cfg(test)]
 mod tests {
-    use super::{alert_messages, header_safe};
+    use super::{Draft, alert_messages, build, header_safe, text_and_page};
     use crate::config::delivery::DeliverySettings;
+    use lettre::message::Mailbox;
 
     fn settings() -> DeliverySettings {
         DeliverySettings {
@@ -347,6 +434,50 @@ mod tests {
             id("input error", "removals missing"),
             id("input error", "removals missing")
         );
+    }
+
+    #[test]
+    fn a_text_and_page_message_is_the_message_lettre_builds_byte_for_byte() {
+        let settings = DeliverySettings {
+            from: "\"Permanency Reports\" <reports@agency.example>".parse().expect("address"),
+            ..settings()
+        };
+        let as_of = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
+        let long_line = format!("<p>{}</p>\n", "x".repeat(120));
+        let recipients = [
+            Mailbox::new(None, "w1@agency.example".parse().expect("address")),
+            Mailbox::new(Some("Kevin Nguyen".into()), "kevin@agency.example".parse().expect("address")),
+            Mailbox::new(Some("Jos\u{e9} N\u{fa}\u{f1}ez, Jr.".into()), "jose@agency.example".parse().expect("address")),
+        ];
+        let cases = [
+            ("Your children's deadlines \u{2014} 3 overdue, 2 due soon \u{2014} as of 2024-02-29", "a\nb\n", "<p>a</p>\n"),
+            ("short", "caf\u{e9} \u{2014} text\n", "<p>caf\u{e9}</p>\n"),
+            ("a subject\r\nBcc: x", "", ""),
+            ("=?utf-8?b?x?= looks encoded", &long_line, &long_line),
+            ("lines", "tab\t\nspace \n\r\n", "<p>\r\n</p>"),
+        ];
+        for recipient in &recipients {
+            for (subject, plain, page) in cases {
+                let draft = || Draft {
+                    report: "worker-w0000004",
+                    recipient,
+                    subject,
+                    plain: plain.to_string(),
+                    page: Some(page.to_string()),
+                    attachment: None,
+                    distinct: "",
+                };
+                let ours = text_and_page(&settings, as_of, draft()).expect("message");
+                let lettre = build(&settings, as_of, draft()).expect("message");
+                assert_eq!(
+                    String::from_utf8_lossy(&ours.formatted),
+                    String::from_utf8_lossy(&lettre.formatted),
+                    "{subject:?} to {recipient}"
+                );
+                assert_eq!(ours.envelope, lettre.envelope);
+                assert_eq!(ours.message_id, lettre.message_id);
+            }
+        }
     }
 
     #[test]

@@ -63,10 +63,8 @@ fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: N
 
 /// Adds each message to `files` as `outbox/<report>--<recipient>.eml`.
 fn add_eml_files(messages: &[&OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>) {
-    let formatted =
-        crate::performance::work_queue::map_all_on_two_threads(messages, |message| message.message.formatted());
-    for (message, bytes) in messages.iter().zip(formatted) {
-        files.insert(format!("outbox/{}", message.outbox_file_name()), bytes);
+    for message in messages {
+        files.insert(format!("outbox/{}", message.outbox_file_name()), message.formatted.clone());
     }
 }
 
@@ -100,10 +98,9 @@ fn write_mailbox(workers: &[&OutgoingMessage], as_of: NaiveDate, out: &mut (dyn 
 
 /// One worker's message as the mailbox holds it (`mbox::append`).
 fn mailbox_piece(message: &OutgoingMessage, as_of: NaiveDate) -> Vec<u8> {
-    let bytes = message.message.formatted();
-    let sender = message.message.envelope().from().map(ToString::to_string);
-    let mut piece = Vec::with_capacity(bytes.len() + 100);
-    mbox::append(&mut piece, sender.as_deref(), as_of, &bytes);
+    let sender = message.envelope.from().map(ToString::to_string);
+    let mut piece = Vec::with_capacity(message.formatted.len() + 100);
+    mbox::append(&mut piece, sender.as_deref(), as_of, &message.formatted);
     piece
 }
 

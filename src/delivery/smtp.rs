@@ -267,8 +267,8 @@ fn send_once(message: &OutgoingMessage, sender: &SmtpSender, kept: &mut Option<S
             Err(attempt) => return attempt,
         },
     };
-    let email = message.message.formatted();
-    let envelope = message.message.envelope();
+    let email = &message.formatted;
+    let envelope = &message.envelope;
     let mut parameters = Vec::new();
     if !email.is_ascii() {
         if !connection.server_info().supports_feature(Extension::EightBitMime) {
@@ -295,7 +295,7 @@ fn send_once(message: &OutgoingMessage, sender: &SmtpSender, kept: &mut Option<S
             return before_end_of_data(&error, sender);
         }
     }
-    match connection.message(&email) {
+    match connection.message(email) {
         Ok(_) => {
             // Kept for the next message: 20,000 workers' messages need not open 20,000
             // connections.

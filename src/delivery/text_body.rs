@@ -15,9 +15,10 @@ const LINE_LIMIT: usize = 76;
 /// quoted-printable (or, for text that is mostly not printable ASCII, lettre's base64).
 pub fn text_body(text: String) -> Body {
     let bytes = text.as_bytes();
-    let seven_bit = bytes.is_ascii() && !has_long_line(bytes);
-    if seven_bit {
-        return Body::dangerous_pre_encoded(with_crlf(bytes), ContentTransferEncoding::SevenBit);
+    if bytes.is_ascii()
+        && let Some(seven_bit) = with_crlf_unless_a_line_is_long(bytes)
+    {
+        return Body::dangerous_pre_encoded(seven_bit, ContentTransferEncoding::SevenBit);
     }
     if !quoted_printable_is_efficient(bytes) {
         return Body::new(text);
@@ -28,17 +29,26 @@ pub fn text_body(text: String) -> Body {
     )
 }
 
-/// Whether a line is too long for 7bit, as lettre's chooser (email-encoding) counts: from one
-/// LF to the next, the LF included, 76 or more; the first line from the start.
-fn has_long_line(bytes: &[u8]) -> bool {
+/// `with_crlf(bytes)`, or `None` when a line is too long for 7bit, as lettre's chooser
+/// (email-encoding) counts: from one LF to the next, the LF included, 76 or more; the first
+/// line from the start. One pass for both (20,000 workers' lists a night, each twice).
+fn with_crlf_unless_a_line_is_long(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32 + 2);
+    let mut start = 0;
     let mut last = 0;
-    for position in memchr::memchr_iter(b'\n', bytes) {
-        if position - last >= LINE_LIMIT {
-            return true;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        if end - last >= LINE_LIMIT {
+            return None;
         }
-        last = position;
+        last = end;
+        push_line_with_crlf(&mut out, bytes, start, end);
+        start = end + 1;
     }
-    bytes.len() - last >= LINE_LIMIT
+    if bytes.len() - last >= LINE_LIMIT {
+        return None;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    Some(out)
 }
 
 /// Whether at most a third of the bytes need escaping (lettre's choice of quoted-printable
@@ -56,15 +66,21 @@ fn with_crlf(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + bytes.len() / 32 + 2);
     let mut start = 0;
     for end in memchr::memchr_iter(b'\n', bytes) {
-        out.extend_from_slice(&bytes[start..end]);
-        if end == 0 || bytes[end - 1] != b'\r' {
-            out.push(b'\r');
-        }
-        out.push(b'\n');
+        push_line_with_crlf(&mut out, bytes, start, end);
         start = end + 1;
     }
     out.extend_from_slice(&bytes[start..]);
     out
+}
+
+/// Appends the line `bytes[start..end]` and its line end (`bytes[end]` is an LF) as CRLF: a CR
+/// is added unless the line already ends with one.
+fn push_line_with_crlf(out: &mut Vec<u8>, bytes: &[u8], start: usize, end: usize) {
+    out.extend_from_slice(&bytes[start..end]);
+    if end == 0 || bytes[end - 1] != b'\r' {
+        out.push(b'\r');
+    }
+    out.push(b'\n');
 }
 
 /// Whether quoted-printable writes `byte` as `=XX`.

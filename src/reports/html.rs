@@ -41,17 +41,28 @@ const NARROW_ONLY: &str = "class=\"narrow\"";
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
+    push_escaped(&mut escaped, text);
+    escaped
+}
+
+/// Appends `text` escaped as `escape` does; text with nothing to escape (nearly all) is
+/// appended whole.
+pub fn push_escaped(out: &mut String, text: &str) {
+    let special = |byte: &u8| matches!(byte, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if !text.as_bytes().iter().any(special) {
+        out.push_str(text);
+        return;
+    }
     for character in text.chars() {
         match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            other => escaped.push(other),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            other => out.push(other),
         }
     }
-    escaped
 }
 
 /// Text and background colours of a status.

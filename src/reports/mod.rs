@@ -25,14 +25,29 @@ pub use model::{
 /// conversation and meetings of measures.md's case lists), "due today", "due tomorrow", "due
 /// in 33 days". The status decides, not the sign of `days_overdue`.
 pub fn when_due(status: crate::measures::CaseStatus, days_overdue: i64) -> String {
+    let mut text = String::new();
+    push_when_due(&mut text, status, days_overdue);
+    text
+}
+
+/// Appends `when_due`'s words.
+pub fn push_when_due(out: &mut String, status: crate::measures::CaseStatus, days_overdue: i64) {
     use crate::measures::CaseStatus;
+    let mut number = itoa::Buffer::new();
     match (status, days_overdue) {
-        (CaseStatus::Overdue, 1) => "1 day overdue".to_string(),
-        (CaseStatus::Overdue, days) if days > 1 => format!("{days} days overdue"),
-        (CaseStatus::Overdue, _) => "overdue today".to_string(),
-        (CaseStatus::DueSoon, 0) => "due today".to_string(),
-        (CaseStatus::DueSoon, -1) => "due tomorrow".to_string(),
-        (CaseStatus::DueSoon, days) => format!("due in {} days", -days),
+        (CaseStatus::Overdue, 1) => out.push_str("1 day overdue"),
+        (CaseStatus::Overdue, days) if days > 1 => {
+            out.push_str(number.format(days));
+            out.push_str(" days overdue");
+        }
+        (CaseStatus::Overdue, _) => out.push_str("overdue today"),
+        (CaseStatus::DueSoon, 0) => out.push_str("due today"),
+        (CaseStatus::DueSoon, -1) => out.push_str("due tomorrow"),
+        (CaseStatus::DueSoon, days) => {
+            out.push_str("due in ");
+            out.push_str(number.format(days.saturating_neg()));
+            out.push_str(" days");
+        }
     }
 }
 
