@@ -289,13 +289,19 @@ impl<'a> Night<'a> {
                     .map_err(Failure::Output)?,
             )
         };
-        // Workers' messages need only the case lists: they are built while the files render,
-        // whose last workbooks leave a core idle.
+        // Workers' messages need only the case lists: they are built (and, in the outbox,
+        // filed) while the files render, whose last workbooks leave a core idle.
         let settings = self.mailer.settings();
         let (rendered_files, workers) = std::thread::scope(|scope| {
-            let workers = scope.spawn(|| match settings {
-                Some(settings) => worker_messages(&results.cases, &data.staff, settings, self.as_of),
-                None => Ok(Vec::new()),
+            let workers = scope.spawn(|| -> anyhow::Result<_> {
+                let Some(settings) = settings else {
+                    return Ok((Vec::new(), None));
+                };
+                let messages = worker_messages(&results.cases, &data.staff, settings, self.as_of)?;
+                let mailbox = self
+                    .mailer
+                    .file_workers_mailbox(&messages, staging.as_ref(), self.as_of)?;
+                Ok((messages, mailbox))
             });
             let rendered_files = outputs::result_files(data, results, &self.config, detail, staging.as_ref());
             let workers = workers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -307,10 +313,12 @@ impl<'a> Night<'a> {
             rendered,
         } = rendered_files.map_err(render_failure)?;
         self.files.extend(result_files);
+        let (workers, workers_mailbox) = workers.map_err(render_failure)?;
+        streamed.extend(workers_mailbox);
         let messages = match self.mailer.settings() {
             Some(settings) => {
                 let mut plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
-                plan.messages.extend(workers.map_err(render_failure)?);
+                plan.messages.extend(workers);
                 for scope in &plan.unrouted {
                     warn!(report = ?scope, "no recipients are configured for this report: written, not sent");
                 }

@@ -439,18 +439,30 @@ mod tests {
     #[test]
     fn a_text_and_page_message_is_the_message_lettre_builds_byte_for_byte() {
         let settings = DeliverySettings {
-            from: "\"Permanency Reports\" <reports@agency.example>".parse().expect("address"),
+            from: "\"Permanency Reports\" <reports@agency.example>"
+                .parse()
+                .expect("address"),
             ..settings()
         };
         let as_of = chrono::NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
         let long_line = format!("<p>{}</p>\n", "x".repeat(120));
         let recipients = [
             Mailbox::new(None, "w1@agency.example".parse().expect("address")),
-            Mailbox::new(Some("Kevin Nguyen".into()), "kevin@agency.example".parse().expect("address")),
-            Mailbox::new(Some("Jos\u{e9} N\u{fa}\u{f1}ez, Jr.".into()), "jose@agency.example".parse().expect("address")),
+            Mailbox::new(
+                Some("Kevin Nguyen".into()),
+                "kevin@agency.example".parse().expect("address"),
+            ),
+            Mailbox::new(
+                Some("Jos\u{e9} N\u{fa}\u{f1}ez, Jr.".into()),
+                "jose@agency.example".parse().expect("address"),
+            ),
         ];
         let cases = [
-            ("Your children's deadlines \u{2014} 3 overdue, 2 due soon \u{2014} as of 2024-02-29", "a\nb\n", "<p>a</p>\n"),
+            (
+                "Your children's deadlines \u{2014} 3 overdue, 2 due soon \u{2014} as of 2024-02-29",
+                "a\nb\n",
+                "<p>a</p>\n",
+            ),
             ("short", "caf\u{e9} \u{2014} text\n", "<p>caf\u{e9}</p>\n"),
             ("a subject\r\nBcc: x", "", ""),
             ("=?utf-8?b?x?= looks encoded", &long_line, &long_line),

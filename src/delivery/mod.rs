@@ -38,16 +38,15 @@ pub struct Outbox<'a> {
 
 /// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
 /// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`), streamed into
-/// the staging directory when there is one.
+/// the staging directory when there is one (unless `Mailer::file_workers_mailbox` has).
 fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: NaiveDate) -> anyhow::Result<()> {
     let (workers, others): (Vec<&OutgoingMessage>, Vec<&OutgoingMessage>) =
         messages.iter().partition(|message| message.is_workers_list());
     add_eml_files(&others, outbox.files);
-    if !workers.is_empty() {
+    if !workers.is_empty() && !outbox.streamed.contains_key(WORKERS_MAILBOX) {
         match outbox.staging {
             Some(staging) => {
-                let sha256 =
-                    staging.stream_file_synced_later(WORKERS_MAILBOX, |out| write_mailbox(&workers, as_of, out))?;
+                let sha256 = stream_workers_mailbox(&workers, staging, as_of)?;
                 outbox.streamed.insert(WORKERS_MAILBOX.to_string(), sha256);
             }
             None => {
@@ -61,10 +60,18 @@ fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: N
     Ok(())
 }
 
+/// Streams the workers' mailbox into `staging`; returns its SHA-256.
+fn stream_workers_mailbox(workers: &[&OutgoingMessage], staging: &Staging, as_of: NaiveDate) -> anyhow::Result<String> {
+    staging.stream_file_synced_later(WORKERS_MAILBOX, |out| write_mailbox(workers, as_of, out))
+}
+
 /// Adds each message to `files` as `outbox/<report>--<recipient>.eml`.
 fn add_eml_files(messages: &[&OutgoingMessage], files: &mut BTreeMap<String, Vec<u8>>) {
     for message in messages {
-        files.insert(format!("outbox/{}", message.outbox_file_name()), message.formatted.clone());
+        files.insert(
+            format!("outbox/{}", message.outbox_file_name()),
+            message.formatted.clone(),
+        );
     }
 }
 
@@ -136,6 +143,28 @@ impl Mailer {
             sender,
             ledger_path,
         })
+    }
+
+    /// In the outbox of a run that writes files, writes the workers' messages' mailbox into
+    /// the staging directory now and adds it to `streamed`, so that `deliver` adds only the
+    /// other messages: workers' messages are built while the files render, and their mailbox
+    /// (150 MB at national scale) is written then too, instead of after everything else with a
+    /// core idle. Otherwise does nothing.
+    pub fn file_workers_mailbox(
+        &self,
+        workers: &[OutgoingMessage],
+        staging: Option<&Staging>,
+        as_of: NaiveDate,
+    ) -> anyhow::Result<Option<(String, String)>> {
+        let (Self::Outbox(_), Some(staging)) = (self, staging) else {
+            return Ok(None);
+        };
+        let workers: Vec<&OutgoingMessage> = workers.iter().filter(|message| message.is_workers_list()).collect();
+        if workers.is_empty() {
+            return Ok(None);
+        }
+        let sha256 = stream_workers_mailbox(&workers, staging, as_of)?;
+        Ok(Some((WORKERS_MAILBOX.to_string(), sha256)))
     }
 
     pub fn settings(&self) -> Option<&DeliverySettings> {

@@ -56,7 +56,14 @@ impl WorkerList<'_> {
         text.push_str(".\n");
         for block in child_blocks(self.items) {
             let first = block.first();
-            for piece in ["\nchild ", &first.child_id, " (removal ", &first.removal_id, ", ", &first.office] {
+            for piece in [
+                "\nchild ",
+                &first.child_id,
+                " (removal ",
+                &first.removal_id,
+                ", ",
+                &first.office,
+            ] {
                 text.push_str(piece);
             }
             text.push_str(" office)\n");
