@@ -91,6 +91,7 @@ pub fn report_messages(
             .map(|office| format!("delivery.offices.{office:?}"))
             .collect(),
     };
+    let mut addressed: Vec<(&RenderedReport, &Mailbox)> = Vec::new();
     for report in reports {
         let recipients: &[Mailbox] = match &report.model.scope {
             Scope::Statewide => &settings.leadership,
@@ -103,43 +104,55 @@ pub fn report_messages(
         };
         if recipients.is_empty() {
             plan.unrouted.push(report.model.scope.display_name());
-            continue;
         }
-        let too_large = report.workbook.len() as u64 > settings.max_attachment_bytes;
-        let notice = too_large.then(|| {
-            let location = settings
-                .report_location
-                .as_deref()
-                .map_or_else(|| "the reports directory".to_string(), |location| format!("{location}/{as_of}"));
-            format!(
-                "The workbook ({:.1} MB) is larger than the {:.1} MB mail limit, so it is not attached: it is {} in {location}.",
-                report.workbook.len() as f64 / 1e6,
-                settings.max_attachment_bytes as f64 / 1e6,
-                report.workbook_name()
-            )
-        });
-        let subject = format!(
-            "Permanency report — {} — as of {as_of}",
-            report.model.scope.display_name()
-        );
-        for recipient in recipients {
-            let attachment = (!too_large).then(|| (report.workbook_name(), report.workbook.clone()));
-            plan.messages.push(build(
-                settings,
-                as_of,
-                Draft {
-                    report: &report.stem,
-                    recipient,
-                    subject: &subject,
-                    plain: text::render(&report.model, notice.as_deref()),
-                    page: Some(html::render(&report.model, notice.as_deref())),
-                    attachment,
-                    distinct: "",
-                },
-            )?);
-        }
+        addressed.extend(recipients.iter().map(|recipient| (report, recipient)));
     }
+    // Each a page, a text and a workbook in base64: on both cores.
+    plan.messages = crate::performance::work_queue::map_on_two_threads(&addressed, |&(report, recipient)| {
+        report_message(report, recipient, settings, as_of)
+    })?;
     Ok(plan)
+}
+
+/// `report`'s message to `recipient`: its page and text, and its workbook attached unless it is
+/// larger than the mail limit (the message then says where it is).
+fn report_message(
+    report: &RenderedReport,
+    recipient: &Mailbox,
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+) -> anyhow::Result<OutgoingMessage> {
+    let too_large = report.workbook.len() as u64 > settings.max_attachment_bytes;
+    let notice = too_large.then(|| {
+        let location = settings
+            .report_location
+            .as_deref()
+            .map_or_else(|| "the reports directory".to_string(), |location| format!("{location}/{as_of}"));
+        format!(
+            "The workbook ({:.1} MB) is larger than the {:.1} MB mail limit, so it is not attached: it is {} in {location}.",
+            report.workbook.len() as f64 / 1e6,
+            settings.max_attachment_bytes as f64 / 1e6,
+            report.workbook_name()
+        )
+    });
+    let subject = format!(
+        "Permanency report — {} — as of {as_of}",
+        report.model.scope.display_name()
+    );
+    let attachment = (!too_large).then(|| (report.workbook_name(), report.workbook.clone()));
+    build(
+        settings,
+        as_of,
+        Draft {
+            report: &report.stem,
+            recipient,
+            subject: &subject,
+            plain: text::render(&report.model, notice.as_deref()),
+            page: Some(html::render(&report.model, notice.as_deref())),
+            attachment,
+            distinct: "",
+        },
+    )
 }
 
 /// With `delivery.worker_mail`, one message to each worker in the staff extract who has at
