@@ -353,7 +353,8 @@ fn text_and_page(settings: &DeliverySettings, as_of: NaiveDate, draft: Draft<'_>
     headers.set(header::Date::new(morning_after(as_of)));
     headers.set(header::MessageId::from(message_id.clone()));
     headers.set(header::MIME_VERSION_1_0);
-    let envelope = Envelope::try_from(&headers)?;
+    // What lettre derives from these headers, without reading them back.
+    let envelope = Envelope::new(Some(settings.from.email.clone()), vec![recipient.email.clone()])?;
     let parts = [("text/plain", text_body(plain)), ("text/html", text_body(page))];
     let size: usize = parts.iter().map(|(_, body)| body.as_ref().len()).sum();
     let mut out = Vec::with_capacity(size + 1024);

@@ -239,7 +239,7 @@ pub struct ReportModel {
     pub case_totals: StatusCounts,
     /// An office's units, or a unit's workers; empty without assignments in the extract.
     pub units: Vec<UnitLine>,
-    /// Worker id → name, from the staff extract.
+    /// Worker id → name, from the staff extract, for the workers of the action list.
     pub worker_names: BTreeMap<String, String>,
     pub equity: Vec<EquityLine>,
     pub quality: Vec<QualityLine>,
@@ -380,6 +380,7 @@ impl ReportModel {
             Vec::new()
         };
         let equity = equity_lines(results, &scope, &measures, suppress_here);
+        let worker_names = worker_names(sources.staff, &cases);
         ReportModel {
             title: format!("Permanency report — {}", scope.display_name()),
             scope,
@@ -396,7 +397,7 @@ impl ReportModel {
             cases,
             case_totals,
             units,
-            worker_names: worker_names(sources.staff),
+            worker_names,
             equity,
             quality: quality_lines(sources.extract_reports),
             own_quality,
@@ -421,11 +422,20 @@ impl ReportModel {
     }
 }
 
-/// Worker id → name, for the workers the staff extract names.
-fn worker_names(staff: &BTreeMap<String, StaffMember>) -> BTreeMap<String, String> {
-    staff
-        .values()
-        .filter_map(|member| Some((member.worker_id.clone(), member.name.clone()?)))
+/// Worker id → name, for the workers of the action list whom the staff extract names (a
+/// report holds no other worker's name).
+fn worker_names(staff: &BTreeMap<String, StaffMember>, cases: &CaseList) -> BTreeMap<String, String> {
+    let CaseList::Listed(cases) = cases else {
+        return BTreeMap::new();
+    };
+    // In action order, each worker's items are together: one look-up a worker.
+    cases
+        .chunk_by(|left, right| left.worker_id == right.worker_id)
+        .filter_map(|items| {
+            let worker_id = &items[0].worker_id;
+            let name = staff.get(&**worker_id)?.name.clone()?;
+            Some((worker_id.to_string(), name))
+        })
         .collect()
 }
 
