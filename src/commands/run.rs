@@ -16,7 +16,7 @@ use crate::commands::{as_of_or_yesterday, load_config};
 use crate::config::Config;
 use crate::delivery::Mailer;
 use crate::delivery::Outbox;
-use crate::delivery::messages::{OutgoingMessage, report_messages, worker_messages};
+use crate::delivery::messages::{OutgoingMessage, report_messages};
 use crate::engine::{self, Results};
 use crate::failure::Failure;
 use crate::ingest::{self, IngestedData};
@@ -291,18 +291,9 @@ impl<'a> Night<'a> {
         };
         // Workers' messages need only the case lists: they are built (and, in the outbox,
         // filed) while the files render, whose last workbooks leave a core idle.
-        let settings = self.mailer.settings();
         let (rendered_files, workers) = std::thread::scope(|scope| {
-            let workers = scope.spawn(|| -> anyhow::Result<_> {
-                let Some(settings) = settings else {
-                    return Ok((Vec::new(), None));
-                };
-                let messages = worker_messages(&results.cases, &data.staff, settings, self.as_of)?;
-                let mailbox = self
-                    .mailer
-                    .file_workers_mailbox(&messages, staging.as_ref(), self.as_of)?;
-                Ok((messages, mailbox))
-            });
+            let workers =
+                scope.spawn(|| (self.mailer).workers_mail(&results.cases, &data.staff, staging.as_ref(), self.as_of));
             let rendered_files = outputs::result_files(data, results, &self.config, detail, staging.as_ref());
             let workers = workers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (rendered_files, workers)
@@ -313,12 +304,14 @@ impl<'a> Night<'a> {
             rendered,
         } = rendered_files.map_err(render_failure)?;
         self.files.extend(result_files);
-        let (workers, workers_mailbox) = workers.map_err(render_failure)?;
-        streamed.extend(workers_mailbox);
+        let workers = workers.map_err(render_failure)?;
+        if let Some(filed) = &workers.filed {
+            streamed.insert(filed.file.clone(), filed.sha256.clone());
+        }
         let messages = match self.mailer.settings() {
             Some(settings) => {
                 let mut plan = report_messages(&rendered, settings, self.as_of).map_err(render_failure)?;
-                plan.messages.extend(workers);
+                plan.messages.extend(workers.messages);
                 for scope in &plan.unrouted {
                     warn!(report = ?scope, "no recipients are configured for this report: written, not sent");
                 }
@@ -338,10 +331,11 @@ impl<'a> Night<'a> {
             };
             // Only writing the workers' mailbox into the staging directory can fail here: an
             // output failure (nothing is published), not a delivery one.
-            let report = self
+            let mut report = self
                 .mailer
                 .deliver(&messages, &mut outbox, self.as_of, self.arguments.resend)
                 .map_err(Failure::Output)?;
+            report.sent += workers.filed.as_ref().map_or(0, |filed| filed.messages);
             self.facts.messages = Some(report.counts());
         }
         self.timings.insert("render", started.elapsed().as_millis());

@@ -155,55 +155,85 @@ fn report_message(
     )
 }
 
-/// With `delivery.worker_mail`, one message to each worker in the staff extract who has at
-/// least one open item, listing only their own children's items (no attachment), most urgent
-/// first.
-pub fn worker_messages(
-    cases: &[crate::engine::CaseRow],
-    staff: &std::collections::BTreeMap<String, crate::model::StaffMember>,
+/// One worker's open items, for their message.
+pub struct WorkerItems<'a> {
+    worker_id: &'a str,
+    member: &'a crate::model::StaffMember,
+    /// In the order of the case lists.
+    items: Vec<&'a crate::engine::CaseRow>,
+}
+
+/// With `delivery.worker_mail`, each worker in the staff extract who has at least one open
+/// item, by id, with those items; otherwise none.
+pub fn workers_to_write<'a>(
+    cases: &'a [crate::engine::CaseRow],
+    staff: &'a std::collections::BTreeMap<String, crate::model::StaffMember>,
     settings: &DeliverySettings,
-    as_of: NaiveDate,
-) -> anyhow::Result<Vec<OutgoingMessage>> {
+) -> Vec<WorkerItems<'a>> {
     if !settings.worker_mail {
-        return Ok(Vec::new());
+        return Vec::new();
     }
-    // Each worker's items in the order of `cases`, workers by id; those not in the staff
-    // extract get none.
     let mut by_worker: crate::performance::FastHashMap<&str, Vec<&crate::engine::CaseRow>> = Default::default();
     for case in cases {
         by_worker.entry(&case.worker_id).or_default().push(case);
     }
-    let mut by_worker: Vec<(&str, &crate::model::StaffMember, Vec<&crate::engine::CaseRow>)> = by_worker
+    let mut workers: Vec<WorkerItems<'_>> = by_worker
         .into_iter()
         .filter(|(worker_id, _)| *worker_id != crate::model::UNASSIGNED)
-        .filter_map(|(worker_id, items)| Some((worker_id, staff.get(worker_id)?, items)))
+        .filter_map(|(worker_id, items)| {
+            Some(WorkerItems {
+                worker_id,
+                member: staff.get(worker_id)?,
+                items,
+            })
+        })
         .collect();
-    by_worker.sort_unstable_by_key(|(worker_id, _, _)| *worker_id);
-    // 20,000 workers' messages at national scale: built on both cores.
-    crate::performance::work_queue::map_on_two_threads(&by_worker, |(worker_id, member, items)| {
-        // References, not clones: a row's clone would count five shared names up and down.
-        let items = crate::reports::actions::in_action_order(items.clone());
-        let list = crate::reports::worker::WorkerList {
-            as_of,
-            worker_id,
-            name: member.name.as_deref(),
-            items: &items,
-        };
-        let recipient = Mailbox::new(member.name.clone(), member.email.clone());
-        text_and_page(
-            settings,
-            as_of,
-            Draft {
-                report: &crate::scope::file_stem("worker", worker_id),
-                recipient: &recipient,
-                subject: &list.subject(),
-                plain: list.text(),
-                page: Some(list.html()),
-                attachment: None,
-                distinct: "",
-            },
-        )
-    })
+    workers.sort_unstable_by_key(|worker| worker.worker_id);
+    workers
+}
+
+/// A worker's message: their own children's items only (no attachment), most urgent first.
+pub fn worker_message(
+    worker: &WorkerItems<'_>,
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+) -> anyhow::Result<OutgoingMessage> {
+    let WorkerItems {
+        worker_id,
+        member,
+        items,
+    } = worker;
+    // References, not clones: a row's clone would count five shared names up and down.
+    let items = crate::reports::actions::in_action_order(items.clone());
+    let list = crate::reports::worker::WorkerList {
+        as_of,
+        worker_id,
+        name: member.name.as_deref(),
+        items: &items,
+    };
+    let recipient = Mailbox::new(member.name.clone(), member.email.clone());
+    text_and_page(
+        settings,
+        as_of,
+        Draft {
+            report: &crate::scope::file_stem("worker", worker_id),
+            recipient: &recipient,
+            subject: &list.subject(),
+            plain: list.text(),
+            page: Some(list.html()),
+            attachment: None,
+            distinct: "",
+        },
+    )
+}
+
+/// Every worker's message (`workers_to_write`, `worker_message`), built on both cores.
+pub fn worker_messages(
+    workers: &[WorkerItems<'_>],
+    settings: &DeliverySettings,
+    as_of: NaiveDate,
+) -> anyhow::Result<Vec<OutgoingMessage>> {
+    crate::performance::work_queue::map_on_two_threads(workers, |worker| worker_message(worker, settings, as_of))
 }
 
 /// One plain-text alert per operations address.

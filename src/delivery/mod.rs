@@ -38,7 +38,7 @@ pub struct Outbox<'a> {
 
 /// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
 /// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`), streamed into
-/// the staging directory when there is one (unless `Mailer::file_workers_mailbox` has).
+/// the staging directory when there is one (unless `Mailer::workers_mail` has filed them).
 fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: NaiveDate) -> anyhow::Result<()> {
     let (workers, others): (Vec<&OutgoingMessage>, Vec<&OutgoingMessage>) =
         messages.iter().partition(|message| message.is_workers_list());
@@ -75,13 +75,21 @@ fn add_eml_files(messages: &[&OutgoingMessage], files: &mut BTreeMap<String, Vec
     }
 }
 
-/// Writes the workers' messages into `out` as one mailbox, in their order. At national scale
-/// that is 20,000 messages and 150 MB: each chunk of messages is formatted on both cores while
-/// a third thread writes (and hashes) the chunk before, so neither the mailbox nor every
-/// message formatted at once is ever held in memory.
+/// Writes the workers' messages into `out` as one mailbox, in their order.
 fn write_mailbox(workers: &[&OutgoingMessage], as_of: NaiveDate, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
-    const MESSAGES_A_CHUNK: usize = 500;
-    std::thread::scope(|scope| {
+    write_mailbox_of(workers, |message| Ok(mailbox_piece(message, as_of)), out)
+}
+
+/// Writes `piece(item)` for each item into `out`, in their order. At national scale that is
+/// 20,000 messages and 150 MB: each chunk of items is made on both cores while a third thread
+/// writes (and hashes) the chunk before, so the mailbox is never held in memory.
+fn write_mailbox_of<Item: Sync>(
+    items: &[Item],
+    piece: impl Fn(&Item) -> anyhow::Result<Vec<u8>> + Sync,
+    out: &mut (dyn Write + Send),
+) -> anyhow::Result<()> {
+    const ITEMS_A_CHUNK: usize = 500;
+    std::thread::scope(|scope| -> anyhow::Result<()> {
         let (chunks, chunks_to_write) = std::sync::mpsc::sync_channel::<Vec<Vec<u8>>>(2);
         let writer = scope.spawn(move || -> std::io::Result<()> {
             for piece in chunks_to_write.iter().flatten() {
@@ -89,18 +97,23 @@ fn write_mailbox(workers: &[&OutgoingMessage], as_of: NaiveDate, out: &mut (dyn 
             }
             Ok(())
         });
-        for messages in workers.chunks(MESSAGES_A_CHUNK) {
-            let pieces = crate::performance::work_queue::map_all_on_two_threads(messages, |message| {
-                mailbox_piece(message, as_of)
-            });
+        let mut made = Ok(());
+        for items in items.chunks(ITEMS_A_CHUNK) {
+            let pieces = match crate::performance::work_queue::map_on_two_threads(items, &piece) {
+                Ok(pieces) => pieces,
+                Err(error) => {
+                    made = Err(error);
+                    break;
+                }
+            };
             if chunks.send(pieces).is_err() {
                 break; // the writer stopped at an error, returned below
             }
         }
         drop(chunks);
-        writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    })?;
-    Ok(())
+        writer.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        made
+    })
 }
 
 /// One worker's message as the mailbox holds it (`mbox::append`).
@@ -109,6 +122,22 @@ fn mailbox_piece(message: &OutgoingMessage, as_of: NaiveDate) -> Vec<u8> {
     let mut piece = Vec::with_capacity(message.formatted.len() + 100);
     mbox::append(&mut piece, sender.as_deref(), as_of, &message.formatted);
     piece
+}
+
+/// The workers' messages of a run: to deliver, or already filed in the outbox.
+#[derive(Default)]
+pub struct WorkersMail {
+    pub messages: Vec<OutgoingMessage>,
+    pub filed: Option<FiledMailbox>,
+}
+
+/// The workers' mailbox, written into the staging directory.
+pub struct FiledMailbox {
+    /// Its name in the run directory (`WORKERS_MAILBOX`).
+    pub file: String,
+    pub sha256: String,
+    /// How many messages it holds.
+    pub messages: usize,
 }
 
 /// How this run delivers, decided (and credentials read) before any work starts.
@@ -145,26 +174,54 @@ impl Mailer {
         })
     }
 
-    /// In the outbox of a run that writes files, writes the workers' messages' mailbox into
-    /// the staging directory now and adds it to `streamed`, so that `deliver` adds only the
-    /// other messages: workers' messages are built while the files render, and their mailbox
-    /// (150 MB at national scale) is written then too, instead of after everything else with a
-    /// core idle. Otherwise does nothing.
-    pub fn file_workers_mailbox(
+    /// The workers' messages (with `delivery.worker_mail`), for `deliver`. In the outbox of a
+    /// run that writes files they are instead written into the workers' mailbox in the
+    /// staging directory as they are built, a chunk at a time, and only counted: they are
+    /// built while the files render, and at national scale neither the 20,000 messages nor
+    /// their 150 MB mailbox is then ever held whole.
+    pub fn workers_mail(
         &self,
-        workers: &[OutgoingMessage],
+        cases: &[crate::engine::CaseRow],
+        staff: &BTreeMap<String, crate::model::StaffMember>,
         staging: Option<&Staging>,
         as_of: NaiveDate,
-    ) -> anyhow::Result<Option<(String, String)>> {
-        let (Self::Outbox(_), Some(staging)) = (self, staging) else {
-            return Ok(None);
+    ) -> anyhow::Result<WorkersMail> {
+        let Some(settings) = self.settings() else {
+            return Ok(WorkersMail::default());
         };
-        let workers: Vec<&OutgoingMessage> = workers.iter().filter(|message| message.is_workers_list()).collect();
-        if workers.is_empty() {
-            return Ok(None);
+        let workers = messages::workers_to_write(cases, staff, settings);
+        match (self, staging) {
+            (Self::Outbox(_), Some(staging)) if !workers.is_empty() => {
+                let sha256 = staging.stream_file_synced_later(WORKERS_MAILBOX, |out| {
+                    write_mailbox_of(
+                        &workers,
+                        |worker| {
+                            Ok(mailbox_piece(
+                                &messages::worker_message(worker, settings, as_of)?,
+                                as_of,
+                            ))
+                        },
+                        out,
+                    )
+                })?;
+                info!(
+                    messages = workers.len(),
+                    "workers' messages written to the run's {WORKERS_MAILBOX}"
+                );
+                Ok(WorkersMail {
+                    messages: Vec::new(),
+                    filed: Some(FiledMailbox {
+                        file: WORKERS_MAILBOX.to_string(),
+                        sha256,
+                        messages: workers.len(),
+                    }),
+                })
+            }
+            _ => Ok(WorkersMail {
+                messages: messages::worker_messages(&workers, settings, as_of)?,
+                filed: None,
+            }),
         }
-        let sha256 = stream_workers_mailbox(&workers, staging, as_of)?;
-        Ok(Some((WORKERS_MAILBOX.to_string(), sha256)))
     }
 
     pub fn settings(&self) -> Option<&DeliverySettings> {
