@@ -38,15 +38,17 @@ pub struct Outbox<'a> {
 
 /// Adds each message to the run's files as `outbox/<report>--<recipient>.eml`, except
 /// workers' lists, which go together into one mailbox file (`WORKERS_MAILBOX`), streamed into
-/// the staging directory when there is one (unless `Mailer::workers_mail` has filed them).
+/// the staging directory when there is one (in the outbox of a run that writes files,
+/// `Mailer::workers_mail` has filed them already and `messages` has none).
 fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: NaiveDate) -> anyhow::Result<()> {
     let (workers, others): (Vec<&OutgoingMessage>, Vec<&OutgoingMessage>) =
         messages.iter().partition(|message| message.is_workers_list());
     add_eml_files(&others, outbox.files);
-    if !workers.is_empty() && !outbox.streamed.contains_key(WORKERS_MAILBOX) {
+    if !workers.is_empty() {
         match outbox.staging {
             Some(staging) => {
-                let sha256 = stream_workers_mailbox(&workers, staging, as_of)?;
+                let sha256 =
+                    staging.stream_file_synced_later(WORKERS_MAILBOX, |out| write_mailbox(&workers, as_of, out))?;
                 outbox.streamed.insert(WORKERS_MAILBOX.to_string(), sha256);
             }
             None => {
@@ -58,11 +60,6 @@ fn add_to_outbox(messages: &[OutgoingMessage], outbox: &mut Outbox<'_>, as_of: N
     }
     info!(messages = messages.len(), "messages added to the run's outbox/");
     Ok(())
-}
-
-/// Streams the workers' mailbox into `staging`; returns its SHA-256.
-fn stream_workers_mailbox(workers: &[&OutgoingMessage], staging: &Staging, as_of: NaiveDate) -> anyhow::Result<String> {
-    staging.stream_file_synced_later(WORKERS_MAILBOX, |out| write_mailbox(workers, as_of, out))
 }
 
 /// Adds each message to `files` as `outbox/<report>--<recipient>.eml`.
