@@ -325,10 +325,17 @@ pub struct ReportSources<'a> {
 
 impl ReportModel {
     /// "Newest dates in the extracts: removals 2026-10-31, …": how fresh the night's data was.
+    /// Extracts without date columns (the staff) have nothing to say here and are left out.
     pub fn newest_dates_line(&self) -> String {
+        let has_dates = |name: &str| {
+            Extract::ALL
+                .iter()
+                .any(|extract| extract.name() == name && !extract.spec().date_columns.is_empty())
+        };
         let dates: Vec<String> = self
             .quality
             .iter()
+            .filter(|line| has_dates(line.extract))
             .map(|line| {
                 format!(
                     "{} {}",

@@ -537,3 +537,70 @@ fn an_office_workbooks_units_sheet_titles_each_measure_over_rate_n_and_n_and_pri
     let units_sheet_xml = xlsx_part(&path, "xl/worksheets/sheet2.xml");
     assert!(units_sheet_xml.contains("<pageSetup") && units_sheet_xml.contains("fitToWidth=\"0\""));
 }
+
+#[test]
+fn the_newest_dates_line_names_the_dated_extracts_and_leaves_out_the_staff() {
+    let (_directory, run) = run_fixture("teams", |config| {
+        config.replace(
+            "max_rejected_share = 0.9\n",
+            "max_rejected_share = 0.9\nstaff_file = \"staff.csv\"\n",
+        )
+    });
+    let page = std::fs::read_to_string(run.join("office-hartford.html")).expect("page");
+    let line = page
+        .lines()
+        .find(|line| line.contains("Newest dates in the extracts"))
+        .expect("the newest dates line");
+    assert!(
+        line.contains("removals 2026-") && line.contains("meetings 2026-"),
+        "{line}"
+    );
+    assert!(
+        !line.contains("staff"),
+        "the staff extract has no dates to show: {line}"
+    );
+    let manifest = std::fs::read_to_string(run.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("staff.csv"), "the staff extract was read");
+}
+
+#[test]
+fn the_units_sheet_gives_a_rate_per_1000_days_room_to_show() {
+    // The teams fixture (units and workers) with the messy fixture's placements.
+    let directory = tempfile::tempdir().expect("temp dir");
+    let input = directory.path().join("input");
+    std::fs::create_dir(&input).expect("input dir");
+    for name in ["removals.csv", "notifications.csv", "meetings.csv"] {
+        std::fs::copy(fixture("teams").join(name), input.join(name)).expect("copy");
+    }
+    std::fs::copy(fixture("messy").join("placements.csv"), input.join("placements.csv")).expect("copy");
+    let config = directory.path().join("config.toml");
+    let text = std::fs::read_to_string(test_config_path()).expect("config");
+    std::fs::write(
+        &config,
+        text.replacen("[input]\n", "[input]\nplacements_file = \"placements.csv\"\n", 1),
+    )
+    .expect("write");
+    let out = directory.path().join("out");
+    let output = crate::support::run_as_of(&config, &input, &out, &["--no-email"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let path = out.join("2026-10-31").join("office-hartford.xlsx");
+    let units = rows_as_text(&sheet(&path, "Units"));
+    let titles = units.iter().position(|row| row[0] == "Unit").expect("column titles");
+    let column = (units[titles - 1].iter())
+        .position(|title| title.starts_with("Placement moves"))
+        .expect("placement moves on the Units sheet");
+    // "7.32 /1,000 d" needs 13 characters; a percentage's 9 showed "###".
+    let xml = xlsx_part(&path, "xl/worksheets/sheet2.xml");
+    let width = |column: usize| {
+        let tag = format!("<col min=\"{0}\" max=\"{0}\" width=\"", column + 1);
+        let start = xml.find(&tag).map(|at| at + tag.len()).expect("the column's width");
+        xml[start..]
+            .split('"')
+            .next()
+            .expect("width")
+            .parse::<f64>()
+            .expect("number")
+    };
+    assert!(width(column) >= 14.0, "{}", width(column));
+    assert!(width(column - 3) < 10.0, "a percentage keeps its narrow column");
+}

@@ -25,6 +25,8 @@ struct Formats {
     header: Format,
     percent: Format,
     per_thousand_days: Format,
+    /// Where the row or column already says "per 1,000 days".
+    per_thousand_days_bare: Format,
     count: Format,
     date: Format,
     month: Format,
@@ -39,6 +41,8 @@ struct Formats {
     muted_in_counts: Format,
     bold: Format,
     plain: Format,
+    /// Text in a column right of a number: set a space off it.
+    text_after_numbers: Format,
     change_points: Format,
     change_per_thousand: Format,
 }
@@ -56,6 +60,7 @@ impl Formats {
                 .set_align(FormatAlign::Top),
             percent: Format::new().set_num_format("0.0%"),
             per_thousand_days: Format::new().set_num_format("0.00\" /1,000 d\""),
+            per_thousand_days_bare: Format::new().set_num_format("0.00"),
             count: Format::new().set_num_format("#,##0"),
             date: Format::new().set_num_format("yyyy-mm-dd"),
             month: Format::new().set_num_format("mmm yyyy"),
@@ -68,6 +73,7 @@ impl Formats {
             muted_in_counts: Format::new().set_font_color("595959").set_align(FormatAlign::Right),
             bold: Format::new().set_bold(),
             plain: Format::new(),
+            text_after_numbers: Format::new().set_indent(1),
             change_points: Format::new().set_num_format("+0.0\" pts\";-0.0\" pts\";0.0\" pts\""),
             change_per_thousand: Format::new().set_num_format("+0.00;-0.00;0.00"),
         }
@@ -261,6 +267,9 @@ fn summary_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) 
         ],
         formats,
     )?;
+    // The status and the comparison with the national figure follow right-aligned numbers.
+    sheet.set_column_format(6, &formats.text_after_numbers)?;
+    sheet.set_column_format(11, &formats.text_after_numbers)?;
     let mut row = header + 1;
     for line in &model.summary {
         let measure = &model.measures[line.measure];
@@ -396,11 +405,13 @@ fn units_sheet(sheet: &mut Worksheet, model: &ReportModel, formats: &Formats) ->
     grids::grid_header(sheet, header, first, ["Rate", "n", "N"], model, formats)?;
     // Narrower than the grid's (whose middle column is "n/N" and last a status word): about
     // four measures to a printed page.
+    // A rate per 1,000 days ("7.31 /1,000 d") and its denominator of days need more room.
     sheet.set_column_width(0, 24)?;
-    for index in 0..model.measures.len() as u16 {
-        sheet.set_column_width(1 + 3 * index, 9)?;
+    for (index, measure) in (0..).zip(&model.measures) {
+        let per_days = matches!(measure.display, RateDisplay::PerThousandDays);
+        sheet.set_column_width(1 + 3 * index, if per_days { 14 } else { 9 })?;
         sheet.set_column_width(2 + 3 * index, 6)?;
-        sheet.set_column_width(3 + 3 * index, 6)?;
+        sheet.set_column_width(3 + 3 * index, if per_days { 9 } else { 6 })?;
     }
     let counts_column = 1 + 3 * model.measures.len() as u16;
     for (offset, title) in ["Overdue", "Due soon"].into_iter().enumerate() {

@@ -202,7 +202,9 @@ pub(super) fn office_trends_sheet(sheet: &mut Worksheet, model: &ReportModel, fo
     Ok(())
 }
 
-/// One rate in a grid of rates: the number, "suppressed", or nothing without a denominator.
+/// One rate in a grid of rates: the number, "suppressed", or nothing without a denominator. A
+/// rate per 1,000 days is the bare number ("6.43"): its row's measure says "per 1,000 days",
+/// and "6.43 /1,000 d" does not fit a month's column.
 fn write_point(
     sheet: &mut Worksheet,
     row: u32,
@@ -215,11 +217,14 @@ fn write_point(
         Figure::Suppressed => {
             sheet.write_string_with_format(row, column, "suppressed", &formats.muted)?;
         }
-        Figure::Shown(counts) => {
-            if let Some(rate) = counts.rate() {
-                write_rate(sheet, row, column, rate, measure, formats)?;
+        Figure::Shown(counts) => match (counts.rate(), measure.display) {
+            (Some(rate), RateDisplay::PerThousandDays) => {
+                let value = measure.display.spreadsheet_value(rate);
+                sheet.write_number_with_format(row, column, value, &formats.per_thousand_days_bare)?;
             }
-        }
+            (Some(rate), _) => write_rate(sheet, row, column, rate, measure, formats)?,
+            (None, _) => {}
+        },
     }
     Ok(())
 }
