@@ -22,6 +22,7 @@ use crate::output::tables::{SeriesTable, Table};
 use crate::output::{csv_writer, parquet_writer, run_directory};
 use crate::performance::work_queue::map_on_two_threads;
 use crate::progress::Progress;
+use crate::reports::actions::ActionOrder;
 
 pub fn backfill(arguments: &BackfillArgs, progress: Progress) -> Result<(), Failure> {
     let config = load_config(&arguments.input, arguments.holidays.as_deref())?;
@@ -141,11 +142,12 @@ pub(super) fn write_date(
         units: arguments.with_units,
     };
     let as_of = results.as_of;
+    let action_order = ActionOrder::new(if detail.reports { &results.cases } else { &[] });
     let staging = run_directory::Staging::create(out_root, &as_of.to_string(), config.output_permissions)
         .map_err(Failure::Output)?;
     let outputs::ResultFiles {
         mut files, streamed, ..
-    } = outputs::result_files(data, results, config, detail, Some(&staging)).map_err(render_failure)?;
+    } = outputs::result_files(data, results, config, detail, &action_order, Some(&staging)).map_err(render_failure)?;
     files.extend(quality);
     let manifest =
         outputs::manifest_file("backfill", config, data, as_of, &files, &streamed, timings).map_err(render_failure)?;

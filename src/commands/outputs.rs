@@ -19,6 +19,7 @@ use crate::output::tables::{
 };
 use crate::output::{csv_writer, parquet_writer};
 use crate::reports::RenderedReport;
+use crate::reports::actions::ActionOrder;
 
 pub type Files = BTreeMap<String, Vec<u8>>;
 
@@ -66,13 +67,16 @@ pub struct ResultFiles {
 }
 
 /// `measures.csv`, `cases.csv`, `equity.csv`, and as `detail` asks `episodes.csv` and the
-/// workbooks and pages (returned rendered, for delivery). With `staging`, `episodes.csv`
-/// (hundreds of MB at national scale) is streamed into it rather than held in memory.
+/// workbooks and pages (returned rendered, for delivery; their action lists in
+/// `action_order`, which may be empty when `detail` asks for no report). With `staging`,
+/// `episodes.csv` (hundreds of MB at national scale) is streamed into it rather than held in
+/// memory.
 pub fn result_files(
     data: &IngestedData,
     results: &Results,
     config: &Config,
     detail: Detail,
+    action_order: &ActionOrder<'_>,
     staging: Option<&Staging>,
 ) -> anyhow::Result<ResultFiles> {
     let mut files = Files::new();
@@ -92,7 +96,7 @@ pub fn result_files(
         let (tables, rendered) = std::thread::scope(|inner| {
             let tables = inner.spawn(|| table_files(data, results, config, detail));
             let rendered = if detail.reports {
-                rendered_reports(data, results, config, &case_counts)
+                rendered_reports(data, results, config, &case_counts, action_order)
             } else {
                 Ok(Vec::new())
             };
@@ -190,6 +194,7 @@ fn rendered_reports(
     results: &Results,
     config: &Config,
     case_counts: &crate::engine::CaseCounts<'_>,
+    action_order: &ActionOrder<'_>,
 ) -> anyhow::Result<Vec<RenderedReport>> {
     let office_quality = crate::ingest::office_quality::OfficeQuality::count(data, config);
     crate::reports::render_all(&crate::reports::ReportSources {
@@ -199,6 +204,7 @@ fn rendered_reports(
         staff: &data.staff,
         has_assignments: data.has_assignments(),
         case_counts,
+        action_order,
         office_quality: &office_quality,
     })
 }

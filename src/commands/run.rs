@@ -23,6 +23,7 @@ use crate::ingest::{self, IngestedData};
 use crate::metrics::{RowCounts, RunFacts};
 use crate::output::run_directory::{self, OutputLock, Staging};
 use crate::progress::Progress;
+use crate::reports::actions::ActionOrder;
 
 pub fn run(arguments: &RunArgs, today: NaiveDate, progress: Progress) -> Result<(), Failure> {
     let started = Instant::now();
@@ -289,12 +290,15 @@ impl<'a> Night<'a> {
                     .map_err(Failure::Output)?,
             )
         };
+        // The reports' action lists and the workers' messages list their items in one order.
+        let action_order = ActionOrder::new(&results.cases);
         // Workers' messages need only the case lists: they are built (and, in the outbox,
         // filed) while the files render, whose last workbooks leave a core idle.
         let (rendered_files, workers) = std::thread::scope(|scope| {
             let workers =
-                scope.spawn(|| (self.mailer).workers_mail(&results.cases, &data.staff, staging.as_ref(), self.as_of));
-            let rendered_files = outputs::result_files(data, results, &self.config, detail, staging.as_ref());
+                scope.spawn(|| (self.mailer).workers_mail(&action_order, &data.staff, staging.as_ref(), self.as_of));
+            let rendered_files =
+                outputs::result_files(data, results, &self.config, detail, &action_order, staging.as_ref());
             let workers = workers.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (rendered_files, workers)
         });

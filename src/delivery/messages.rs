@@ -159,14 +159,14 @@ fn report_message(
 pub struct WorkerItems<'a> {
     worker_id: &'a str,
     member: &'a crate::model::StaffMember,
-    /// In the order of the case lists.
+    /// In action order, most urgent first.
     items: Vec<&'a crate::engine::CaseRow>,
 }
 
 /// With `delivery.worker_mail`, each worker in the staff extract who has at least one open
 /// item, by id, with those items; otherwise none.
 pub fn workers_to_write<'a>(
-    cases: &'a [crate::engine::CaseRow],
+    cases: &crate::reports::actions::ActionOrder<'a>,
     staff: &'a std::collections::BTreeMap<String, crate::model::StaffMember>,
     settings: &DeliverySettings,
 ) -> Vec<WorkerItems<'a>> {
@@ -174,7 +174,8 @@ pub fn workers_to_write<'a>(
         return Vec::new();
     }
     let mut by_worker: crate::performance::FastHashMap<&str, Vec<&crate::engine::CaseRow>> = Default::default();
-    for case in cases {
+    // Taken in action order, each worker's items are in their own action order.
+    for case in cases.iter() {
         by_worker.entry(&case.worker_id).or_default().push(case);
     }
     let mut workers: Vec<WorkerItems<'_>> = by_worker
@@ -203,13 +204,11 @@ pub fn worker_message(
         member,
         items,
     } = worker;
-    // References, not clones: a row's clone would count five shared names up and down.
-    let items = crate::reports::actions::in_action_order(items.clone());
     let list = crate::reports::worker::WorkerList {
         as_of,
         worker_id,
         name: member.name.as_deref(),
-        items: &items,
+        items,
     };
     let recipient = Mailbox::new(member.name.clone(), member.email.clone());
     text_and_page(

@@ -178,7 +178,7 @@ impl Mailer {
     /// their 150 MB mailbox is then ever held whole.
     pub fn workers_mail(
         &self,
-        cases: &[crate::engine::CaseRow],
+        cases: &crate::reports::actions::ActionOrder<'_>,
         staff: &BTreeMap<String, crate::model::StaffMember>,
         staging: Option<&Staging>,
         as_of: NaiveDate,

@@ -16,7 +16,7 @@ use crate::measures::{Direction, PeriodKind, RateDisplay, Section};
 use crate::model::StaffMember;
 use crate::output::manifest::{InputEntry, input_entries};
 use crate::performance::FastHashMap;
-use crate::reports::actions::in_action_order;
+use crate::reports::actions::ActionOrder;
 use crate::reports::suppression::{Figure, SmallCellRule};
 use crate::scope::Scope;
 
@@ -319,6 +319,9 @@ pub struct ReportSources<'a> {
     pub has_assignments: bool,
     /// The case counts of every scope, counted once for all reports.
     pub case_counts: &'a CaseCounts<'a>,
+    /// The case list in action order, found once for all reports (its cases are
+    /// `results.cases`).
+    pub action_order: &'a ActionOrder<'a>,
     /// Each office's own rows, for the office and unit reports' data quality.
     pub office_quality: &'a OfficeQuality,
 }
@@ -365,14 +368,14 @@ impl ReportModel {
         } else if scope == Scope::Statewide {
             CaseList::CountsOnly
         } else {
-            CaseList::Listed(in_action_order(
-                results
-                    .cases
+            CaseList::Listed(
+                sources
+                    .action_order
                     .iter()
                     .filter(|case| scope.contains_item(&case.office, &case.unit, &case.worker_id))
                     .cloned()
                     .collect(),
-            ))
+            )
         };
         let case_totals = measures.iter().fold(StatusCounts::default(), |total, measure| {
             let counts = case_counts.of(measure.id, &scope);
