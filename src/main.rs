@@ -1,4 +1,5 @@
-//! Parses arguments, sets up logging, runs the command and maps its failure to an exit status.
+//! Sets up the allocator and logging, parses arguments, runs the command and maps its failure to
+//! an exit status.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -8,6 +9,7 @@ use permanency_report::cli::{Cli, LogFormat};
 use permanency_report::progress::Progress;
 
 fn main() -> ExitCode {
+    permanency_report::performance::allocator::keep_freed_memory();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -1,8 +1,10 @@
 //! Low-level performance helpers, kept apart so that a reader changing a measure, a report or
 //! an extract never has to read them. Each is a plain function of its inputs with no effect on
 //! any result: a faster hash map for per-row lookups, a map for the few codes of a code
-//! column, a prefetch hint, a linear sort by day, a two-thread work queue, and short texts carried by value.
+//! column, a prefetch hint, a linear sort by day, a two-thread work queue, short texts carried
+//! by value, and the allocator told to keep the memory it frees.
 
+pub mod allocator;
 pub mod code_map;
 pub mod counting_sort;
 pub mod inline_text;
