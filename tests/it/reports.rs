@@ -568,10 +568,7 @@ fn the_units_sheet_gives_a_rate_per_1000_days_room_to_show() {
     // The teams fixture (units and workers) with the messy fixture's placements.
     let directory = tempfile::tempdir().expect("temp dir");
     let input = directory.path().join("input");
-    std::fs::create_dir(&input).expect("input dir");
-    for name in ["removals.csv", "notifications.csv", "meetings.csv"] {
-        std::fs::copy(fixture("teams").join(name), input.join(name)).expect("copy");
-    }
+    crate::support::copy_extracts(&fixture("teams"), &input);
     std::fs::copy(fixture("messy").join("placements.csv"), input.join("placements.csv")).expect("copy");
     let config = directory.path().join("config.toml");
     let text = std::fs::read_to_string(test_config_path()).expect("config");
