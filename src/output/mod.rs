@@ -2,10 +2,11 @@
 //! is declared once in `tables` and rendered by `csv_writer` (and, with `output.formats`
 //! including Parquet, by `parquet_writer`); `data_quality` is the text
 //! summary, `manifest` what was read and written. Rendering the bytes is pure; only
-//! `run_directory` touches the disk.
+//! `run_directory` (and `direct_file`, the large streamed files it writes) touches the disk.
 
 pub mod csv_writer;
 pub mod data_quality;
+pub mod direct_file;
 pub mod manifest;
 pub mod parquet_writer;
 pub mod run_directory;

@@ -13,6 +13,7 @@ use anyhow::Context;
 use sha2::Digest;
 
 use crate::config::OutputPermissions;
+use crate::output::direct_file::StreamedFile;
 
 /// Applies `mode` to `path` (Unix; elsewhere the platform's defaults apply).
 fn restrict(path: &Path, mode: u32) -> std::io::Result<()> {
@@ -223,7 +224,8 @@ impl Staging {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Creates `relative`, writes it from `fill` and returns it with its SHA-256.
+    /// Creates `relative`, writes it from `fill` (past the page cache where the file system
+    /// allows: `direct_file`) and returns it with its SHA-256.
     fn stream_unsynced(
         &self,
         relative: &str,
@@ -231,14 +233,13 @@ impl Staging {
     ) -> anyhow::Result<(PathBuf, File, String)> {
         let (path, file) = self.create_file(relative)?;
         let mut hashing = HashingWriter {
-            inner: std::io::BufWriter::with_capacity(1 << 20, file),
+            inner: StreamedFile::new(file),
             hasher: sha2::Sha256::new(),
         };
         fill(&mut hashing).with_context(|| format!("cannot write {}", path.display()))?;
         let HashingWriter { inner, hasher } = hashing;
         let file = inner
-            .into_inner()
-            .map_err(|error| error.into_error())
+            .finish()
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok((path, file, crate::digest::hex(&hasher.finalize())))
     }
