@@ -235,8 +235,9 @@ pub fn manifest_file(
     streamed: &BTreeMap<String, String>,
     timings_ms: BTreeMap<&'static str, u128>,
 ) -> anyhow::Result<Vec<u8>> {
-    // 20,000 outbox messages make 200 MB to hash at national scale: both cores.
-    let named: Vec<(&String, &Vec<u8>)> = files.iter().collect();
+    // 20,000 outbox messages make 200 MB to hash at national scale: both cores, the largest
+    // files first.
+    let named = crate::output::run_directory::largest_first(files);
     let hashed = crate::performance::work_queue::map_all_on_two_threads(&named, |(name, bytes)| {
         ((*name).clone(), sha256_hex(bytes))
     });
