@@ -168,11 +168,19 @@ impl DirectWriter {
 
     /// The writing thread's error, once it has stopped on one.
     fn failure(&mut self) -> io::Error {
+        match self.stop_and_join() {
+            Err(error) => error,
+            Ok(_) => io::Error::other("the thread writing the file stopped"),
+        }
+    }
+
+    /// Tells the writing thread no more buffers come and waits for it: the file, or its error.
+    fn stop_and_join(&mut self) -> io::Result<File> {
         self.to_disk = None;
         match self.thread.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(Err(error))) => error,
-            Some(Err(_)) => io::Error::other("the thread writing the file panicked"),
-            _ => io::Error::other("the thread writing the file stopped"),
+            Some(Ok(written)) => written,
+            Some(Err(_)) => Err(io::Error::other("the thread writing the file panicked")),
+            None => Err(io::Error::other("the thread writing the file stopped")),
         }
     }
 
@@ -180,12 +188,7 @@ impl DirectWriter {
         if self.filling.filled > 0 {
             self.send_filling()?;
         }
-        self.to_disk = None;
-        match self.thread.take().map(std::thread::JoinHandle::join) {
-            Some(Ok(written)) => written,
-            Some(Err(_)) => Err(io::Error::other("the thread writing the file panicked")),
-            None => Err(io::Error::other("the thread writing the file stopped")),
-        }
+        self.stop_and_join()
     }
 }
 
@@ -207,10 +210,7 @@ impl Drop for DirectWriter {
     /// Unfinished (an error on the way): the thread is stopped and waited for, its file
     /// closed; the caller removes the half-written file.
     fn drop(&mut self) {
-        self.to_disk = None;
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        let _ = self.stop_and_join();
     }
 }
 
@@ -227,7 +227,7 @@ fn write_buffers(file: File, full: Receiver<AlignedBuffer>, give_back: SyncSende
                 Ok(()) => {}
                 // A file system that took the flag but not the write: the same bytes again, at
                 // the same place, through the page cache.
-                Err(error) if error.raw_os_error() == Some(libc::EINVAL) => {
+                Err(error) if refused_direct(&error) => {
                     direct = false;
                     set_direct(&file, false)?;
                     file.write_all_at(&bytes[..whole_blocks], offset)?;
@@ -252,6 +252,12 @@ fn write_buffers(file: File, full: Receiver<AlignedBuffer>, give_back: SyncSende
         let _ = give_back.try_send(buffer);
     }
     Ok(file)
+}
+
+/// Whether a write failed because the file system does not do `O_DIRECT` writes (some take
+/// the flag and refuse the write: EINVAL, or EOPNOTSUPP from some FUSE file systems).
+fn refused_direct(error: &io::Error) -> bool {
+    matches!(error.raw_os_error(), Some(libc::EINVAL | libc::EOPNOTSUPP))
 }
 
 /// `file` with `O_DIRECT` cleared again, to be written through the page cache. (Were that to
@@ -342,6 +348,17 @@ mod tests {
     fn the_buffered_fallback_holds_exactly_the_bytes_written() {
         let bytes = pattern(BUFFER + BLOCK + 1);
         assert!(written_and_read_back(&bytes, 10_000, true) == bytes);
+    }
+
+    #[test]
+    fn only_a_refusal_of_direct_writes_falls_back_to_the_page_cache() {
+        for refusal in [libc::EINVAL, libc::EOPNOTSUPP] {
+            assert!(super::refused_direct(&std::io::Error::from_raw_os_error(refusal)));
+        }
+        // A full disk or a failing one is an error of the run, not a reason to write again.
+        for failure in [libc::ENOSPC, libc::EIO] {
+            assert!(!super::refused_direct(&std::io::Error::from_raw_os_error(failure)));
+        }
     }
 
     #[cfg(target_os = "linux")]
