@@ -100,6 +100,11 @@ impl AlignedBuffer {
         count
     }
 
+    fn emptied(mut self) -> Self {
+        self.filled = 0;
+        self
+    }
+
     fn is_full(&self) -> bool {
         self.filled == BUFFER
     }
@@ -108,11 +113,9 @@ impl AlignedBuffer {
 /// Fills one buffer while a thread of its own writes the other to the file with `O_DIRECT`.
 pub struct DirectWriter {
     filling: AlignedBuffer,
-    /// The second buffer, until it is first sent.
-    spare: Option<AlignedBuffer>,
     /// Full buffers to the writing thread; `None` once it is closed.
     to_disk: Option<SyncSender<AlignedBuffer>>,
-    /// Written buffers back from it.
+    /// Empty buffers: the second one at first, then each one written, back from the thread.
     written: Receiver<AlignedBuffer>,
     thread: Option<std::thread::JoinHandle<io::Result<File>>>,
 }
@@ -131,6 +134,7 @@ impl DirectWriter {
         };
         let (to_disk, full) = sync_channel::<AlignedBuffer>(1);
         let (give_back, written) = sync_channel::<AlignedBuffer>(2);
+        let _ = give_back.send(AlignedBuffer::new());
         let spawned = std::thread::Builder::new()
             .name("direct-write".into())
             .spawn(move || write_buffers(for_thread, full, give_back));
@@ -139,7 +143,6 @@ impl DirectWriter {
         };
         Ok(Self {
             filling: AlignedBuffer::new(),
-            spare: Some(AlignedBuffer::new()),
             to_disk: Some(to_disk),
             written,
             thread: Some(thread),
@@ -148,15 +151,8 @@ impl DirectWriter {
 
     /// Hands the full buffer to the writing thread and takes an empty one.
     fn send_filling(&mut self) -> io::Result<()> {
-        let next = match self.spare.take() {
-            Some(spare) => spare,
-            None => match self.written.recv() {
-                Ok(mut buffer) => {
-                    buffer.filled = 0;
-                    buffer
-                }
-                Err(_) => return Err(self.failure()),
-            },
+        let Ok(next) = self.written.recv() else {
+            return Err(self.failure());
         };
         let full = std::mem::replace(&mut self.filling, next);
         let sent = self.to_disk.as_ref().map(|to_disk| to_disk.send(full));
@@ -222,20 +218,16 @@ fn write_buffers(file: File, full: Receiver<AlignedBuffer>, give_back: SyncSende
     for buffer in full {
         let bytes = buffer.bytes();
         let whole_blocks = bytes.len() / BLOCK * BLOCK;
-        if direct && whole_blocks > 0 {
-            match file.write_all_at(&bytes[..whole_blocks], offset) {
-                Ok(()) => {}
-                // A file system that took the flag but not the write: the same bytes again, at
-                // the same place, through the page cache.
-                Err(error) if refused_direct(&error) => {
-                    direct = false;
-                    set_direct(&file, false)?;
-                    file.write_all_at(&bytes[..whole_blocks], offset)?;
-                }
-                Err(error) => return Err(error),
+        match file.write_all_at(&bytes[..whole_blocks], offset) {
+            Ok(()) => {}
+            // A file system that took the flag but not the write: the same bytes again, at the
+            // same place, through the page cache.
+            Err(error) if direct && refused_direct(&error) => {
+                direct = false;
+                set_direct(&file, false)?;
+                file.write_all_at(&bytes[..whole_blocks], offset)?;
             }
-        } else if whole_blocks > 0 {
-            file.write_all_at(&bytes[..whole_blocks], offset)?;
+            Err(error) => return Err(error),
         }
         offset += whole_blocks as u64;
         let tail = &bytes[whole_blocks..];
@@ -248,8 +240,8 @@ fn write_buffers(file: File, full: Receiver<AlignedBuffer>, give_back: SyncSende
             file.write_all_at(tail, offset)?;
             offset += tail.len() as u64;
         }
-        // The writer may have finished and stopped taking buffers back.
-        let _ = give_back.try_send(buffer);
+        // Given back empty; the writer may have finished and stopped taking buffers back.
+        let _ = give_back.try_send(buffer.emptied());
     }
     Ok(file)
 }
